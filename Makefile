@@ -1,0 +1,48 @@
+# crmlab: the two commands are `make reports` and `make test`; both create .venv and install.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+# First Python >= 3.11 found on PATH (override: make PYTHON=/path/to/python3.12 test).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $$p && break; done)
+STAMP := $(VENV)/.crmlab-installed
+PYTEST_ARGS ?=
+RUN_ARGS ?=
+
+.PHONY: reports test lint format bench install clean help
+
+help:
+	@echo "make reports  run every notebook on the bundled data into reports/<run-id>/ (reports/latest)"
+	@echo "make test     run the whole test suite"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make bench    speed benchmarks against lifetimes (benchmarks/)"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "crmlab needs Python >= 3.11 on PATH (or make PYTHON=...)" >&2; exit 1; fi
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+reports: $(STAMP)
+	$(BIN)/crmlab run $(RUN_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
