@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import matplotlib
 import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.axes import Axes
@@ -28,9 +29,21 @@ _RC = {
 
 @contextmanager
 def crmlab_theme() -> Iterator[None]:
-    """Context manager applying crmlab's theme to the figures drawn inside it only."""
-    with sns.axes_style("whitegrid"), plt.rc_context(_RC):
-        yield
+    """Context manager applying crmlab's theme to the figures drawn inside it only.
+
+    Jupyter's inline backend switches matplotlib's ``interactive`` mode on when the first figure
+    is created; if that happens inside ``rc_context``, leaving the context would switch it off
+    again and later figures of the notebook would not be shown. The interactive state the body
+    left is therefore kept.
+    """
+    state = None
+    try:
+        with sns.axes_style("whitegrid"), plt.rc_context(_RC):
+            yield
+            state = matplotlib.is_interactive()
+    finally:
+        if state is not None and matplotlib.is_interactive() != state:
+            matplotlib.interactive(state)
 
 
 def use_theme() -> None:
