@@ -1,0 +1,188 @@
+"""The ``crmlab`` command: a thin argparse layer over :mod:`crmlab.report`.
+
+``crmlab list`` shows the notebooks and their parameters; ``crmlab run`` executes them into a run
+folder (see :func:`crmlab.report.run_notebooks` for the run folder and the failure policy).
+
+Exit codes: 0 success; 1 a notebook failed (the message names the notebook, the code cell and the
+error, and where the failed run was kept); 2 a usage error found before any kernel started
+(unknown notebook or parameter, wrong type, unusable ``--out``), with a one-line message.
+
+For development and tests, ``--notebooks-dir DIR`` (not shown in ``--help``) or the environment
+variable ``CRMLAB_NOTEBOOKS_DIR`` runs the notebooks of another folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from crmlab import __version__
+from crmlab.errors import NotebookError, ParameterError
+
+__all__ = ["build_parser", "main"]
+
+NOTEBOOKS_DIR_ENV = "CRMLAB_NOTEBOOKS_DIR"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``crmlab`` command."""
+    parser = argparse.ArgumentParser(
+        prog="crmlab",
+        description="Run crmlab's parameterized notebooks into self-contained reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"crmlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    hidden = argparse.ArgumentParser(add_help=False)
+    hidden.add_argument("--notebooks-dir", default=None, help=argparse.SUPPRESS)
+
+    p_list = sub.add_parser(
+        "list", parents=[hidden], help="list the notebooks and their parameters"
+    )
+    p_list.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    p_run = sub.add_parser(
+        "run",
+        parents=[hidden],
+        help="run notebooks into reports/<run-id>/ (or --out)",
+        description=(
+            "Run notebooks (all, in order, when none is named) into a run folder with, per "
+            "notebook, the executed .ipynb, a full HTML report and a client HTML report without "
+            "code, plus index.html and manifest.json. Parameters are checked before any notebook "
+            "starts. If a notebook fails, the destination is left untouched and the run is kept "
+            "in .failed/<run-id>/ next to it."
+        ),
+    )
+    p_run.add_argument(
+        "notebooks",
+        nargs="*",
+        metavar="NOTEBOOK",
+        help="notebook stem (00_customer_base) or unique prefix (00); default: all",
+    )
+    p_run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="set a parameter in every selected notebook declaring it (converted to its type; "
+        "lists and dicts as YAML/JSON); repeatable",
+    )
+    p_run.add_argument(
+        "--params",
+        metavar="FILE.yaml",
+        help="YAML file of name: value (all notebooks) or stem: {name: value} (one notebook)",
+    )
+    p_run.add_argument(
+        "--out",
+        metavar="DIR",
+        help="run folder (new, empty, or a previous crmlab run folder, replaced on success); "
+        "default reports/<run-id>/ and reports/latest",
+    )
+    p_run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    return parser
+
+
+def _notebooks_dir(args: argparse.Namespace) -> str | None:
+    return args.notebooks_dir or os.environ.get(NOTEBOOKS_DIR_ENV) or None
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from crmlab.report import list_notebooks
+
+    infos = list_notebooks(_notebooks_dir(args))
+    if args.json:
+        data = [
+            {
+                "notebook": nb.stem,
+                "title": nb.title,
+                "parameters": [
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "default": p.default if p.literal else p.default_source,
+                        "help": p.help,
+                    }
+                    for p in nb.parameters
+                ],
+            }
+            for nb in infos
+        ]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    lines: list[str] = []
+    for nb in infos:
+        lines.append(f"{nb.stem}  {nb.title}")
+        if not nb.parameters:
+            lines.append("    (no parameters)")
+        for p in nb.parameters:
+            default = _value_text(p.default) if p.literal else p.default_source
+            decl = f"    {p.name}: {p.type or 'any'} = {default}"
+            lines.append(f"{decl:<52}  # {p.help}" if p.help else decl)
+        lines.append("")
+    sys.stdout.write("\n".join(lines))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from crmlab.report import load_parameter_file, run_notebooks
+
+    file_values = load_parameter_file(args.params) if args.params else None
+    result = run_notebooks(
+        args.notebooks or None,
+        file_values,
+        out=args.out,
+        notebooks_dir=_notebooks_dir(args),
+        progress=not args.quiet,
+        cli_parameters=[tuple(pair) for pair in args.parameter],
+        command=["crmlab", *argv],
+        raise_on_error=False,
+    )
+    if result.ok:
+        sys.stdout.write(f"{result.index}\n")
+        return 0
+    for nb in result.failed:
+        sys.stderr.write(f"crmlab: {nb.error}\n")
+    kept = result.run_dir / f"{result.failed[0].notebook}.ipynb"
+    sys.stderr.write(
+        f"crmlab: {len(result.failed)} of {len(result.notebooks)} notebooks failed; "
+        f"{result.destination} was not written. The run (failures marked in index.html) is in "
+        f"{result.run_dir}; failed executed notebook: {kept}\n"
+    )
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``crmlab`` command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            return _cmd_list(args)
+        if args.command == "run":
+            return _cmd_run(args, argv)
+    except ParameterError as exc:
+        sys.stderr.write(f"crmlab: error: {exc}\n")
+        return 2
+    except NotebookError as exc:  # pragma: no cover - run_notebooks returns failures instead
+        sys.stderr.write(f"crmlab: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("crmlab: interrupted; nothing was written\n")
+        return 130
+    parser.print_help(sys.stderr)
+    return 2

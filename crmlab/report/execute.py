@@ -1,0 +1,173 @@
+"""Execute one notebook with papermill in a clean, quiet kernel.
+
+The kernel gets the runner's environment minus ``MPLBACKEND`` (inherited, it would strip every
+figure from the report: PITFALLS.md) and with ``PYTHONHASHSEED=0`` (set and dict-of-str iteration
+order is then the same in every run); it starts in the run folder, so files a notebook writes land
+next to its report. The kernel process's own stdout/stderr (``Kernel is running over TCP without
+encryption`` and other start-up noise) go to a log file instead of the terminal; cell outputs are
+unaffected. papermill's progress bar is off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from crmlab.errors import NotebookError
+
+__all__ = ["ExecutionOutcome", "execute_notebook", "kernel_environment"]
+
+#: Lines of the kernel's own log that say nothing useful to a report reader.
+NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def kernel_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a report kernel starts with (``base`` default: ``os.environ``)."""
+    env = dict(os.environ if base is None else base)
+    env.pop("MPLBACKEND", None)
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def _kernel_manager_class(env: dict[str, str], cwd: Path, log: IO[str]) -> type:
+    """An AsyncKernelManager that launches with our env, cwd and log file (nbclient's default)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _ReportKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw["env"] = dict(env)
+            kw["cwd"] = str(cwd)
+            kw["stdout"] = log
+            kw["stderr"] = log
+            await super().start_kernel(**kw)
+
+    return _ReportKernelManager
+
+
+@dataclass
+class ExecutionOutcome:
+    """What happened to one notebook: ``error`` is None on success."""
+
+    duration_s: float
+    error: NotebookError | None
+    kernel_log: str
+
+
+def _failing_cell(output: Path, cell_index: int) -> tuple[int | None, str]:
+    """1-based number of the failing code cell in the source notebook, and its first line.
+
+    ``cell_index`` counts every cell of the executed notebook, including papermill's injected
+    parameters cell, which the source notebook does not have.
+    """
+    try:
+        with output.open(encoding="utf-8") as fh:
+            cells = json.load(fh)["cells"]
+    except (OSError, ValueError, KeyError):
+        return None, ""
+    cells = [
+        c for c in cells if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
+    if not 0 <= cell_index < len(cells):
+        return None, ""
+    number = 0
+    for cell in cells[: cell_index + 1]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "code" and "injected-parameters" not in tags:
+            number += 1
+    src = cells[cell_index].get("source", "")
+    src = "".join(src) if isinstance(src, list) else src
+    first = next((line.strip() for line in src.splitlines() if line.strip()), "")
+    return number, first
+
+
+class _DropNoise(logging.Filter):
+    """Drops papermill's warnings about parameter lines it cannot parse: crmlab reads them itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("Unable to parse line", "Passed unknown parameter"))
+
+
+@contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in ("papermill", "papermill.translators")]
+    noise = _DropNoise()
+    for logger in loggers:
+        logger.addFilter(noise)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(noise)
+
+
+def _clean_log(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not any(n in line for n in NOISE))
+
+
+def execute_notebook(
+    source: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    *,
+    cwd: Path,
+    log_path: Path,
+    stem: str,
+) -> ExecutionOutcome:
+    """Run ``source`` into ``output`` with papermill; never raises for a failing notebook.
+
+    Returns
+    -------
+    ExecutionOutcome
+        ``error`` is a :class:`crmlab.errors.NotebookError` with the notebook's stem, the 1-based
+        code cell number (as the source notebook counts them), the exception's name and message.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    error: NotebookError | None = None
+    with log_path.open("w", encoding="utf-8") as log, _quiet_papermill():
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                parameters=dict(parameters),
+                kernel_name="python3",
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                kernel_manager_class=_kernel_manager_class(kernel_environment(), cwd, log),
+                shutdown_kernel="immediate",
+            )
+        except PapermillExecutionError as exc:
+            cell, first_line = _failing_cell(output, exc.cell_index)
+            where = f"code cell {cell}" if cell is not None else f"cell {exc.cell_index + 1}"
+            if first_line:
+                where += f" ({first_line[:80]})"
+            error = NotebookError(
+                f"notebook {stem} failed in {where}: {exc.ename}: {exc.evalue}",
+                notebook=stem,
+                cell=cell,
+                ename=exc.ename,
+                evalue=exc.evalue,
+            )
+        except Exception as exc:  # kernel died, could not start, timeout...
+            error = NotebookError(
+                f"notebook {stem} could not be executed: {type(exc).__name__}: {exc}",
+                notebook=stem,
+                ename=type(exc).__name__,
+                evalue=str(exc),
+            )
+    duration = time.perf_counter() - start
+    try:
+        kernel_log = _clean_log(log_path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        kernel_log = ""
+    return ExecutionOutcome(duration_s=duration, error=error, kernel_log=kernel_log)
