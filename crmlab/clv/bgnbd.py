@@ -1,0 +1,264 @@
+"""The BG/NBD model of repeat buying (Fader, Hardie and Lee 2005).
+
+While alive, a customer buys as a Poisson process with rate ``lambda ~ Gamma(r, alpha)``; after
+each purchase she drops out with probability ``p ~ Beta(a, b)``.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way: An
+Alternative to the Pareto/NBD Model. Marketing Science 24(2), 275-284.
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2008). Computing P(alive) Using the BG/NBD Model.
+http://brucehardie.com/notes/021/
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import betaln, digamma, gammaln
+
+from crmlab.clv._special import log_hyp2f1_fast
+from crmlab.clv.base import TransactionModel, check_horizon, dot, per_unique_row
+
+__all__ = ["BGNBD"]
+
+
+def bgnbd_loglik(theta, x, tx, T):
+    """Per-customer BG/NBD log-likelihood and its gradient (FHL 2005, eq. 6).
+
+    ``L = B(a, b+x)/B(a, b) * G(r+x) a^r / (G(r) (alpha+T)^(r+x))
+    + [x > 0] B(a+1, b+x-1)/B(a, b) * G(r+x) alpha^r / (G(r) (alpha+t_x)^(r+x))``.
+
+    Returns ``(ll, grad)`` with ``grad[:, j] = d ll / d theta_j`` for ``theta = (r, alpha, a, b)``.
+    """
+    r, alpha, a, b = theta
+    rep = x > 0
+    xs = np.where(rep, x, 1.0)  # safe x for the second term's B(a+1, b+x-1)
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    log_aT = np.log(alpha + T)
+    log_atx = np.log(alpha + tx)
+    b_ab = betaln(a, b)
+    t1 = betaln(a, b + x) - b_ab - (r + x) * log_aT
+    t2 = np.where(rep, betaln(a + 1, b + xs - 1) - b_ab - (r + x) * log_atx, -np.inf)
+    mx = np.maximum(t1, t2)
+    e1, e2 = np.exp(t1 - mx), np.exp(t2 - mx)
+    tot = e1 + e2
+    ll = common + mx + np.log(tot)
+    w1, w2 = e1 / tot, e2 / tot
+    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * log_aT - w2 * log_atx
+    d_alpha = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + tx))
+    d_a = w1 * (psi_ab - psi_abx) + w2 * (digamma(a + 1) - digamma(a) + psi_ab - psi_abx)
+    d_b = w1 * (digamma(b + x) - psi_abx - digamma(b) + psi_ab) + w2 * np.where(
+        rep, digamma(b + xs - 1) - psi_abx - digamma(b) + psi_ab, 0.0
+    )
+    return ll, np.column_stack([d_r, d_alpha, d_a, d_b])
+
+
+def _index(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and the inverse index (1-d)."""
+    uniq, inv = np.unique(values, return_inverse=True)
+    return uniq, inv.ravel()
+
+
+def bgnbd_prepare(x, tx, T):
+    """Distinct x, t_x and T with inverse indices, for :func:`bgnbd_total`."""
+    return (x, tx, T, _index(x), _index(tx), _index(T))
+
+
+def bgnbd_total(theta, prepared, w):
+    """Weighted sum of :func:`bgnbd_loglik` and of its gradient, from distinct values.
+
+    Terms that depend on x only (gamma, beta and digamma functions) are evaluated once per
+    distinct frequency, ``log(alpha + T)`` once per distinct T and ``log(alpha + t_x)`` once per
+    distinct recency; only the mixing of the two likelihood terms is done per row.
+    """
+    r, alpha, a, b = theta
+    x, tx, T, (ux, ix), (utx, itx), (uT, iT) = prepared
+    rep_u = ux > 0
+    uxs = np.where(rep_u, ux, 1.0)
+    b_ab = betaln(a, b)
+    psi_ab = digamma(a + b)
+    psi_abx = digamma(a + b + ux)
+    psi_b = digamma(b)
+    b1 = betaln(a, b + ux) - b_ab
+    b2 = np.where(rep_u, betaln(a + 1, b + uxs - 1) - b_ab, -np.inf)
+    da1 = psi_ab - psi_abx
+    da2 = digamma(a + 1) - digamma(a) + psi_ab - psi_abx
+    db1 = digamma(b + ux) - psi_abx - psi_b + psi_ab
+    db2 = np.where(rep_u, digamma(b + uxs - 1) - psi_abx - psi_b + psi_ab, 0.0)
+    common_u = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
+    dr_u = digamma(r + ux) - digamma(r) + np.log(alpha)
+    log_aT, log_atx = np.log(alpha + uT)[iT], np.log(alpha + utx)[itx]
+    rx = r + x
+    t1 = b1[ix] - rx * log_aT
+    t2 = b2[ix] - rx * log_atx
+    mx = np.maximum(t1, t2)
+    e1, e2 = np.exp(t1 - mx), np.exp(t2 - mx)
+    tot = e1 + e2
+    w1 = e1 / tot
+    w2 = 1.0 - w1
+    wx = np.bincount(ix, weights=w, minlength=len(ux))  # customers per distinct x
+    ll = float(dot(wx, common_u) + dot(w, (mx + np.log(tot))))
+    ww1, ww2 = w * w1, w * w2
+    s1 = np.bincount(ix, weights=ww1, minlength=len(ux))
+    s2 = np.bincount(ix, weights=ww2, minlength=len(ux))
+    d_r = dot(wx, dr_u) - dot(ww1, log_aT) - dot(ww2, log_atx)
+    d_alpha = r / alpha * w.sum() - dot((ww1 * rx), (1.0 / (alpha + uT))[iT])
+    d_alpha -= dot((ww2 * rx), (1.0 / (alpha + utx))[itx])
+    d_a = dot(s1, da1) + dot(s2, da2)
+    d_b = dot(s1, db1) + dot(s2, db2)
+    return ll, np.array([d_r, d_alpha, d_a, d_b])
+
+
+def _log_odds_dead(r, alpha, a, b, x, tx, T):
+    """log of ``a/(b+x-1) * ((alpha+T)/(alpha+t_x))^(r+x)`` (``-inf`` when x = 0)."""
+    rep = x > 0
+    xs = np.where(rep, x, 1.0)
+    val = np.log(a) - np.log(b + xs - 1) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    return np.where(rep, val, -np.inf)
+
+
+def bgnbd_probability_alive(r, alpha, a, b, x, tx, T):
+    """P(alive | x, t_x, T) (Fader, Hardie and Lee 2008, eq. 2)."""
+    return np.exp(-np.logaddexp(0.0, _log_odds_dead(r, alpha, a, b, x, tx, T)))
+
+
+def bgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t):
+    """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] (FHL 2005, eq. 10)."""
+    z = t / (alpha + T + t)
+    log_f = log_hyp2f1_fast(r + x, b + x, a + b + x - 1, z)
+    head = (a + b + x - 1) / (a - 1)
+    bracket = -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)) + log_f)
+    return head * bracket * bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+
+
+def bgnbd_expected(r, alpha, a, b, t):
+    """E[X(t)] for a customer just acquired (FHL 2005, eq. 7)."""
+    z = t / (alpha + t)
+    log_f = log_hyp2f1_fast(r, b, a + b - 1, z)
+    return (a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_f)
+
+
+def bgnbd_probability_of_purchases(r, alpha, a, b, k, t):
+    """P(X(t) = k) for a randomly chosen customer (FHL 2005, eq. 8)."""
+    k = np.asarray(k, dtype=float)
+    log_p = np.log(alpha) - np.log(alpha + t)
+    log_q = np.log(t) - np.log(alpha + t)
+    nb = gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * log_p + k * log_q
+    first = np.exp(betaln(a, b + k) - betaln(a, b) + nb)
+    ks = np.where(k > 0, k, 1.0)
+    # sum_{j<k} NB(j) in closed form: the NBD cdf at k-1 (regularised incomplete beta)
+    from scipy.special import betainc
+
+    cdf = betainc(r, ks, np.exp(log_p))  # P(NB(r, p) <= k-1)
+    second = np.exp(betaln(a + 1, b + ks - 1) - betaln(a, b)) * (1 - cdf)
+    return first + np.where(k > 0, second, 0.0)
+
+
+class BGNBD(TransactionModel):
+    """Beta-geometric/NBD model (Fader, Hardie and Lee 2005).
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters added to the negative mean log-likelihood.
+    confidence_level : float, default 0.95
+        Level of the confidence intervals.
+
+    Attributes
+    ----------
+    params_ : Series
+        ``r, alpha`` (gamma shape and rate of the purchase rate, alpha in the time unit of the
+        data) and ``a, b`` (beta distribution of the drop-out probability).
+    log_likelihood_, aic_, bic_, standard_errors_, confidence_intervals_, n_customers_,
+    converged_, n_iterations_
+        See :class:`crmlab.clv.base.BaseModel`.
+
+    Examples
+    --------
+    >>> from crmlab.clv import BGNBD
+    >>> from crmlab.datasets import simulate_bgnbd
+    >>> sim = simulate_bgnbd(2000, seed=1)
+    >>> model = BGNBD().fit(sim.summary)
+    >>> model.params_.index.tolist()
+    ['r', 'alpha', 'a', 'b']
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way.
+    Marketing Science 24(2), 275-284. On CDNOW (39 weeks): r = 0.243, alpha = 4.414, a = 0.793,
+    b = 2.426, LL = -9582.4.
+    """
+
+    _param_names = ("r", "alpha", "a", "b")
+    _model_name = "BGNBD"
+
+    def _loglik_grad(self, theta, x, tx, T, *_):
+        return bgnbd_loglik(theta, x, tx, T)
+
+    def _prepare(self, data):
+        return bgnbd_prepare(*data)
+
+    def _total_loglik_grad(self, theta, data, w):
+        return bgnbd_total(theta, data, w)
+
+    def _start_from_rate(self, rate, mean_T):
+        return np.array([1.0, 1.0 / rate, 1.0, 3.0])
+
+    def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
+        """Expected repeat purchases in ``(0, t]`` of a customer acquired at 0 (FHL 2005, eq. 7).
+
+        Parameters
+        ----------
+        t : float or array
+            Lengths of time in the model's time unit.
+        params : DataFrame, optional
+            Parameter draws (columns named as ``params_``); one row of output per draw.
+        """
+        r, alpha, a, b = self._param_arrays(params)
+        return bgnbd_expected(r, alpha, a, b, np.asarray(t, dtype=float))
+
+    def conditional_expected_purchases(
+        self, t: float, data: pd.DataFrame | None = None, params=None
+    ) -> pd.Series | np.ndarray:
+        """Expected purchases in the next ``t`` time units, given each customer's history.
+
+        FHL (2005), eq. 10. ``data=None`` means the fitted customers. With ``params`` (draws)
+        returns an array (n_draws, n_customers).
+
+        Returns
+        -------
+        Series
+            Indexed like ``data``, named ``conditional_expected_purchases``.
+        """
+        x, tx, T, index = self._customers(data)
+        t = check_horizon(t)
+        r, alpha, a, b = self._param_arrays(params)
+        out = per_unique_row(
+            lambda x_, tx_, T_: bgnbd_conditional_expected(r, alpha, a, b, x_, tx_, T_, t),
+            x,
+            tx,
+            T,
+        )
+        if params is not None and not isinstance(params, pd.Series):
+            return out
+        return pd.Series(out, index=index, name="conditional_expected_purchases")
+
+    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(alive) at the end of the window given each history (Fader, Hardie and Lee 2008).
+
+        Returns
+        -------
+        Series
+            Indexed like ``data``, named ``probability_alive``.
+        """
+        x, tx, T, index = self._customers(data)
+        r, alpha, a, b = self._param_arrays(None)
+        p = bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+        return pd.Series(p, index=index, name="probability_alive")
+
+    def probability_of_purchases(self, k: int | np.ndarray, t: float) -> np.ndarray:
+        """P(X(t) = k) for a randomly chosen new customer (FHL 2005, eq. 8)."""
+        r, alpha, a, b = self._param_arrays(None)
+        return bgnbd_probability_of_purchases(r, alpha, a, b, np.asarray(k), float(t))
