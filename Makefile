@@ -6,9 +6,12 @@ BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo $$p && break; done)
-STAMP := $(VENV)/.crmlab-installed
 PYTEST_ARGS ?=
 RUN_ARGS ?=
+# Extras to install: make test EXTRAS=dev,spark adds PySpark (CI does).
+EXTRAS ?= dev
+comma := ,
+STAMP := $(VENV)/.crmlab-installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: reports test lint format bench install clean help
 
@@ -24,7 +27,7 @@ $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "crmlab needs Python >= 3.11 on PATH (or make PYTHON=...)" >&2; exit 1; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
 
 reports: $(STAMP)

@@ -32,7 +32,9 @@ SMALL = {
     "00_customer_base": {"time_unit": "M", "n_bins": 4, "observation_end": "1998-01-31"},
     "01_value_perception": {"n_bootstrap": 100, "seed": 3},
     "02_satisfaction_gaps": {"alpha": 0.1},
+    "03_clv_estimation": {"n_draws": 50, "models": ["BGNBD", "ParetoNBD"], "horizon": 26.0},
     "04_retention_analysis": {"period": "Q", "inactivity_threshold": 120},
+    "05_customer_portfolio": {"n_clusters": 4, "seed": 1},
 }
 
 

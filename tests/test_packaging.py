@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 # conda-forge names that differ from PyPI names (PyPI name -> conda name).
-CONDA_NAMES: dict[str, str] = {}
+CONDA_NAMES: dict[str, str] = {"duckdb": "python-duckdb"}
 
 
 def _split(requirement: str) -> tuple[str, str]:
@@ -44,6 +44,10 @@ def test_environment_yml_matches_pyproject():
             continue
         name, spec = _split(dep)
         if name not in {"python", "pip"}:
+            conda[name] = spec
+    for entry in pip_entries:
+        if entry != "-e .":
+            name, spec = _split(entry.split("#")[0])
             conda[name] = spec
     assert conda == wanted, (
         "environment.yml and pyproject.toml disagree: "

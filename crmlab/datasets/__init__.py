@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from crmlab.datasets.bundled import *  # noqa: F403
 from crmlab.datasets.bundled import __all__ as _bundled
+from crmlab.datasets.complete_journey import *  # noqa: F403
+from crmlab.datasets.complete_journey import __all__ as _complete_journey
 from crmlab.datasets.simulate_clv import *  # noqa: F403
 from crmlab.datasets.simulate_clv import __all__ as _clv
+from crmlab.datasets.simulate_portfolio import *  # noqa: F403
+from crmlab.datasets.simulate_portfolio import __all__ as _portfolio
 from crmlab.datasets.simulate_retention import *  # noqa: F403
 from crmlab.datasets.simulate_retention import __all__ as _retention
 from crmlab.datasets.simulate_satisfaction import *  # noqa: F403
@@ -18,4 +22,4 @@ from crmlab.datasets.simulate_satisfaction import __all__ as _satisfaction
 from crmlab.datasets.simulate_value import *  # noqa: F403
 from crmlab.datasets.simulate_value import __all__ as _value
 
-__all__ = [*_bundled, *_clv, *_retention, *_satisfaction, *_value]
+__all__ = [*_bundled, *_complete_journey, *_clv, *_portfolio, *_retention, *_satisfaction, *_value]

@@ -11,6 +11,8 @@ from crmlab.plots.clv import *  # noqa: F403
 from crmlab.plots.clv import __all__ as _clv
 from crmlab.plots.customer_base import *  # noqa: F403
 from crmlab.plots.customer_base import __all__ as _customer_base
+from crmlab.plots.portfolio import *  # noqa: F403
+from crmlab.plots.portfolio import __all__ as _portfolio
 from crmlab.plots.retention import *  # noqa: F403
 from crmlab.plots.retention import __all__ as _retention
 from crmlab.plots.satisfaction import *  # noqa: F403
@@ -18,4 +20,4 @@ from crmlab.plots.satisfaction import __all__ as _satisfaction
 from crmlab.plots.value import *  # noqa: F403
 from crmlab.plots.value import __all__ as _value
 
-__all__ = [*_base, *_clv, *_customer_base, *_retention, *_satisfaction, *_value]
+__all__ = [*_base, *_clv, *_customer_base, *_portfolio, *_retention, *_satisfaction, *_value]
