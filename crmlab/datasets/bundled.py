@@ -49,6 +49,7 @@ def load_cdnow() -> pd.DataFrame:
         dtype={"customer_id": "int64", "quantity": "int64", "amount": "float64"},
         parse_dates=["date"],
     )
+    frame["date"] = frame["date"].astype("datetime64[ns]")
     return frame[["customer_id", "date", "amount", "quantity"]]
 
 
