@@ -1,0 +1,173 @@
+"""Reliability, importance-performance analysis, driver models and findings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.datasets import load_satisfaction, simulate_servqual_survey
+from crmlab.errors import DataError, ParameterError
+from crmlab.satisfaction import (
+    cronbach_alpha,
+    dimension_gaps,
+    driver_model,
+    gap_scores,
+    importance_performance,
+    ipa_actions,
+    reliability,
+    satisfaction_findings,
+)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_servqual_survey(800, seed=5)
+
+
+def test_cronbach_alpha_known_answer():
+    x = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
+    k = 3
+    manual = k / (k - 1) * (1 - x.var().sum() / x.sum(axis=1).var())
+    table = reliability(x, {"d": ["a", "b", "c"]})
+    assert table["alpha"].iloc[0] == pytest.approx(manual)
+    rest = x["b"] + x["c"]
+    assert table.loc[0, "item_total_correlation"] == pytest.approx(np.corrcoef(x["a"], rest)[0, 1])
+    two = x[["b", "c"]]
+    a2 = 2 * (1 - two.var().sum() / two.sum(axis=1).var())
+    assert table.loc[0, "alpha_if_deleted"] == pytest.approx(a2)
+
+
+def test_reliability_on_bank_survey_and_simulation(sim):
+    data = load_satisfaction()
+    blocks = {"SAT": [f"sat{i}" for i in range(1, 5)], "LOY": [f"loy{i}" for i in range(1, 5)]}
+    alphas = cronbach_alpha(data, blocks).set_index("dimension")
+    assert alphas.loc["SAT", "alpha"] > 0.85 and alphas.loc["SAT", "n"] == 250
+    survey, _ = sim
+    per_dim = cronbach_alpha(survey)
+    assert len(per_dim) == 5 and (per_dim["alpha"] > 0.5).all()
+    with pytest.raises(ParameterError):
+        reliability(data)
+
+
+def test_ipa_derived_recovers_driver_order(sim):
+    survey, truth = sim
+    ipa = importance_performance(survey, overall="overall_satisfaction").set_index("item")
+    by_dim = ipa.groupby("dimension")["importance"].sum()
+    assert by_dim.idxmax() == "reliability"
+    assert by_dim["reliability"] > by_dim["tangibles"]
+    assert ipa.attrs["r_squared"] > 0.5
+    ci, cp = ipa.attrs["crosshair"]
+    assert ci == pytest.approx(ipa["importance"].mean())
+    q = ipa["quadrant"]
+    hi_i, hi_p = ipa["importance"] >= ci, ipa["performance"] >= cp
+    assert (q[hi_i & ~hi_p] == "concentrate here").all()
+    assert (q[~hi_i & hi_p] == "possible overkill").all()
+
+
+def test_ipa_stated_and_user_crosshair(sim):
+    survey, _ = sim
+    ipa = importance_performance(survey, method="stated", crosshair=(5.0, 5.0))
+    means = survey.groupby("item")["importance"].mean()
+    assert np.allclose(ipa.set_index("item")["importance"], means.reindex(ipa["item"]))
+    assert ipa.attrs["crosshair"] == (5.0, 5.0)
+    actions = ipa_actions(ipa)
+    order = {"concentrate here": 1, "keep up the good work": 2, "possible overkill": 3,
+             "low priority": 4}  # fmt: skip
+    assert actions["quadrant"].map(order).is_monotonic_increasing
+    assert actions["priority"].tolist() == list(range(1, len(ipa) + 1))
+    with pytest.raises(ParameterError):
+        importance_performance(survey, method="derived")
+
+
+def test_ipa_wide_table():
+    data = load_satisfaction()
+    cols = [f"qual{i}" for i in range(1, 6)]
+    ipa = importance_performance(data[cols + ["sat1"]], overall="sat1")
+    assert ipa["item"].tolist() == cols
+    with pytest.raises(DataError):
+        importance_performance(data[cols], method="stated")
+
+
+def test_driver_ols_hc3_and_std_beta():
+    import statsmodels.api as sm
+
+    data = load_satisfaction()
+    table = driver_model(data, "sat1", ["qual1", "val1"]).set_index("term")
+    ref = sm.OLS(data["sat1"], sm.add_constant(data[["qual1", "val1"]])).fit(cov_type="HC3")
+    assert table.loc["val1", "coef"] == pytest.approx(ref.params["val1"])
+    assert table.loc["val1", "std_error"] == pytest.approx(ref.bse["val1"])
+    num = data[["sat1", "qual1", "val1"]]
+    z = (num - num.mean()) / num.std()
+    zref = sm.OLS(z["sat1"], z[["qual1", "val1"]]).fit()
+    assert table.loc["val1", "std_beta"] == pytest.approx(zref.params["val1"])
+    assert 0 < table.attrs["r_squared"] < 1
+
+
+def test_driver_ordered_logit_recovers_sign():
+    rng = np.random.default_rng(0)
+    n = 600
+    x = rng.normal(size=(n, 2))
+    latent = 1.2 * x[:, 0] - 0.5 * x[:, 1] + rng.logistic(size=n)
+    y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
+    data = pd.DataFrame({"y": y, "x1": x[:, 0], "x2": x[:, 1]})
+    table = driver_model(data, "y", ["x1", "x2"], kind="ordered_logit").set_index("term")
+    assert table.loc["x1", "ci_lower"] < 1.2 < table.loc["x1", "ci_upper"]
+    assert table.loc["x2", "ci_lower"] < -0.5 < table.loc["x2", "ci_upper"]
+    assert (table["kind"] == "threshold").sum() == 3
+    with pytest.raises(ParameterError):
+        driver_model(data, "y", ["x1"], kind="probit")
+
+
+def test_findings_are_computed(sim):
+    survey, _ = sim
+    g, d = gap_scores(survey), dimension_gaps(survey)
+    ipa = importance_performance(survey, overall="overall_satisfaction")
+    sentences = satisfaction_findings(g, d, ipa)
+    assert len(sentences) == 4
+    worst = g.sort_values("gap").iloc[0]
+    assert f"'{worst['item']}'" in sentences[0] and f"{worst['gap']:.2f}" in sentences[0]
+    assert "reliability" in sentences[1]
+
+
+def test_cronbach_alpha_matches_seminr_on_mobi():
+    """Alpha of the mobi blocks as reported by seminr (R), which standardises the items first,
+    fixture sem-in-r/seminr ``tests/fixtures/V_3_6_0/reliability.csv`` (column alpha)."""
+    from crmlab.datasets import load_mobi
+
+    blocks = {
+        "Image": [f"IMAG{i}" for i in range(1, 6)],
+        "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
+        "Value": ["PERV1", "PERV2"],
+        "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
+    }
+    got = cronbach_alpha(load_mobi(), blocks).set_index("dimension")["standardised_alpha"]
+    ref = {"Image": 0.722834595427083, "Expectation": 0.451902555978063,
+           "Value": 0.823631979352573, "Satisfaction": 0.779195021918597}  # fmt: skip
+    for k, v in ref.items():
+        assert got[k] == pytest.approx(v, abs=1e-9)
+
+
+def test_satisfaction_drivers_recover_reliability(sim):
+    from crmlab.satisfaction import satisfaction_drivers
+
+    survey, _ = sim
+    table = satisfaction_drivers(survey).set_index("term")
+    coefs = table.loc[table["kind"] == "coefficient", "std_beta"]
+    assert coefs.idxmax() == "reliability" and coefs["reliability"] > coefs["tangibles"]
+    with pytest.raises(DataError, match="overall"):
+        satisfaction_drivers(survey.drop(columns="overall_satisfaction"))
+
+
+def test_load_survey_or_example(tmp_path):
+    from crmlab.satisfaction import load_survey_or_example
+
+    survey, text = load_survey_or_example(n_respondents=30)
+    assert survey["respondent_id"].nunique() == 30 and "Simulated" in text
+    wide = pd.DataFrame({"respondent_id": [1, 2], "E1": [5, 6], "P1": [4, 6], "seg": ["a", "b"]})
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    item_map = {"speed": {"dimension": "responsiveness", "expectation": "E1", "perception": "P1"}}
+    long, text = load_survey_or_example(str(path), item_map=item_map)
+    assert long["respondent_id"].tolist() == ["1", "2"] or long["respondent_id"].tolist() == [1, 2]
+    assert long["seg"].tolist() == ["a", "b"] and "wide.csv" in text
