@@ -38,6 +38,13 @@ SMALL = {
 }
 
 
+# Words the computed key findings of a notebook must contain at the small parameters.
+FINDINGS_MENTION = {
+    "00_customer_base": ["%"],
+    "02_satisfaction_gaps": ["SERVQUAL", "adjusted p < 0.1"],
+}
+
+
 def _tracked_notebooks() -> list[Path]:
     try:
         out = subprocess.run(
@@ -74,6 +81,10 @@ def test_notebook_is_clean_and_parameterized(path: Path):
         "no function or class definitions in notebooks: logic lives in crmlab"
     )
     assert any("Key findings" in c.source for c in nb.cells if c.cell_type == "markdown")
+    for line in code[0].source.splitlines():
+        if "=" in line.split("#")[0]:
+            # papermill's parameter inspection skips a line with more than one "="
+            assert line.count("=") == 1, f"{path.name}: one '=' per parameter line: {line}"
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +131,9 @@ def test_notebook_runs_through_runner(run, stem: str):
         if "text/markdown" in o.get("data", {})
     ]
     assert findings, f"{stem}: no computed key findings (Markdown output) found"
+    text = "".join("".join(o["data"]["text/markdown"]) for o in findings)
+    for word in FINDINGS_MENTION.get(stem, []):
+        assert word in text, f"{stem}: key findings do not mention {word!r}"
     for name, value in SMALL.get(stem, {}).items():
         assert entry["parameters"][name] == value
     assert (out / f"{stem}.html").is_file() and (out / f"{stem}.client.html").is_file()

@@ -382,3 +382,45 @@ def test_failing_notebook_raises_with_cell_and_keeps_the_run(tmp_path):
     assert manifest["status"] == "failed"
     assert manifest["notebooks"][0]["error"]["cell"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [".failed"]
+
+
+# --------------------------------------------------------------------------------------------
+# Formulas: TeX in markdown becomes MathML (reports are read offline, without MathJax)
+# --------------------------------------------------------------------------------------------
+def test_markdown_math_becomes_mathml():
+    from crmlab.report.math import markdown_math_to_mathml
+
+    out = markdown_math_to_mathml("rate $r/\\alpha$ and $$S(t) = \\frac{B(a, b+t)}{B(a, b)}$$")
+    assert out.count("<math") == 2 and 'display="block"' in out and 'display="inline"' in out
+    assert "<mfrac>" in out and "$" not in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a cost of $5 and $6 per order", "`$x$` in code", "```\n$y$\n```", "an escaped \\$5 price"],
+)
+def test_markdown_math_leaves_dollars_and_code_alone(text):
+    from crmlab.report.math import markdown_math_to_mathml
+
+    assert markdown_math_to_mathml(text) == text
+
+
+def test_notebook_math_survives_html_export(tmp_path):
+    import nbformat
+
+    from crmlab.report.html import ReportWriter
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Profit $\\pi_i = R_i - c\\,n_i$ of **i**.")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    src = tmp_path / "m.ipynb"
+    nbformat.write(nb, src)
+    full, client = tmp_path / "m.html", tmp_path / "m.client.html"
+    ReportWriter().write(src, full, client, {"title": "m", "run_date": "d", "version": "v"})
+    html = client.read_text(encoding="utf-8")
+    assert "<msub><mi>&#x003C0;</mi><mi>i</mi></msub>" in html  # pi_i intact, not torn apart
+    assert "crmlabformula" not in html and "$\\pi" not in html

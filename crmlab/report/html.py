@@ -2,7 +2,8 @@
 
 Reports are opened offline by clients, so nothing is fetched from the network: figures are inlined
 as base64 PNG by nbconvert, and crmlab's template (``crmlab/templates/crmlab_report``) removes the
-require.js, MathJax and mermaid links of JupyterLab's template (formulas stay readable as TeX).
+require.js, MathJax and mermaid links of JupyterLab's template; formulas are converted to MathML,
+which browsers render natively (:mod:`crmlab.report.math`).
 The client version has no code, no prompts and no stderr output. Every value the runner writes
 itself (titles, parameter values, errors, file names) is HTML-escaped.
 """
@@ -44,7 +45,9 @@ class ReportWriter:
         """
         import nbformat
 
-        nb = nbformat.read(notebook, as_version=4)
+        from crmlab.report.math import notebook_math_to_mathml
+
+        nb, restore_math = notebook_math_to_mathml(nbformat.read(notebook, as_version=4))
         for exporter, target, is_client in (
             (self._full, full, False),
             (self._client, client, True),
@@ -54,7 +57,7 @@ class ReportWriter:
                 "crmlab": {**header, "client": is_client},
             }
             body, _ = exporter.from_notebook_node(nb, resources=resources)
-            target.write_text(body, encoding="utf-8")
+            target.write_text(restore_math(body), encoding="utf-8")
 
 
 def _e(value: Any) -> str:
