@@ -319,7 +319,7 @@ def test_html_is_self_contained(good_run):
     for name in ("00_good.html", "00_good.client.html"):
         text = (result.run_dir / name).read_text(encoding="utf-8")
         assert "data:image/png;base64," in text
-        assert r"\frac{1}{n}" in text  # formulas stay readable as TeX
+        assert "<mfrac>" in text and r"\frac{1}{n}" not in text  # formulas become MathML
 
 
 def test_client_html_has_no_code_and_an_escaped_header(good_run):
