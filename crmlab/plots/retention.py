@@ -1,5 +1,335 @@
-"""Figures of the retention analyses."""
+"""Figures of the retention analyses (:mod:`crmlab.retention`).
+
+Each function draws one table (or fitted model output) of :mod:`crmlab.retention` and returns
+the Axes; nothing is computed here beyond what drawing needs.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+
+from crmlab.errors import DataError
+from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+
+__all__ = [
+    "plot_cohort_heatmap",
+    "plot_hazard_ratios",
+    "plot_overdue",
+    "plot_retention_rates",
+    "plot_sbg_projection",
+    "plot_survival_curves",
+]
+
+
+@contextmanager
+def _themed() -> Iterator[None]:
+    """``crmlab_theme()`` that keeps the interactive state a backend switched on inside it."""
+    state = None
+    try:
+        with crmlab_theme():
+            yield
+            state = matplotlib.is_interactive()
+    finally:
+        if state is not None and matplotlib.is_interactive() != state:
+            matplotlib.interactive(state)
+
+
+def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise DataError(
+            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
+        )
+
+
+def plot_retention_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Customer retention rate (and churn rate) by calendar period.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Output of :func:`crmlab.retention.retention_rates`. Incomplete periods (``complete``
+        False) are drawn as hollow markers.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _need(rates, ["retention_rate"], "crmlab.retention.retention_rates")
+    with _themed():
+        ax = _new_axes(ax)
+        x = np.arange(len(rates))
+        crr = rates["retention_rate"].to_numpy(dtype=float)
+        ax.plot(x, crr, marker="o", color=PALETTE[0], label="retention rate")
+        if "complete" in rates:
+            partial = ~rates["complete"].to_numpy(dtype=bool)
+            if partial.any():
+                ax.plot(
+                    x[partial],
+                    crr[partial],
+                    linestyle="none",
+                    marker="o",
+                    markerfacecolor="white",
+                    color=PALETTE[0],
+                    label="incomplete period",
+                )
+        mean = np.nanmean(crr) if np.isfinite(crr).any() else np.nan
+        if np.isfinite(mean):
+            ax.axhline(mean, color="grey", linestyle=":", linewidth=1, label=f"mean {mean:.1%}")
+        step = max(1, len(x) // 12)
+        ax.set_xticks(x[::step], [str(p) for p in rates.index[::step]], rotation=45, ha="right")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_ylim(0, min(1.0, np.nanmax(np.append(crr, 0)) * 1.15 + 0.02))
+        ax.set_xlabel("period")
+        ax.set_ylabel("customers retained from previous period")
+        ax.set_title("Customer retention rate")
+        ax.legend()
+    return ax
+
+
+def plot_cohort_heatmap(
+    table: pd.DataFrame,
+    annotate: bool = True,
+    max_periods: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of an acquisition-cohort table (seaborn).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlab.retention.cohort_retention_table` (shares, shown as percentages) or
+        :func:`crmlab.retention.cohort_counts_table` (counts).
+    annotate : bool, default True
+        Write the values in the cells.
+    max_periods : int, optional
+        Show only periods since acquisition 0..max_periods.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise DataError(
+            "pass a non-empty cohort table from crmlab.retention.cohort_retention_table."
+        )
+    data = table if max_periods is None else table.loc[:, table.columns[: max_periods + 1]]
+    values = data.to_numpy(dtype=float)
+    shares = np.nanmax(values) <= 1.0 + 1e-12
+    with _themed():
+        ax = _new_axes(
+            ax, figsize=(max(6.0, 0.55 * data.shape[1] + 2), max(3.0, 0.4 * len(data) + 1.5))
+        )
+        frame = pd.DataFrame(values, index=[str(i) for i in data.index], columns=list(data.columns))
+        sns.heatmap(
+            frame,
+            ax=ax,
+            cmap="Blues",
+            annot=annotate and data.size <= 600,
+            fmt=".0%" if shares else ".0f",
+            vmin=0,
+            vmax=float(np.nanmax(values[:, 1:])) if shares and values.shape[1] > 1 else None,
+            cbar_kws={"format": PercentFormatter(1.0)} if shares else None,
+            annot_kws={"fontsize": 7},
+            linewidths=0.3,
+        )
+        ax.set_xlabel("periods since acquisition")
+        ax.set_ylabel("acquisition cohort")
+        ax.set_title("Share of cohort active" if shares else "Active customers by cohort")
+    return ax
+
+
+def plot_survival_curves(
+    km: pd.DataFrame, bands: bool = True, unit: str = "", ax: Axes | None = None
+) -> Axes:
+    """Kaplan-Meier survival curves, one step line per group, with pointwise bands.
+
+    Parameters
+    ----------
+    km : DataFrame
+        Output of :func:`crmlab.retention.kaplan_meier`.
+    bands : bool, default True
+        Shade the ``lower``-``upper`` interval.
+    unit : str, optional
+        Word for the time unit, used in the axis label ("days").
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _need(km, ["group", "time", "survival", "lower", "upper"], "crmlab.retention.kaplan_meier")
+    with _themed():
+        ax = _new_axes(ax)
+        for i, (name, piece) in enumerate(km.groupby("group", sort=True)):
+            color = PALETTE[i % len(PALETTE)]
+            ax.step(piece["time"], piece["survival"], where="post", color=color, label=str(name))
+            if bands:
+                ax.fill_between(
+                    piece["time"],
+                    piece["lower"],
+                    piece["upper"],
+                    step="post",
+                    color=color,
+                    alpha=0.2,
+                    linewidth=0,
+                )
+        ax.set_ylim(0, 1.02)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(
+            f"time since first purchase ({unit})" if unit else "time since first purchase"
+        )
+        ax.set_ylabel("share not churned")
+        ax.set_title("Kaplan-Meier survival")
+        ax.legend(title=None)
+    return ax
+
+
+def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Forest plot of Cox hazard ratios with their confidence intervals (log scale).
+
+    Parameters
+    ----------
+    cox : DataFrame
+        Output of :func:`crmlab.retention.cox_model`.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _need(cox, ["hazard_ratio", "lower", "upper"], "crmlab.retention.cox_model")
+    with _themed():
+        ax = _new_axes(ax, figsize=(6.5, 1.2 + 0.5 * len(cox)))
+        y = np.arange(len(cox))[::-1]
+        hr = cox["hazard_ratio"].to_numpy(dtype=float)
+        err = np.vstack([hr - cox["lower"].to_numpy(float), cox["upper"].to_numpy(float) - hr])
+        ax.errorbar(hr, y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
+        ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        low, high = float(np.nanmin(cox["lower"])), float(np.nanmax(cox["upper"]))
+        ticks = [
+            v for v in (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 4.0) if low <= v <= high
+        ]
+        if 1.0 not in ticks:
+            ticks.append(1.0)
+        ax.set_xticks(sorted(ticks))
+        ax.set_yticks(y, [str(i) for i in cox.index])
+        ax.set_ylim(-0.7, len(cox) - 0.3)
+        ax.set_xlabel("hazard ratio (< 1: churns later, > 1: churns sooner)")
+        ax.set_title("Drivers of churn (Cox model)")
+    return ax
+
+
+def plot_sbg_projection(
+    projection: pd.DataFrame,
+    actual: pd.Series | None = None,
+    fit_periods: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """sBG projected survivors with their interval, against the observed survivors.
+
+    Parameters
+    ----------
+    projection : DataFrame
+        Output of :meth:`crmlab.retention.ShiftedBetaGeometric.project`.
+    actual : Series, optional
+        Observed survivors by period.
+    fit_periods : int, optional
+        Last period of the fit window, shaded.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _need(projection, ["expected", "lower", "upper"], "ShiftedBetaGeometric.project")
+    with _themed():
+        ax = _new_axes(ax)
+        x = projection.index.to_numpy()
+        if fit_periods is not None:
+            ax.axvspan(0, fit_periods, color="grey", alpha=0.12, label="fit window")
+        ax.fill_between(
+            x, projection["lower"], projection["upper"], color=PALETTE[0], alpha=0.25, linewidth=0
+        )
+        ax.plot(x, projection["expected"], color=PALETTE[0], label="sBG projection")
+        if actual is not None:
+            ax.plot(
+                actual.index.to_numpy(),
+                actual.to_numpy(dtype=float),
+                linestyle="none",
+                marker="o",
+                color=PALETTE[1],
+                label="actual",
+            )
+        ax.set_ylim(0, None)
+        ax.set_xlabel("period")
+        ax.set_ylabel("customers still active")
+        ax.set_title("Projected vs actual survivors")
+        ax.legend()
+    return ax
+
+
+def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Time since the last purchase against the usual gap, overdue customers highlighted.
+
+    Parameters
+    ----------
+    overdue : DataFrame
+        Output of :func:`crmlab.retention.overdue_customers`; customers with too few purchases
+        are left out. The dashed line is the overdue threshold (``multiple * median_gap``).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    _need(
+        overdue,
+        ["median_gap", "time_since_last", "threshold", "overdue"],
+        "crmlab.retention.overdue_customers",
+    )
+    judged = overdue.loc[overdue["overdue"].notna()]
+    with _themed():
+        ax = _new_axes(ax)
+        flag = judged["overdue"].astype(bool).to_numpy()
+        for mask, label, color in (
+            (~flag, "on schedule", PALETTE[0]),
+            (flag, "overdue", PALETTE[3]),
+        ):
+            ax.scatter(
+                judged["median_gap"].to_numpy()[mask],
+                judged["time_since_last"].to_numpy()[mask],
+                s=10,
+                alpha=0.6,
+                color=color,
+                label=f"{label} ({int(mask.sum()):,})",
+            )
+        if len(judged):
+            ratio = float(np.nanmedian(judged["threshold"] / judged["median_gap"]))
+            top = float(judged["median_gap"].max())
+            ax.plot(
+                [0, top],
+                [0, ratio * top],
+                color="grey",
+                linestyle="--",
+                linewidth=1,
+                label=f"threshold ({ratio:g} x usual gap)",
+            )
+        ax.set_xlabel("usual gap (median interpurchase time)")
+        ax.set_ylabel("time since last purchase")
+        ax.set_title("Overdue customers")
+        ax.legend()
+    return ax
