@@ -15,6 +15,22 @@ from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.paretonbd import ParetoNBD
+from crmlab.clv.report import (
+    ACTION_RULES,
+    CLV_TIERS,
+    MODELS,
+    action_summary,
+    action_table,
+    best_model,
+    clv_crosstab,
+    clv_findings,
+    clv_segments,
+    default_calibration_end,
+    lifetimes_crosscheck,
+    make_models,
+    parameter_table,
+    spend_frequency_check,
+)
 from crmlab.clv.validation import (
     compare_models,
     frequency_recency_matrix,
@@ -25,6 +41,20 @@ from crmlab.clv.validation import (
 from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit
 
 __all__ = [
+    "ACTION_RULES",
+    "CLV_TIERS",
+    "MODELS",
+    "action_summary",
+    "action_table",
+    "best_model",
+    "clv_crosstab",
+    "clv_findings",
+    "clv_segments",
+    "default_calibration_end",
+    "lifetimes_crosscheck",
+    "make_models",
+    "parameter_table",
+    "spend_frequency_check",
     "BGBB",
     "BGNBD",
     "MBGNBD",
