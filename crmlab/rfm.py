@@ -198,10 +198,11 @@ def _daily(frame: pd.DataFrame) -> pd.DataFrame:
 # rfm_summary
 # --------------------------------------------------------------------------------------------
 def rfm_summary(
-    transactions: pd.DataFrame,
+    transactions: Any,
     calibration_end: Any = None,
     observation_end: Any = None,
     time_unit: str = "W",
+    columns: Mapping[Any, str] | None = None,
 ) -> pd.DataFrame:
     """Frequency, recency, age and monetary value of each customer (the Fader-Hardie summary).
 
@@ -210,9 +211,11 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame, path/glob of Parquet or CSV files, or PySpark DataFrame
         The transactions contract: ``customer_id``, ``date`` (datetime64), ``amount``; other
-        columns are ignored. Not modified.
+        columns are ignored. Not modified. A path, glob or list of paths is summarised out of
+        core in DuckDB (:func:`crmlab.engines.duckdb_engine.rfm_summary`), a PySpark DataFrame
+        in Spark (:func:`crmlab.engines.spark_engine.rfm_summary`); the result is the same.
     calibration_end : date-like, optional
         Last day of the calibration window (inclusive). When given, the statistics describe
         purchases up to this day and the holdout window is (calibration_end, observation_end].
@@ -225,6 +228,9 @@ def rfm_summary(
     time_unit : {"D", "W", "M"}
         Days, weeks (days / 7, so 272 days = 38.857 weeks) or fractional calendar months (rule in
         :func:`months_between`).
+    columns : mapping, optional
+        ``{your column name: crmlab name}`` (e.g. ``{"Kunde": "customer_id"}``), applied before
+        the analysis.
 
     Returns
     -------
@@ -271,6 +277,17 @@ def rfm_summary(
     >>> len(s), int(s["frequency"].sum()), round(float(s["T"].iloc[0]), 3)
     (2357, 2457, 38.857)
     """
+    from crmlab.engines import engine_of
+
+    engine = engine_of(transactions)
+    if engine != "pandas":
+        if engine == "duckdb":
+            from crmlab.engines.duckdb_engine import rfm_summary as run
+        else:
+            from crmlab.engines.spark_engine import rfm_summary as run
+        return run(transactions, calibration_end, observation_end, time_unit, columns)
+    if columns is not None and isinstance(transactions, pd.DataFrame):
+        transactions = transactions.rename(columns=dict(columns))
     time_unit = _check_time_unit(time_unit)
     frame = _check_transactions(transactions)
     if frame.empty:

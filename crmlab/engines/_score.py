@@ -1,0 +1,95 @@
+"""Scoring a batch of customer summaries with fitted models (shared by the engines)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+
+from crmlab.clv.base import check_horizon
+from crmlab.clv.value import customer_lifetime_value
+from crmlab.errors import ParameterError
+
+__all__ = ["detached", "score_batch", "score_columns"]
+
+# fitted-data attributes that prediction with an explicit ``data`` table never reads
+_FITTED_DATA = ("_fitted_data", "_fitted_index")
+
+
+def detached(model):
+    """A shallow copy of a fitted model without its training data (small to pickle and ship).
+
+    Predictions with ``data=`` given only read the parameters, so the copy scores new tables
+    exactly as the original.
+    """
+    if model is None:
+        return None
+    model._check_fitted()
+    light = copy.copy(model)
+    for name in _FITTED_DATA:
+        light.__dict__.pop(name, None)
+    return light
+
+
+def score_columns(spend_model) -> list[str]:
+    """Names of the score columns (after ``customer_id``)."""
+    cols = ["p_alive", "expected_purchases"]
+    return [*cols, "clv"] if spend_model is not None else cols
+
+
+def check_options(horizon, discount_rate, time_unit) -> None:
+    check_horizon(horizon, "horizon")
+    if not np.isfinite(float(horizon)) or not float(horizon) > 0:
+        raise ParameterError(
+            f"horizon must be finite and > 0, got {horizon!r}.", parameter="horizon"
+        )
+    if time_unit not in ("D", "W", "M", "Q", "Y"):
+        raise ParameterError(
+            f"time_unit must be one of D, W, M, Q, Y (that of the summary), got {time_unit!r}.",
+            parameter="time_unit",
+        )
+    if not np.isfinite(float(discount_rate)) or float(discount_rate) < 0:
+        raise ParameterError(
+            f"discount_rate must be >= 0 (annual), got {discount_rate!r}.",
+            parameter="discount_rate",
+        )
+
+
+def score_batch(
+    summary: pd.DataFrame,
+    transaction_model,
+    spend_model,
+    horizon: float,
+    discount_rate: float,
+    time_unit: str,
+    margin_rate: float,
+) -> pd.DataFrame:
+    """Scores of the customers of ``summary`` (index customer_id) as columns.
+
+    ``p_alive`` is the model's ``probability_alive``, ``expected_purchases`` its
+    ``conditional_expected_purchases(horizon)`` and ``clv`` (with a spend model)
+    :func:`crmlab.clv.customer_lifetime_value`'s ``clv``.
+    """
+    out = pd.DataFrame(index=summary.index)
+    if len(summary) == 0:
+        for col in score_columns(spend_model):
+            out[col] = np.zeros(0)
+        return out
+    out["p_alive"] = transaction_model.probability_alive(summary).to_numpy(dtype=float)
+    if spend_model is None:
+        purchases = transaction_model.conditional_expected_purchases(horizon, summary)
+        out["expected_purchases"] = np.asarray(purchases, dtype=float)
+    else:
+        value = customer_lifetime_value(
+            transaction_model,
+            spend_model,
+            summary,
+            horizon,
+            discount_rate,
+            time_unit,
+            margin_rate,
+        )
+        out["expected_purchases"] = value["expected_purchases"].to_numpy(dtype=float)
+        out["clv"] = value["clv"].to_numpy(dtype=float)
+    return out

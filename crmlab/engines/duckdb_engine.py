@@ -1,0 +1,359 @@
+"""Customer summaries of transaction files of any size, out of core, in embedded DuckDB.
+
+A path or glob of Parquet or CSV files is read by an in-memory DuckDB connection with a memory
+limit and a temporary directory for spilling: the raw log never enters Python, only the
+per-customer summary (or its histogram of distinct rows) does. Results equal
+:func:`crmlab.rfm.rfm_summary` on the same data (Fader, Hardie & Lee 2005, the (x, t_x, T)
+summary).
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way: An
+Alternative to the Pareto/NBD Model. Marketing Science 24(2), 275-284.
+Raasveldt, M. and Muehleisen, H. (2019). DuckDB: an Embeddable Analytical Database. SIGMOD.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from crmlab.engines import _sql
+from crmlab.engines._common import null_error, resolve_window, shape_histogram, shape_summary
+from crmlab.engines._score import check_options, detached, score_batch, score_columns
+from crmlab.errors import DataError, ParameterError
+
+__all__ = ["connect", "rfm_summary", "score_to_parquet", "summary_histogram"]
+
+_PARQUET = (".parquet", ".pq", ".parq")
+_CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+def _default_memory_limit() -> str:
+    """Half the machine's physical memory, at most 8 GB (as a DuckDB size string)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return "2GB"
+    return f"{max(256, min(8192, total // 2**21))}MB"
+
+
+@contextlib.contextmanager
+def connect(
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike | None = None,
+    threads: int | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection set up for bounded memory, closed on exit.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        DuckDB's ``memory_limit`` (e.g. ``"2GB"``); beyond it, aggregations spill to disk.
+        Default: half the physical memory, at most 8 GB.
+    temp_directory : path, optional
+        Where DuckDB spills. Default: a new temporary folder, deleted on exit.
+    threads : int, optional
+        Worker threads. Default: the number of cores.
+    """
+    own = temp_directory is None
+    tmp = tempfile.mkdtemp(prefix="crmlab-duckdb-") if own else os.fspath(temp_directory)
+    config = {
+        "memory_limit": memory_limit or _default_memory_limit(),
+        "temp_directory": tmp,
+        "threads": int(threads or os.cpu_count() or 1),
+        "preserve_insertion_order": False,
+    }
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        yield con
+    finally:
+        con.close()
+        if own:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _reader(source: Any, file_format: str | None = None) -> str:
+    """The DuckDB table function reading ``source`` (a path, glob or list of them)."""
+    paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+    if not paths or not all(isinstance(p, str | os.PathLike) for p in paths):
+        raise ParameterError(
+            "source must be a path, a glob or a list of paths of Parquet or CSV files, got "
+            f"{source!r}.",
+            parameter="source",
+        )
+    paths = [os.fspath(p) for p in paths]
+    fmt = file_format
+    if fmt is None:
+        lowered = [p.lower() for p in paths]
+        if all(p.endswith(_PARQUET) for p in lowered):
+            fmt = "parquet"
+        elif all(p.endswith(_CSV) for p in lowered):
+            fmt = "csv"
+        else:
+            raise ParameterError(
+                f"cannot tell the file format of {paths[:5]} from the extension: name the files "
+                "*.parquet or *.csv, or pass file_format='parquet' or 'csv'.",
+                parameter="file_format",
+            )
+    if fmt not in ("parquet", "csv"):
+        raise ParameterError(
+            f"file_format must be 'parquet' or 'csv', got {fmt!r}.", parameter="file_format"
+        )
+    listed = "[" + ", ".join(_sql_string(p) for p in paths) + "]"
+    if fmt == "parquet":
+        return f"read_parquet({listed})"
+    return f"read_csv({listed}, header = true)"
+
+
+def _relation(con: duckdb.DuckDBPyConnection, reader: str, source: Any) -> duckdb.DuckDBPyRelation:
+    try:
+        return con.sql(f"SELECT * FROM {reader}")
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        raise DataError(
+            f"cannot read transactions from {source!r}: {exc}. Check the path or glob (no file "
+            "matches?) and that the files are Parquet or CSV with a header row."
+        ) from exc
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    source: Any,
+    calibration_end: Any,
+    observation_end: Any,
+    time_unit: str,
+    columns: Mapping[Any, str] | None,
+    file_format: str | None,
+):
+    """Validate the source; return (reader, names, obs_end, cal_end)."""
+    reader = _reader(source, file_format)
+    rel = _relation(con, reader, source)
+    found = list(rel.columns)
+    names = _sql.source_names(found, columns)
+    types = dict(zip(found, (str(t).upper() for t in rel.types), strict=True))
+    date_type = types[names["date"]]
+    if date_type not in _DATE_TYPES:
+        raise DataError(
+            f"column '{names['date']}' must hold dates or timestamps without time zone, its "
+            f"type is {date_type}; store dates as Parquet timestamps/dates, write them as "
+            "YYYY-MM-DD in CSV, or convert time zones to naive local dates first.",
+            column=names["date"],
+        )
+    amount_type = types[names["amount"]]
+    numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC", "BIGINT", "HUGEINT")
+    if not any(t in amount_type for t in numeric):
+        raise DataError(
+            f"column '{names['amount']}' must be numeric, its type is {amount_type}; fix the "
+            "file (decimal point, no currency signs).",
+            column=names["amount"],
+        )
+    q = _sql.DUCKDB.quote
+    cid, date, amount = (q(names[c]) for c in _sql.REQUIRED)
+    stats = con.execute(
+        f"SELECT count(*), count_if({cid} IS NULL), count_if({date} IS NULL), "
+        f"count_if({amount} IS NULL), min(CAST({date} AS DATE)), max(CAST({date} AS DATE)) "
+        f"FROM {reader}"
+    ).fetchall()[0]
+    n_rows, null_counts, first, last = stats[0], stats[1:4], stats[4], stats[5]
+    for key, count in zip(_sql.REQUIRED, null_counts, strict=True):
+        if count:
+            col = q(names[key])
+            rows = con.execute(
+                f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, {col} AS v "
+                f"FROM {reader}) WHERE v IS NULL ORDER BY rn LIMIT 5"
+            ).fetchall()
+            raise null_error(names[key], int(count), [int(r[0]) for r in rows])
+    obs_end, cal_end = resolve_window(
+        first, last, n_rows, calibration_end, observation_end, time_unit
+    )
+    return reader, names, obs_end, cal_end
+
+
+def rfm_summary(
+    source: str | os.PathLike | Sequence[str | os.PathLike],
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    time_unit: str = "W",
+    columns: Mapping[Any, str] | None = None,
+    *,
+    file_format: str | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """:func:`crmlab.rfm.rfm_summary` of Parquet or CSV files, computed out of core in DuckDB.
+
+    Parameters
+    ----------
+    source : path, glob or list of paths
+        Parquet (``*.parquet``) or CSV (``*.csv``, header row) files of the transactions
+        contract; other columns are ignored and never read (Parquet).
+    calibration_end, observation_end, time_unit
+        As in :func:`crmlab.rfm.rfm_summary`.
+    columns : mapping, optional
+        ``{your column name: crmlab name}`` for ``customer_id``, ``date``, ``amount``.
+    file_format : {"parquet", "csv"}, optional
+        Default: from the file extension.
+    memory_limit, temp_directory, threads
+        DuckDB settings, see :func:`connect`.
+
+    Returns
+    -------
+    DataFrame
+        Exactly what :func:`crmlab.rfm.rfm_summary` returns for the same transactions: index
+        ``customer_id`` (sorted), float64 ``frequency`` (repeat purchase days), ``recency``
+        (first to last purchase day), ``T`` (first purchase day to the end of the window),
+        ``monetary_value`` (mean spend per repeat purchase day), with ``calibration_end`` also
+        ``frequency_holdout``, ``monetary_value_holdout``, ``duration_holdout``; same ``attrs``.
+
+    Raises
+    ------
+    DataError
+        Files that cannot be read, missing columns (named, with the columns found), missing
+        values (count and up to five 0-based row positions), dates or amounts of the wrong type.
+    ParameterError
+        As :func:`crmlab.rfm.rfm_summary` (time_unit, calibration_end, observation_end).
+    """
+    with connect(memory_limit, temp_directory, threads) as con:
+        reader, names, obs_end, cal_end = _prepare(
+            con, source, calibration_end, observation_end, time_unit, columns, file_format
+        )
+        query = _sql.summary_sql(
+            _sql.DUCKDB, reader, names, time_unit, obs_end, cal_end, keep_excluded=True
+        )
+        frame = con.sql(query).to_arrow_table().to_pandas()
+    return shape_summary(frame, obs_end, cal_end, time_unit)
+
+
+def summary_histogram(
+    source: str | os.PathLike | Sequence[str | os.PathLike],
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    time_unit: str = "W",
+    columns: Mapping[Any, str] | None = None,
+    *,
+    by: Sequence[str] = ("frequency", "recency", "T"),
+    file_format: str | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Distinct summary rows and their number of customers, grouped inside DuckDB.
+
+    See :func:`crmlab.engines.summary_histogram`.
+    """
+    by = _sql.check_by(by)
+    with connect(memory_limit, temp_directory, threads) as con:
+        reader, names, obs_end, cal_end = _prepare(
+            con, source, calibration_end, observation_end, time_unit, columns, file_format
+        )
+        summary = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
+        query = _sql.histogram_sql(_sql.DUCKDB, summary, by)
+        frame = con.sql(query).to_arrow_table().to_pandas()
+    out = shape_histogram(frame, by)
+    out.attrs = {"time_unit": time_unit, "calibration_end": cal_end, "observation_end": obs_end}
+    return out
+
+
+def score_to_parquet(
+    source: str | os.PathLike | Sequence[str | os.PathLike],
+    path: str | os.PathLike,
+    transaction_model,
+    spend_model=None,
+    *,
+    horizon: float,
+    discount_rate: float = 0.1,
+    margin_rate: float = 1.0,
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    time_unit: str = "W",
+    columns: Mapping[Any, str] | None = None,
+    batch_size: int = 200_000,
+    file_format: str | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike | None = None,
+    threads: int | None = None,
+) -> Path:
+    """Score every customer of a transaction log and write the scores to one Parquet file.
+
+    The summary is computed in DuckDB and fetched as a stream of Arrow record batches of ``batch_size``
+    customers; each batch is scored with the vectorised model methods and appended to the
+    Parquet file, so memory stays bounded by one batch whatever the number of customers.
+
+    Parameters
+    ----------
+    source : path, glob or list of paths
+        Transaction files, as in :func:`rfm_summary`.
+    path : path
+        The Parquet file written (replaced if present).
+    transaction_model : BGNBD, MBGNBD, ParetoNBD or BGBB, fitted
+        Fitted on summaries in the same ``time_unit`` (e.g. on :func:`summary_histogram`).
+    spend_model : GammaGamma, fitted, optional
+        When given, a ``clv`` column is added.
+    horizon : float
+        Prediction horizon in ``time_unit``.
+    discount_rate, margin_rate
+        Annual discount rate and margin share of :func:`crmlab.clv.customer_lifetime_value`.
+    calibration_end, observation_end, time_unit, columns
+        As in :func:`rfm_summary`: the window whose summary is scored.
+    batch_size : int
+        Customers per batch.
+
+    Returns
+    -------
+    Path
+        ``path``. Its columns: ``customer_id``; ``p_alive`` (probability the customer is alive at
+        the end of the window, e.g. Fader, Hardie & Lee 2005, eq. 12 for the BG/NBD);
+        ``expected_purchases`` (conditional expected purchases in the next ``horizon``, FHL 2005
+        eq. 10); with a spend model ``clv`` (discounted margin over the horizon, see
+        :func:`crmlab.clv.customer_lifetime_value`). Rows in no particular order.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    check_options(horizon, discount_rate, time_unit)
+    if int(batch_size) < 1:
+        raise ParameterError(
+            f"batch_size must be >= 1, got {batch_size!r}.", parameter="batch_size"
+        )
+    tm, sm = detached(transaction_model), detached(spend_model)
+    out_path = Path(path)
+    with connect(memory_limit, temp_directory, threads) as con:
+        reader, names, obs_end, cal_end = _prepare(
+            con, source, calibration_end, observation_end, time_unit, columns, file_format
+        )
+        query = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
+        batches = con.sql(query).to_arrow_reader(int(batch_size))
+        writer = None
+        try:
+            for batch in batches:
+                frame = batch.to_pandas().set_index("customer_id")
+                scores = score_batch(
+                    frame, tm, sm, float(horizon), discount_rate, time_unit, margin_rate
+                )
+                table = pa.Table.from_pandas(scores.reset_index(), preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(out_path, table.schema)
+                writer.write_table(table)
+            if writer is None:  # no customer at all: still write an empty table
+                empty = pd.DataFrame({"customer_id": pd.Series([], dtype="int64")})
+                for col in score_columns(sm):
+                    empty[col] = pd.Series([], dtype="float64")
+                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), out_path)
+        finally:
+            if writer is not None:
+                writer.close()
+    return out_path
