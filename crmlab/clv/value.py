@@ -61,6 +61,10 @@ def _dert_sum(model, summary, horizon, delta, step, params):
     """Discounted expected purchases by summing discounted increments over steps."""
     n_steps = int(min(max(np.ceil(horizon / step), 1), 2000))
     grid = np.linspace(0.0, horizon, n_steps + 1)
+    fast = getattr(model, "_discounted_increments", None)
+    if fast is not None:  # models whose time dependence factors out of the expensive part
+        x, tx, T, _ = model._customers(summary)
+        return fast(model._param_arrays(params), grid, delta, x, tx, T)
     total = 0.0
     previous = 0.0
     for k in range(1, n_steps + 1):

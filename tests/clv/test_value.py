@@ -87,3 +87,24 @@ def test_bgbb_value_in_periods():
     # per-period discounting: a flat stream would give sum 1.1^-k
     assert (out["dert"] > cond * 1.1**-5).all()
     np.testing.assert_allclose(out["clv"], out["dert"])
+
+
+def test_pareto_grid_path_equals_the_step_by_step_sum(fitted, cdnow):
+    """The Pareto/NBD one-pass grid (P(alive) once per draw) equals summing the discounted
+    increments of ``conditional_expected_purchases`` step by step, for the fit and for draws."""
+    from crmlab.clv.value import _dert_sum
+
+    model = fitted[1]
+    data = cdnow.iloc[:300]
+    horizon, delta, step = 10.0, 0.002, 1.0
+    grid = np.linspace(0.0, horizon, 11)
+    draws = model.draw_params(3, seed=5)
+    for params in (None, draws):
+        fast_total, fast_last = _dert_sum(model, data, horizon, delta, step, params)
+        total, previous = 0.0, 0.0
+        for k in range(1, len(grid)):
+            current = np.asarray(model.conditional_expected_purchases(grid[k], data, params=params))
+            total = total + np.exp(-delta * 0.5 * (grid[k - 1] + grid[k])) * (current - previous)
+            previous = current
+        np.testing.assert_allclose(fast_total, total, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast_last, previous, rtol=1e-12, atol=1e-14)
