@@ -194,6 +194,43 @@ def _daily(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["customer_id", "date"], sort=True, as_index=False)["amount"].sum()
 
 
+def resolve_window(
+    first_date: Any,
+    last_date: Any,
+    n_rows: int,
+    calibration_end: Any,
+    observation_end: Any,
+    time_unit: str,
+) -> tuple[pd.Timestamp, pd.Timestamp | None]:
+    """``(observation_end, calibration_end)`` of a summary, checked; shared by every engine.
+
+    ``first_date``/``last_date`` are the data's first and last purchase dates, ``n_rows`` its size.
+    """
+    _check_time_unit(time_unit)
+    if n_rows == 0 or first_date is None or pd.isna(first_date):
+        raise DataError("transactions is empty: there is nothing to summarise.")
+    first_date, last_date = pd.Timestamp(first_date), pd.Timestamp(last_date)
+    obs_end = last_date if observation_end is None else _to_day(observation_end, "observation_end")
+    if obs_end < first_date:
+        raise ParameterError(
+            f"observation_end {obs_end.date()} is before the first purchase in the data "
+            f"({first_date.date()}); choose a date between {first_date.date()} and "
+            f"{last_date.date()}.",
+            parameter="observation_end",
+        )
+    cal_end = None
+    if calibration_end is not None:
+        cal_end = _to_day(calibration_end, "calibration_end")
+        if cal_end < first_date or cal_end >= obs_end:
+            raise ParameterError(
+                f"calibration_end {cal_end.date()} must be on or after the first purchase "
+                f"({first_date.date()}) and before observation_end ({obs_end.date()}), so that "
+                "both the calibration and the holdout windows are non-empty.",
+                parameter="calibration_end",
+            )
+    return obs_end, cal_end
+
+
 # --------------------------------------------------------------------------------------------
 # rfm_summary
 # --------------------------------------------------------------------------------------------
@@ -290,27 +327,14 @@ def rfm_summary(
         transactions = transactions.rename(columns=dict(columns))
     time_unit = _check_time_unit(time_unit)
     frame = _check_transactions(transactions)
-    if frame.empty:
-        raise DataError("transactions is empty: there is nothing to summarise.")
-    first_date, last_date = frame["date"].min(), frame["date"].max()
-    obs_end = last_date if observation_end is None else _to_day(observation_end, "observation_end")
-    if obs_end < first_date:
-        raise ParameterError(
-            f"observation_end {obs_end.date()} is before the first purchase in the data "
-            f"({first_date.date()}); choose a date between {first_date.date()} and "
-            f"{last_date.date()}.",
-            parameter="observation_end",
-        )
-    cal_end = None
-    if calibration_end is not None:
-        cal_end = _to_day(calibration_end, "calibration_end")
-        if cal_end < first_date or cal_end >= obs_end:
-            raise ParameterError(
-                f"calibration_end {cal_end.date()} must be on or after the first purchase "
-                f"({first_date.date()}) and before observation_end ({obs_end.date()}), so that "
-                "both the calibration and the holdout windows are non-empty.",
-                parameter="calibration_end",
-            )
+    obs_end, cal_end = resolve_window(
+        frame["date"].min() if len(frame) else None,
+        frame["date"].max() if len(frame) else None,
+        len(frame),
+        calibration_end,
+        observation_end,
+        time_unit,
+    )
     window_end = obs_end if cal_end is None else cal_end
 
     daily = _daily(frame.loc[frame["date"] <= obs_end])

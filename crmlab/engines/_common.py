@@ -8,44 +8,15 @@ import numpy as np
 import pandas as pd
 
 from crmlab.engines._sql import HOLDOUT_COLUMNS, SUMMARY_COLUMNS
-from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import _check_time_unit, _elapsed, _to_day
+from crmlab.errors import DataError
+from crmlab.rfm import _elapsed, resolve_window
 
-__all__ = ["null_error", "resolve_window", "shape_summary", "string_dtype"]
-
-
-def resolve_window(
-    first_date: Any,
-    last_date: Any,
-    n_rows: int,
-    calibration_end: Any,
-    observation_end: Any,
-    time_unit: str,
-) -> tuple[pd.Timestamp, pd.Timestamp | None]:
-    """``(observation_end, calibration_end)`` checked as :func:`crmlab.rfm.rfm_summary` does."""
-    _check_time_unit(time_unit)
-    if n_rows == 0 or first_date is None or pd.isna(first_date):
-        raise DataError("transactions is empty: there is nothing to summarise.")
-    first_date, last_date = pd.Timestamp(first_date), pd.Timestamp(last_date)
-    obs_end = last_date if observation_end is None else _to_day(observation_end, "observation_end")
-    if obs_end < first_date:
-        raise ParameterError(
-            f"observation_end {obs_end.date()} is before the first purchase in the data "
-            f"({first_date.date()}); choose a date between {first_date.date()} and "
-            f"{last_date.date()}.",
-            parameter="observation_end",
-        )
-    cal_end = None
-    if calibration_end is not None:
-        cal_end = _to_day(calibration_end, "calibration_end")
-        if cal_end < first_date or cal_end >= obs_end:
-            raise ParameterError(
-                f"calibration_end {cal_end.date()} must be on or after the first purchase "
-                f"({first_date.date()}) and before observation_end ({obs_end.date()}), so that "
-                "both the calibration and the holdout windows are non-empty.",
-                parameter="calibration_end",
-            )
-    return obs_end, cal_end
+__all__ = [
+    "null_error",
+    "resolve_window",
+    "shape_summary",
+    "string_dtype",
+]  # resolve_window: from rfm
 
 
 def null_error(column: str, count: int, rows: list) -> DataError:

@@ -7,8 +7,11 @@ from contextlib import contextmanager
 
 import matplotlib
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+
+from crmlab.errors import DataError
 
 __all__ = ["PALETTE", "crmlab_theme", "use_theme"]
 
@@ -49,6 +52,15 @@ def crmlab_theme() -> Iterator[None]:
 def use_theme() -> None:
     """Apply crmlab's theme globally (for notebooks); library code never calls this."""
     sns.set_theme(style="whitegrid", palette=PALETTE, rc=_RC)
+
+
+def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Raise ``DataError`` unless ``table`` has ``columns`` (plots take analysis tables)."""
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise DataError(
+            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
+        )
 
 
 def _new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Axes:

@@ -6,16 +6,11 @@ the figures are those of Fader, Hardie and Lee (2005, Marketing Science, Figures
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from crmlab.errors import DataError
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
 
 __all__ = [
     "plot_frequency_recency_matrix",
@@ -23,27 +18,6 @@ __all__ = [
     "plot_repeat_frequency",
     "plot_tracking",
 ]
-
-
-@contextmanager
-def _themed() -> Iterator[None]:
-    """``crmlab_theme()`` that keeps the interactive state a backend switched on inside it."""
-    state = None
-    try:
-        with crmlab_theme():
-            yield
-            state = matplotlib.is_interactive()
-    finally:
-        if state is not None and matplotlib.is_interactive() != state:
-            matplotlib.interactive(state)
-
-
-def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
-    missing = [c for c in columns if c not in table]
-    if missing:
-        raise DataError(
-            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
-        )
 
 
 def plot_frequency_recency_matrix(
@@ -64,7 +38,7 @@ def plot_frequency_recency_matrix(
     -------
     Axes
     """
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         values = np.ma.masked_invalid(matrix.to_numpy(dtype=float))
         image = ax.imshow(values, aspect="auto", origin="lower", cmap="viridis")
@@ -97,7 +71,7 @@ def plot_holdout_by_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Ax
     Axes
     """
     _need(table, ["actual", "predicted"], "crmlab.clv.validation.holdout_by_frequency")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         x = np.asarray(table.index)
         ax.plot(x, table["actual"], marker="o", color=PALETTE[0], label="actual")
@@ -134,7 +108,7 @@ def plot_tracking(tracking: pd.DataFrame, cumulative: bool = True, ax: Axes | No
     models = [c[: -len("_cumulative")] for c in tracking.columns if c.endswith("_cumulative")]
     models = [m for m in models if m != "actual"]
     suffix = "_cumulative" if cumulative else ""
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         x = np.asarray(tracking.index)
         ax.plot(x, tracking[f"actual{suffix}"], color="black", label="actual")
@@ -167,7 +141,7 @@ def plot_repeat_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
     """
     _need(table, ["actual", "expected"], "crmlab.clv.validation.repeat_frequency_distribution")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         x = np.arange(len(table))
         width = 0.4

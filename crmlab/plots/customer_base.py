@@ -11,8 +11,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from crmlab.errors import DataError, ParameterError
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.errors import ParameterError
+from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
 
 __all__ = [
     "plot_cross_buying",
@@ -22,14 +22,6 @@ __all__ = [
     "plot_segments",
     "plot_whale_curve",
 ]
-
-
-def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
-    missing = [c for c in columns if c not in table]
-    if missing:
-        raise DataError(
-            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
-        )
 
 
 def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "count", ax: Axes | None = None) -> Axes:

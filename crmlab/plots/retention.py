@@ -6,10 +6,6 @@ the Axes; nothing is computed here beyond what drawing needs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -17,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from crmlab.errors import DataError
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
 
 __all__ = [
     "plot_cohort_heatmap",
@@ -27,27 +23,6 @@ __all__ = [
     "plot_sbg_projection",
     "plot_survival_curves",
 ]
-
-
-@contextmanager
-def _themed() -> Iterator[None]:
-    """``crmlab_theme()`` that keeps the interactive state a backend switched on inside it."""
-    state = None
-    try:
-        with crmlab_theme():
-            yield
-            state = matplotlib.is_interactive()
-    finally:
-        if state is not None and matplotlib.is_interactive() != state:
-            matplotlib.interactive(state)
-
-
-def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
-    missing = [c for c in columns if c not in table]
-    if missing:
-        raise DataError(
-            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
-        )
 
 
 def plot_retention_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -65,7 +40,7 @@ def plot_retention_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
     """
     _need(rates, ["retention_rate"], "crmlab.retention.retention_rates")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         x = np.arange(len(rates))
         crr = rates["retention_rate"].to_numpy(dtype=float)
@@ -126,7 +101,7 @@ def plot_cohort_heatmap(
     data = table if max_periods is None else table.loc[:, table.columns[: max_periods + 1]]
     values = data.to_numpy(dtype=float)
     shares = np.nanmax(values) <= 1.0 + 1e-12
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(
             ax, figsize=(max(6.0, 0.55 * data.shape[1] + 2), max(3.0, 0.4 * len(data) + 1.5))
         )
@@ -169,7 +144,7 @@ def plot_survival_curves(
     Axes
     """
     _need(km, ["group", "time", "survival", "lower", "upper"], "crmlab.retention.kaplan_meier")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         for i, (name, piece) in enumerate(km.groupby("group", sort=True)):
             color = PALETTE[i % len(PALETTE)]
@@ -209,7 +184,7 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
     """
     _need(cox, ["hazard_ratio", "lower", "upper"], "crmlab.retention.cox_model")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax, figsize=(6.5, 1.2 + 0.5 * len(cox)))
         y = np.arange(len(cox))[::-1]
         hr = cox["hazard_ratio"].to_numpy(dtype=float)
@@ -256,7 +231,7 @@ def plot_sbg_projection(
     Axes
     """
     _need(projection, ["expected", "lower", "upper"], "ShiftedBetaGeometric.project")
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         x = projection.index.to_numpy()
         if fit_periods is not None:
@@ -302,7 +277,7 @@ def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:
         "crmlab.retention.overdue_customers",
     )
     judged = overdue.loc[overdue["overdue"].notna()]
-    with _themed():
+    with crmlab_theme():
         ax = _new_axes(ax)
         flag = judged["overdue"].astype(bool).to_numpy()
         for mask, label, color in (

@@ -12,8 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
-from crmlab.errors import DataError, ParameterError
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.errors import ParameterError
+from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
 
 __all__ = [
     "plot_dimension_gaps",
@@ -22,14 +22,6 @@ __all__ = [
     "plot_importance_performance",
     "plot_pls_paths",
 ]
-
-
-def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
-    missing = [c for c in columns if c not in table]
-    if missing:
-        raise DataError(
-            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
-        )
 
 
 def _interval_dots(table: pd.DataFrame, label: str, ax: Axes, title: str) -> Axes:

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from crmlab.errors import DataError, ParameterError
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
 
 __all__ = [
     "plot_brand_value",
@@ -23,14 +23,6 @@ __all__ = [
 ]
 
 _GOOD, _BAD, _NEUTRAL = PALETTE[2], PALETTE[3], PALETTE[7]
-
-
-def _need(table: pd.DataFrame, columns: list[str], source: str) -> None:
-    missing = [c for c in columns if c not in table]
-    if missing:
-        raise DataError(
-            f"the table lacks {missing}; pass the output of {source}.", column=missing[0]
-        )
 
 
 def _err(table: pd.DataFrame, name: str) -> np.ndarray:

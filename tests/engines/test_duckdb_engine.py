@@ -152,8 +152,11 @@ def test_histogram_fit_equals_full_fit(cdnow_tx, cdnow_files):
     np.testing.assert_allclose(b.params_, [0.243, 4.414, 0.793, 2.426], rtol=2e-3)
     spend = summary_histogram(cdnow_files["csv"], by=("frequency", "monetary_value"), **window)
     g_full, g_hist = GammaGamma().fit(full), GammaGamma().fit(spend)
-    # SQL sums spend in another order than pandas (last-bit differences in monetary_value)
-    np.testing.assert_allclose(g_hist.params_, g_full.params_, rtol=1e-7)
+    # DuckDB sums spend in parallel, in a thread-dependent order: monetary_value differs from
+    # pandas in the last bits, so the optimiser stops at a point equal within its tolerance
+    # (seen: 3.7e-7 relative on p and gamma); the likelihood itself is the same to 1e-11.
+    assert g_hist.log_likelihood_ == pytest.approx(g_full.log_likelihood_, rel=1e-11)
+    np.testing.assert_allclose(g_hist.params_, g_full.params_, rtol=1e-5)
     local = summary_histogram(cdnow_tx, by=("frequency", "monetary_value"), **window)
     np.testing.assert_allclose(GammaGamma().fit(local).params_, g_full.params_, rtol=1e-12)
 
