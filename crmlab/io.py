@@ -206,6 +206,9 @@ def read_transactions(
     source : str, path or DataFrame
         ``.csv``/``.txt``/``.tsv`` (optionally ``.gz``, ``.bz2``, ``.xz``, ``.zip``) or
         ``.parquet``/``.pq`` file, or a DataFrame (copied; never changed). The file is only read.
+        A glob pattern (``"orders/2026-*.parquet"``) reads every matching file, each validated
+        on its own, into one frame in memory; for logs larger than memory, pass the pattern to
+        :func:`crmlab.rfm.rfm_summary` instead, which summarises it out of core in DuckDB.
     columns : mapping, optional
         Your column names to ours, e.g. ``{"Kunde": "customer_id", "Datum": "date",
         "Umsatz": "amount"}``. Required: ``customer_id``, ``date``, ``amount``; optional:
@@ -284,6 +287,13 @@ def read_transactions(
     """
     _check_choice("returns", returns, ("error", "keep", "drop"))
     _check_choice("duplicates", duplicates, ("keep", "drop"))
+    files = _glob_files(source)
+    if files is not None:
+        options = dict(
+            date_format=date_format, dayfirst=dayfirst, returns=returns, duplicates=duplicates,
+            encoding=encoding, sep=sep, decimal=decimal, thousands=thousands,
+        )  # fmt: skip
+        return _concat_transactions([read_transactions(f, columns, **options) for f in files])
     ours = REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS
     mapping = _check_mapping(columns)
     for key, target in mapping.items():
@@ -554,6 +564,40 @@ def line_numbers(frame: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # Transactions: types
 # ---------------------------------------------------------------------------------------------
+
+
+def _glob_files(source: Any) -> list[Path] | None:
+    """The files a glob pattern (``*``, ``?``, ``[``) names, sorted; ``None`` for other sources."""
+    if isinstance(source, pd.DataFrame) or not isinstance(source, str | os.PathLike):
+        return None
+    text = os.fspath(source)
+    if not any(ch in text for ch in "*?[") or Path(text).exists():
+        return None
+    pattern = Path(text).expanduser()
+    anchor = Path(pattern.anchor) if pattern.is_absolute() else Path()
+    parts = pattern.parts[1:] if pattern.is_absolute() else pattern.parts
+    files = sorted(p for p in anchor.glob(str(Path(*parts))) if p.is_file())
+    if not files:
+        raise DataError(
+            f"no file matches {text!r} (looked from {Path.cwd()}): check the folder and the "
+            "pattern, e.g. 'orders/2026-*.parquet'."
+        )
+    return files
+
+
+def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Transactions of several files as one frame in the contract's order.
+
+    Each file was validated on its own (errors name the file and its lines); customer ids that
+    are integers in one file and text in another become text throughout. Duplicates are checked
+    within each file, not across files.
+    """
+    if len({str(p["customer_id"].dtype) for p in parts}) > 1:
+        parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs = {}
+    order = _sort_order(frame["customer_id"], frame["date"])
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _typed_transactions(

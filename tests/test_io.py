@@ -690,3 +690,39 @@ def test_property_random_csv_text(scratch, text, encoding, options):
     before = digest(path)
     _read_or_data_error(path, **options)
     assert digest(path) == before
+
+
+# --------------------------------------------------------------------------------------------
+# Several files by a glob pattern
+# --------------------------------------------------------------------------------------------
+def test_glob_reads_every_matching_file_into_one_frame(tmp_path):
+    from crmlab.datasets import load_cdnow
+
+    tx = load_cdnow()
+    first, second = tx.iloc[:3000], tx.iloc[3000:]
+    (tmp_path / "logs").mkdir()
+    first.rename(columns={"customer_id": "Kunde"}).to_csv(tmp_path / "logs/a-1997.csv", index=False)
+    second.rename(columns={"customer_id": "Kunde"}).to_parquet(tmp_path / "logs/b-1998.parquet")
+    (tmp_path / "logs/notes.txt").write_text("not matched", encoding="utf-8")
+    with pytest.warns(CrmlabWarning, match="repeating an earlier row"):  # CDNOW's 21 duplicates
+        both = read_transactions(str(tmp_path / "logs/*-199?.*"), {"Kunde": "customer_id"})
+    with pytest.warns(CrmlabWarning, match="repeating an earlier row"):
+        expected = read_transactions(tx)
+    pd.testing.assert_frame_equal(both[expected.columns], expected, check_exact=False)
+
+
+def test_glob_without_match_names_the_pattern(tmp_path):
+    with pytest.raises(DataError, match=r"no file matches .*\*\.parquet"):
+        read_transactions(str(tmp_path / "*.parquet"))
+
+
+def test_glob_with_integer_and_text_ids_gives_text_ids(tmp_path):
+    pd.DataFrame({"customer_id": [1, 2], "date": ["2024-01-01"] * 2, "amount": [1.0, 2.0]}).to_csv(
+        tmp_path / "x1.csv", index=False
+    )
+    pd.DataFrame({"customer_id": ["007"], "date": ["2024-01-02"], "amount": [3.0]}).to_csv(
+        tmp_path / "x2.csv", index=False
+    )
+    out = read_transactions(str(tmp_path / "x*.csv"))
+    assert out["customer_id"].tolist() == ["007", "1", "2"]
+    assert len(out) == 3 and out["amount"].sum() == 6.0
