@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError
-from crmlab.rfm import _check_transactions
+from crmlab.profitability import _labelled_transactions, purchase_days
 
 __all__ = [
     "WHOLESALE_CATEGORIES",
@@ -138,23 +138,17 @@ def channel_usage(transactions: pd.DataFrame, channel_column: str = "channel") -
         " + "), ``main_channel`` (the channel with most revenue), ``revenue``, ``n_purchases``
         (distinct purchase days).
     """
-    if channel_column not in transactions.columns:
-        raise DataError(
+    frame = _labelled_transactions(
+        transactions,
+        channel_column,
+        "channel",
+        missing=(
             f"transactions have no '{channel_column}' column (columns: "
-            f"{list(transactions.columns)}); map yours with read_transactions(columns={{...}}).",
-            column=channel_column,
-        )
-    frame = _check_transactions(transactions)
-    ch = transactions[channel_column]
-    bad = transactions.index[ch.isna()]
-    if len(bad):
-        raise DataError(
-            f"column '{channel_column}' has {len(bad)} missing value(s), e.g. at rows "
-            f"{list(bad[:5])}; fill or drop them.",
-            column=channel_column,
-            rows=list(bad[:5]),
-        )
-    frame["channel"] = ch.astype(str).to_numpy()
+            f"{list(transactions.columns)}); map yours with read_transactions(columns={{...}})."
+        ),
+        fill="fill or drop them.",
+    )
+    frame["channel"] = frame["channel"].astype(str)
     by = frame.groupby(["customer_id", "channel"], sort=True)["amount"].sum().reset_index()
     g = by.groupby("customer_id", sort=True)
     main = by.loc[by.groupby("customer_id")["amount"].idxmax(), ["customer_id", "channel"]]
@@ -164,10 +158,7 @@ def channel_usage(transactions: pd.DataFrame, channel_column: str = "channel") -
             "channels": g["channel"].agg(" + ".join),
             "main_channel": main.set_index("customer_id")["channel"],
             "revenue": g["amount"].sum(),
-            "n_purchases": frame.drop_duplicates(["customer_id", "date"])
-            .groupby("customer_id", sort=True)
-            .size()
-            .astype("int64"),
+            "n_purchases": purchase_days(frame),
         }
     )
     out.index.name = "customer_id"

@@ -318,6 +318,35 @@ def profit_deciles(profitability: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _labelled_transactions(
+    transactions: pd.DataFrame, column: str, name: str, *, missing: str, fill: str
+) -> pd.DataFrame:
+    """The checked contract columns plus ``column`` (as ``name``), which must exist and be full.
+
+    ``missing`` is the message when the column is absent, ``fill`` the advice for missing values.
+    """
+    if column not in transactions.columns:
+        raise DataError(missing, column=column)
+    frame = _check_transactions(transactions)
+    values = transactions[column]
+    bad = transactions.index[values.isna()]
+    if len(bad):
+        raise DataError(
+            f"column '{column}' has {len(bad)} missing value(s), e.g. at rows "
+            f"{list(bad[:5])}; {fill}",
+            column=column,
+            rows=list(bad[:5]),
+        )
+    frame[name] = values.to_numpy()
+    return frame
+
+
+def purchase_days(frame: pd.DataFrame) -> pd.Series:
+    """Distinct purchase days per customer (index ``customer_id``, int64)."""
+    days = frame.drop_duplicates(["customer_id", "date"]).groupby("customer_id", sort=True)
+    return days.size().astype("int64")
+
+
 def cross_buying(transactions: pd.DataFrame, category_column: str = "category") -> pd.DataFrame:
     """Number of distinct categories each customer buys in, with their revenue.
 
@@ -341,34 +370,24 @@ def cross_buying(transactions: pd.DataFrame, category_column: str = "category") 
         Without the category column (the message says how to add one from a product table) or
         with missing categories.
     """
-    if category_column not in transactions.columns:
-        raise DataError(
+    frame = _labelled_transactions(
+        transactions,
+        category_column,
+        "category",
+        missing=(
             f"transactions have no '{category_column}' column, so cross-buying cannot be "
             f"measured (columns: {list(transactions.columns)}). Map your category column with "
             "crmlab.io.read_transactions(path, columns={'your_name': 'category'}), or build one "
-            "from a product table: tx['category'] = tx['product'].map(product_to_category).",
-            column=category_column,
-        )
-    frame = _check_transactions(transactions)
-    category = transactions[category_column]
-    bad = transactions.index[category.isna()]
-    if len(bad):
-        raise DataError(
-            f"column '{category_column}' has {len(bad)} missing value(s), e.g. at rows "
-            f"{list(bad[:5])}; fill them (for example with 'unknown') or drop those rows.",
-            column=category_column,
-            rows=list(bad[:5]),
-        )
-    frame["category"] = category.to_numpy()
+            "from a product table: tx['category'] = tx['product'].map(product_to_category)."
+        ),
+        fill="fill them (for example with 'unknown') or drop those rows.",
+    )
     grouped = frame.groupby("customer_id", sort=True)
     out = pd.DataFrame(
         {
             "n_categories": grouped["category"].nunique().astype("int64"),
             "revenue": grouped["amount"].sum().astype(float),
-            "n_purchases": frame.drop_duplicates(["customer_id", "date"])
-            .groupby("customer_id", sort=True)
-            .size()
-            .astype("int64"),
+            "n_purchases": purchase_days(frame),
         }
     )
     out.index.name = "customer_id"

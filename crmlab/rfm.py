@@ -130,6 +130,22 @@ def _to_day(value: Any, name: str) -> pd.Timestamp:
     return stamp.normalize()
 
 
+def _until(frame: pd.DataFrame, observation_end: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """The purchases up to ``observation_end`` (default: the last date) and that day."""
+    end = (
+        frame["date"].max()
+        if observation_end is None
+        else _to_day(observation_end, "observation_end")
+    )
+    frame = frame.loc[frame["date"] <= end]
+    if frame.empty:
+        raise ParameterError(
+            f"observation_end {end.date()} is before every purchase in the data.",
+            parameter="observation_end",
+        )
+    return frame, end
+
+
 def _add_months(dates: pd.DatetimeIndex, months: np.ndarray) -> pd.DatetimeIndex:
     """Add whole calendar months, clipping the day to the target month's length (Jan 31 + 1 =
     Feb 28 or 29)."""
@@ -831,17 +847,7 @@ def interpurchase_summary(
     """
     time_unit = _check_time_unit(time_unit)
     frame = _check_transactions(transactions, ("customer_id", "date"))
-    end = (
-        frame["date"].max()
-        if observation_end is None
-        else _to_day(observation_end, "observation_end")
-    )
-    frame = frame.loc[frame["date"] <= end]
-    if frame.empty:
-        raise ParameterError(
-            f"observation_end {end.date()} is before every purchase in the data.",
-            parameter="observation_end",
-        )
+    frame, end = _until(frame, observation_end)
     gaps = interpurchase_times(frame, time_unit)
     last = frame.groupby("customer_id", sort=True)["date"].max()
     g = gaps.groupby("customer_id", sort=True)["gap"]

@@ -31,7 +31,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from crmlab.errors import ConvergenceError, DataError, ParameterError
-from crmlab.rfm import _check_time_unit, _check_transactions, _elapsed, _to_day
+from crmlab.rfm import _check_time_unit, _check_transactions, _elapsed, _until
 
 __all__ = [
     "churn_durations",
@@ -100,17 +100,7 @@ def churn_durations(
     if has_quantity:
         required.append("quantity")
     frame = _check_transactions(transactions, tuple(required))
-    end = (
-        frame["date"].max()
-        if observation_end is None
-        else _to_day(observation_end, "observation_end")
-    )
-    frame = frame.loc[frame["date"] <= end]
-    if frame.empty:
-        raise ParameterError(
-            f"observation_end {end.date()} is before every purchase in the data.",
-            parameter="observation_end",
-        )
+    frame, end = _until(frame, observation_end)
     g = frame.groupby("customer_id", sort=True)
     first = g["date"].min()
     last = g["date"].max()
