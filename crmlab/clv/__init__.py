@@ -5,7 +5,8 @@ Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
-:func:`frequency_recency_matrix`.
+:func:`frequency_recency_matrix`; notebook-facing tables (model choice, CLV tiers, the action
+table, the lifetimes cross-check, computed findings) from :mod:`crmlab.clv.report`.
 """
 
 from __future__ import annotations
@@ -15,22 +16,8 @@ from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.paretonbd import ParetoNBD
-from crmlab.clv.report import (
-    ACTION_RULES,
-    CLV_TIERS,
-    MODELS,
-    action_summary,
-    action_table,
-    best_model,
-    clv_crosstab,
-    clv_findings,
-    clv_segments,
-    default_calibration_end,
-    lifetimes_crosscheck,
-    make_models,
-    parameter_table,
-    spend_frequency_check,
-)
+from crmlab.clv.report import *  # noqa: F403
+from crmlab.clv.report import __all__ as _report
 from crmlab.clv.validation import (
     compare_models,
     frequency_recency_matrix,
@@ -41,20 +28,7 @@ from crmlab.clv.validation import (
 from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit
 
 __all__ = [
-    "ACTION_RULES",
-    "CLV_TIERS",
-    "MODELS",
-    "action_summary",
-    "action_table",
-    "best_model",
-    "clv_crosstab",
-    "clv_findings",
-    "clv_segments",
-    "default_calibration_end",
-    "lifetimes_crosscheck",
-    "make_models",
-    "parameter_table",
-    "spend_frequency_check",
+    *_report,
     "BGBB",
     "BGNBD",
     "MBGNBD",
