@@ -95,20 +95,23 @@ def _fixed(value: float, digits: int, signed: bool, grouping: bool) -> str:
     return out
 
 
-def number(value: Any, digits: int = 0, signed: bool = False) -> str:
+def number(value: Any, digits: int | None = 0, signed: bool = False) -> str:
     """A number with thousands separators and ``digits`` decimals: ``21,353`` or ``0.58``.
 
     Parameters
     ----------
     value : float
         The number; None, NaN and infinities give :data:`NOT_AVAILABLE`.
-    digits : int, default 0
-        Decimals shown.
+    digits : int or None, default 0
+        Decimals shown; None writes the number as short as it is (``0.05``, ``12.5``, ``3``),
+        with six significant digits at most.
     signed : bool, default False
         Show ``+`` before positive numbers.
     """
     if not available(value):
         return NOT_AVAILABLE
+    if digits is None:
+        return format(float(value), f"{'+' if signed else ''},.6g")
     return _fixed(float(value), digits, signed, grouping=True)
 
 

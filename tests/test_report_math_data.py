@@ -21,7 +21,7 @@ DATA = [
     "$x$ and $$y$$",
     "\\$5\\$",
     "&amp; &lt;b&gt;",
-    '<img src=x onerror="document.title=\'PWNED\'">',
+    "<img src=x onerror=\"document.title='PWNED'\">",
 ]
 
 
@@ -64,7 +64,11 @@ def exported(tmp_path_factory):
         )
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("Profit $\\pi_i = R_i - c$."), cell]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     src = tmp / "m.ipynb"
     nbformat.write(nb, src)
     full, client = tmp / "m.html", tmp / "m.client.html"

@@ -20,7 +20,7 @@ from crmlab import text
 matplotlib.use("Agg")
 
 HOSTILE = [
-    '<img src=x onerror="document.title=\'PWNED\'">',
+    "<img src=x onerror=\"document.title='PWNED'\">",
     "<svg onload=alert(1)>",
     "<script>alert(1)</script>",
     "</ul><b>x</b>",
@@ -43,7 +43,7 @@ HOSTILE = [
     "- item",
     "> quote",
     "<!-- c -->",
-    'a"b\'c',
+    "a\"b'c",
     "Müller & Söhne *Premium* $5",
     "crmlabformula0x",
     "{}",
@@ -124,6 +124,7 @@ def test_numbers_money_and_units():
     assert text.number(21353.24) == "21,353"
     assert text.number(0.583, 2) == "0.58"
     assert text.number(-0.004, 2) == "0.00"
+    assert text.number(0.05, None) == "0.05" and text.number(12345.5, None) == "12,345.5"
     assert text.count(1234567) == "1,234,567"
     assert text.money(21353.2, "USD") == "21,353 USD"
     assert text.money(-5.5, "EUR", digits=2) == "-5.50 EUR"
@@ -222,8 +223,7 @@ def test_note_values_show_as_typed(value):
 def test_note_fallback_sentence():
     n = text.note("No `product` column: no price tiers.")
     assert n._repr_html_() == (
-        '<p class="crmlab-note tex2jax_ignore">No <code>product</code> column: '
-        "no price tiers.</p>"
+        '<p class="crmlab-note tex2jax_ignore">No <code>product</code> column: no price tiers.</p>'
     )
     page = parse(_markdown_to_html(n._repr_markdown_()))
     assert page.tags == ["p", "code"]
@@ -235,7 +235,12 @@ def test_note_fallback_sentence():
     st.one_of(
         st.sampled_from([h for h in HOSTILE if "\n" not in h]),
         st.text(alphabet="$\\^_{}*|&<> aZ9", max_size=30),
-        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F, exclude_categories=["Cc"]), max_size=30),
+        st.text(
+            alphabet=st.characters(
+                min_codepoint=32, max_codepoint=0x24F, exclude_categories=["Cc"]
+            ),
+            max_size=30,
+        ),
     )
 )
 def test_escape_mathtext_draws_as_typed(value):
