@@ -43,6 +43,9 @@ def test_value_chain_bootstrap_is_plspathmodel_bootstrap():
     chain = value_chain(data, **ECSI_SATISFACTION_MODEL, n_bootstrap=30, seed=4)
     boot = PLSPathModel(**ECSI_SATISFACTION_MODEL).fit(data).bootstrap(n=30, seed=4)
     paths = boot[boot["kind"] == "path"].set_index(["from", "to"])
+    draws = boot.attrs["path_draws"]  # the joint draws behind the path intervals
+    assert draws.shape == (paths["n_boot"].iloc[0], len(paths))
+    assert draws.quantile(0.025).to_numpy() == pytest.approx(paths["ci_lower"].to_numpy())
     for _, row in chain.iloc[:-1].iterrows():
         expected = paths.loc[(row["from"], row["to"])]
         assert row["lower"] == pytest.approx(expected["ci_lower"])
