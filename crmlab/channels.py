@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError
-from crmlab.profitability import _labelled_transactions, purchase_days
+from crmlab.profitability import labelled_transactions, purchase_days
 
 __all__ = [
     "WHOLESALE_CATEGORIES",
@@ -138,7 +138,7 @@ def channel_usage(transactions: pd.DataFrame, channel_column: str = "channel") -
         " + "), ``main_channel`` (the channel with most revenue), ``revenue``, ``n_purchases``
         (distinct purchase days).
     """
-    frame = _labelled_transactions(
+    frame = labelled_transactions(
         transactions,
         channel_column,
         "channel",

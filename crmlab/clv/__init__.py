@@ -5,19 +5,29 @@ Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
-:func:`frequency_recency_matrix`; notebook-facing tables (model choice, CLV tiers, the action
-table, the lifetimes cross-check, computed findings) from :mod:`crmlab.clv.report`.
+:func:`frequency_recency_matrix`; notebook-facing model choice (:mod:`crmlab.clv.selection`),
+CLV tiers and the action table (:mod:`crmlab.clv.actions`), tables (:mod:`crmlab.clv.tables`)
+and computed findings (:mod:`crmlab.clv.findings`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from crmlab.clv.actions import *  # noqa: F403
+from crmlab.clv.actions import __all__ as _actions
+from crmlab.clv.actions import action_rules
 from crmlab.clv.bgbb import BGBB
 from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.findings import *  # noqa: F403
+from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.paretonbd import ParetoNBD
-from crmlab.clv.report import *  # noqa: F403
-from crmlab.clv.report import __all__ as _report
+from crmlab.clv.selection import *  # noqa: F403
+from crmlab.clv.selection import __all__ as _selection
+from crmlab.clv.tables import *  # noqa: F403
+from crmlab.clv.tables import __all__ as _tables
 from crmlab.clv.validation import (
     compare_models,
     frequency_recency_matrix,
@@ -28,7 +38,10 @@ from crmlab.clv.validation import (
 from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit
 
 __all__ = [
-    *_report,
+    *_actions,
+    *_findings,
+    *_selection,
+    *_tables,
     "BGBB",
     "BGNBD",
     "MBGNBD",
@@ -42,3 +55,9 @@ __all__ = [
     "repeat_frequency_distribution",
     "tracking_data",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ACTION_RULES":  # the former module-level frame: a fresh copy on every access
+        return action_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

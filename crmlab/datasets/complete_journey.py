@@ -8,6 +8,7 @@ files are read once per process (cached) and every call returns fresh copies.
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,6 +24,7 @@ __all__ = [
     "complete_journey_available",
     "load_complete_journey",
     "portfolio_data",
+    "read_portfolio",
 ]
 
 
@@ -187,13 +189,32 @@ def portfolio_data(
     columns: Mapping[Any, str] | None = None,
     products_path: str = "",
 ) -> CompleteJourney:
-    """The customer-portfolio notebook's inputs: The Complete Journey or the user's files.
+    """Deprecated: use :func:`crmlab.inputs.portfolio_or_default` (same arguments and result).
+
+    The Complete Journey when ``transactions_path`` is empty, otherwise
+    :func:`read_portfolio` of the user's files.
+    """
+    warnings.warn(
+        "crmlab.datasets.portfolio_data is deprecated; use crmlab.inputs.portfolio_or_default.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    if not transactions_path:
+        return load_complete_journey()
+    return read_portfolio(transactions_path, columns, products_path)
+
+
+def read_portfolio(
+    transactions_path: str,
+    columns: Mapping[Any, str] | None = None,
+    products_path: str = "",
+) -> CompleteJourney:
+    """The user's transactions (and product table) in the shape of :class:`CompleteJourney`.
 
     Parameters
     ----------
     transactions_path : str
-        A transactions file (read with :func:`crmlab.io.read_transactions`); empty for The
-        Complete Journey.
+        A transactions file (read with :func:`crmlab.io.read_transactions`).
     columns : dict, optional
         The user's column names to crmlab's, applied to whichever file has them, e.g.
         ``{"Kunde": "customer_id", "Warengruppe": "category"}``.
@@ -204,11 +225,9 @@ def portfolio_data(
     Returns
     -------
     CompleteJourney
-        With the user's files, only ``transactions`` (and ``products``) are filled; the campaign,
-        receipt, redemption and demographic tables are empty.
+        Only ``transactions`` (and ``products``) are filled; the campaign, receipt, redemption
+        and demographic tables are empty.
     """
-    if not transactions_path:
-        return load_complete_journey()
     from crmlab.io import read_table, read_transactions
 
     mapping = dict(columns or {})

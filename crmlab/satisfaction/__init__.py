@@ -6,6 +6,8 @@ The survey contract (long format) is described in :mod:`crmlab.satisfaction.surv
 
 from __future__ import annotations
 
+from crmlab.satisfaction.chain import *  # noqa: F403
+from crmlab.satisfaction.chain import __all__ as _chain
 from crmlab.satisfaction.drivers import *  # noqa: F403
 from crmlab.satisfaction.drivers import __all__ as _drivers
 from crmlab.satisfaction.findings import *  # noqa: F403
@@ -21,4 +23,4 @@ from crmlab.satisfaction.reliability import __all__ as _reliability
 from crmlab.satisfaction.survey import *  # noqa: F403
 from crmlab.satisfaction.survey import __all__ as _survey
 
-__all__ = [*_drivers, *_findings, *_gaps, *_ipa, *_pls, *_reliability, *_survey]
+__all__ = [*_chain, *_drivers, *_findings, *_gaps, *_ipa, *_pls, *_reliability, *_survey]

@@ -537,7 +537,10 @@ class PLSPathModel:
             One row per parameter: kind ("path" or "loading"), from, to (for a loading: the
             construct and the indicator), estimate (full sample), boot_mean, boot_se (standard
             deviation over resamples), ci_lower, ci_upper (percentile interval at ``level``),
-            n_boot (resamples that converged).
+            n_boot (resamples that converged). ``attrs["path_draws"]``: the resampled path
+            coefficients jointly, one row per converged resample and one column per path
+            (columns a MultiIndex ``(from, to)``), for statistics of several paths such as
+            total effects.
         """
         self._check_fitted()
         if n < 2:
@@ -568,7 +571,7 @@ class PLSPathModel:
             )
         for m, ind in enumerate(self._columns):
             rows_out.append(("loading", block_of[m], ind, self._res["loadings"][m], dl[:, m]))
-        return pd.DataFrame(
+        out = pd.DataFrame(
             [
                 {
                     "kind": kind,
@@ -584,6 +587,14 @@ class PLSPathModel:
                 for kind, f, t, est, d in rows_out
             ]
         )
+        out.attrs["path_draws"] = pd.DataFrame(
+            dp.reshape(len(draws_p), len(fr)),
+            columns=pd.MultiIndex.from_arrays(
+                [[self._constructs[i] for i in fr], [self._constructs[j] for j in to]],
+                names=["from", "to"],
+            ),
+        )
+        return out
 
     def summary(self) -> pd.DataFrame:
         """One row per construct: type, n_indicators, r_squared, ave, dillon_goldstein_rho.

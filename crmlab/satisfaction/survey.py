@@ -357,7 +357,9 @@ def load_survey_or_example(
     seed: int = 0,
     n_respondents: int = 400,
 ) -> tuple[pd.DataFrame, str]:
-    """The notebook's survey: the user's file, or the simulated SERVQUAL survey when none.
+    """Deprecated: use :func:`crmlab.inputs.survey_or_default` (same arguments and result).
+
+    The notebook's survey: the user's file, or the simulated SERVQUAL survey when none.
 
     Parameters
     ----------
@@ -375,6 +377,12 @@ def load_survey_or_example(
     (DataFrame, str)
         The validated long survey and a sentence saying where it came from.
     """
+    warnings.warn(
+        "crmlab.satisfaction.load_survey_or_example is deprecated; use "
+        "crmlab.inputs.survey_or_default.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     if not survey_path:
         from crmlab.datasets import simulate_servqual_survey
 

@@ -4,6 +4,7 @@ data): the branches the default run of tests/test_notebooks.py does not take."""
 from __future__ import annotations
 
 import nbformat
+import papermill
 import pytest
 
 from crmlab._paths import notebooks_dir
@@ -11,7 +12,6 @@ from crmlab._paths import notebooks_dir
 
 @pytest.mark.slow
 def test_notebook_05_on_user_files(tmp_path, monkeypatch, journey):
-    papermill = pytest.importorskip("papermill")
     monkeypatch.delenv("MPLBACKEND", raising=False)
     tx = journey.transactions
     tx = tx.loc[tx["customer_id"] <= 300, ["customer_id", "date", "amount", "basket_id", "product"]]

@@ -4,6 +4,7 @@ default run of tests/test_notebooks.py does not take."""
 from __future__ import annotations
 
 import nbformat
+import papermill
 import pytest
 
 from crmlab._paths import notebooks_dir
@@ -12,7 +13,6 @@ from crmlab.datasets import load_cdnow, simulate_subscriptions
 
 @pytest.mark.slow
 def test_notebook_04_on_user_files(tmp_path, monkeypatch):
-    papermill = pytest.importorskip("papermill")
     monkeypatch.delenv("MPLBACKEND", raising=False)
     subs = simulate_subscriptions(300, 0.8, 2.0, n_periods=8, n_cohorts=3, seed=2)
     subs.rename(columns={"start": "Beginn", "end": "Ende"}).to_csv(tmp_path / "s.csv", index=False)

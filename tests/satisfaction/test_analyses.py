@@ -157,17 +157,3 @@ def test_satisfaction_drivers_recover_reliability(sim):
     assert coefs.idxmax() == "reliability" and coefs["reliability"] > coefs["tangibles"]
     with pytest.raises(DataError, match="overall"):
         satisfaction_drivers(survey.drop(columns="overall_satisfaction"))
-
-
-def test_load_survey_or_example(tmp_path):
-    from crmlab.satisfaction import load_survey_or_example
-
-    survey, text = load_survey_or_example(n_respondents=30)
-    assert survey["respondent_id"].nunique() == 30 and "Simulated" in text
-    wide = pd.DataFrame({"respondent_id": [1, 2], "E1": [5, 6], "P1": [4, 6], "seg": ["a", "b"]})
-    path = tmp_path / "wide.csv"
-    wide.to_csv(path, index=False)
-    item_map = {"speed": {"dimension": "responsiveness", "expectation": "E1", "perception": "P1"}}
-    long, text = load_survey_or_example(str(path), item_map=item_map)
-    assert long["respondent_id"].tolist() == ["1", "2"] or long["respondent_id"].tolist() == [1, 2]
-    assert long["seg"].tolist() == ["a", "b"] and "wide.csv" in text

@@ -14,8 +14,9 @@ from matplotlib.container import BarContainer, ErrorbarContainer
 
 from crmlab import plots as P
 from crmlab import value as V
-from crmlab.datasets import simulate_brand_ratings
+from crmlab.datasets import load_satisfaction, simulate_brand_ratings
 from crmlab.errors import DataError, ParameterError
+from crmlab.satisfaction import ECSI_SATISFACTION_MODEL, value_chain
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def test_drivers_and_chain_plots(sim):
     ax = P.plot_value_drivers(d)
     assert len(ax.patches) == 2 * len(d)
     assert "R²" in ax.get_title()
-    chain = V.value_chain("satisfaction", method="means", n_bootstrap=20)
+    chain = value_chain(load_satisfaction(), **ECSI_SATISFACTION_MODEL, n_bootstrap=20)
     ax = P.plot_value_chain(chain)
     labels = {t.get_text() for t in ax.texts}
     assert {"VAL", "SAT", "QUAL", "EXPE", "LOY"} <= labels

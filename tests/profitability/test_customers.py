@@ -1,4 +1,4 @@
-"""Tests of crmlab.profitability: hand-computed profits, whale curve math, cross-buying."""
+"""Tests of crmlab.profitability.customers: hand-computed profits and whale curve math."""
 
 from __future__ import annotations
 
@@ -9,41 +9,11 @@ import pytest
 from crmlab.datasets import load_cdnow
 from crmlab.errors import DataError, ParameterError
 from crmlab.profitability import (
-    cross_buying,
-    cross_buying_summary,
-    customer_base_findings,
     customer_profitability,
     profit_deciles,
     whale_curve,
     whale_curve_summary,
 )
-from crmlab.rfm import (
-    interpurchase_distribution,
-    interpurchase_times,
-    rfm_scores,
-    rfm_segments,
-    rfm_summary,
-    segment_summary,
-)
-
-
-@pytest.fixture
-def five() -> pd.DataFrame:
-    """Five customers; revenue 100, 50, 30, 20, 10 and cost 40, 20, 20, 30, 20 -> profit 60, 30,
-    10, -10, -10 (total 80). Customer 1 buys twice on one day (one purchase day)."""
-    rows = [
-        (1, "2020-01-01", 70.0, 25.0, "books"),
-        (1, "2020-01-01", 30.0, 15.0, "music"),
-        (2, "2020-01-02", 20.0, 5.0, "books"),
-        (2, "2020-01-09", 30.0, 15.0, "books"),
-        (3, "2020-01-03", 30.0, 20.0, "music"),
-        (4, "2020-01-04", 20.0, 30.0, "books"),
-        (5, "2020-01-05", 4.0, 10.0, "books"),
-        (5, "2020-01-06", 6.0, 10.0, "video"),
-    ]
-    frame = pd.DataFrame(rows, columns=["customer_id", "date", "amount", "cogs", "category"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
 
 
 def test_profitability_cost_column(five):
@@ -137,60 +107,3 @@ def test_profit_deciles_cdnow():
     assert s["unprofitable_share"] == 0
     assert s["peak_profit_share"] == pytest.approx(1.0)
     assert s["top_20_share"] == pytest.approx(d.loc[[1, 2], "profit_share"].sum(), abs=0.005)
-
-
-def test_cross_buying(five):
-    cross = cross_buying(five)
-    assert list(cross["n_categories"]) == [2, 1, 1, 1, 2]
-    np.testing.assert_allclose(cross["revenue"], [100, 50, 30, 20, 10])
-    table = cross_buying_summary(cross)
-    assert list(table.index) == [1, 2]
-    assert list(table["customers"]) == [3, 2]
-    np.testing.assert_allclose(table["mean_revenue"], [100 / 3, 55.0])
-    np.testing.assert_allclose(table["relative_revenue"], [1.0, 55.0 / (100 / 3)])
-    np.testing.assert_allclose(table["share"], [0.6, 0.4])
-    assert table["revenue_share"].sum() == pytest.approx(1.0)
-
-
-def test_cross_buying_errors(five):
-    with pytest.raises(DataError, match="category") as info:
-        cross_buying(five.drop(columns="category"))
-    assert "product_to_category" in str(info.value)
-    bad = five.copy()
-    bad.loc[2, "category"] = None
-    with pytest.raises(DataError, match="missing") as info:
-        cross_buying(bad)
-    assert info.value.rows == [2]
-
-
-def test_findings_are_computed():
-    tx = load_cdnow()
-    s = rfm_summary(tx)
-    sc = rfm_scores(s, transactions=tx)
-    table = segment_summary(s, sc, rfm_segments(sc))
-    p = customer_profitability(tx, margin_rate=0.3, cost_per_purchase=5.0)
-    ws = whale_curve_summary(whale_curve(p))
-    gaps = interpurchase_distribution(interpurchase_times(tx))
-    lines = customer_base_findings(s, table, ws, gaps, profit_basis=p.attrs["profit_basis"])
-    text = " ".join(lines)
-    assert "2,357 customers" in text
-    assert f"{100 * ws.iloc[0]['top_20_share']:.0f}% of profit" in text
-    assert "lose money" in text
-    assert "34 days" in text
-    plain = customer_profitability(tx)
-    lines = customer_base_findings(
-        s, table, whale_curve_summary(whale_curve(plain)), profit_basis="revenue"
-    )
-    assert "of revenue" in " ".join(lines) and "no hump" in " ".join(lines)
-
-
-def test_findings_cross_buying_sentence(five):
-    s = rfm_summary(five, time_unit="D")
-    sc = rfm_scores(s, transactions=five)
-    table = segment_summary(s, sc, rfm_segments(sc))
-    ws = whale_curve_summary(whale_curve(customer_profitability(five, cost_column="cogs")))
-    cross = cross_buying_summary(cross_buying(five))
-    lines = customer_base_findings(s, table, ws, cross_summary=cross, profit_basis="cost_column")
-    # two-category customers (1 and 5) spend (100 + 10) / 2 = 55 vs 100 / 3 for the others
-    assert any("40% of customers" in x and f"{55 / (100 / 3):.1f} times" in x for x in lines)
-    assert any("40% of customers lose money" in x and "125%" in x for x in lines)

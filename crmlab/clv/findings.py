@@ -1,0 +1,196 @@
+"""Plain-language key findings of the CLV analysis (notebook 03), computed from its results.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005a). "Counting Your Customers" the Easy Way: An
+Alternative to the Pareto/NBD Model. Marketing Science 24(2), 275-284.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlab.clv.actions import _P_ALIVE_BANDS, clv_segments
+from crmlab.clv.base import BaseModel
+from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.selection import best_model
+
+__all__ = ["clv_findings"]
+
+_CRITERION_WORDS = {
+    "holdout_mae": "mean absolute error per customer",
+    "holdout_rmse": "root mean squared error per customer",
+    "tracking_mape": "tracking error (MAPE, %)",
+    "aic": "AIC",
+    "bic": "BIC",
+}
+_UNIT_WORD = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+_PER_YEAR = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0, "Y": 1.0}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _rate_sentence(model: BaseModel, unit: str, per_year: float) -> list[str]:
+    p = model.params_
+    name = type(model).__name__
+    out: list[str] = []
+    if "r" in p and "alpha" in p:
+        rate = p["r"] / p["alpha"]
+        spread = (
+            "very unequal (most customers buy rarely, a few often)" if p["r"] < 1 else "fairly even"
+        )
+        out.append(
+            f"**Purchase rate ({name}):** while active, the average customer buys "
+            f"r/α = **{rate:.3f} times a {unit}** ({rate * per_year:.1f} a year); with shape "
+            f"r = {p['r']:.2f} the rates are {spread}."
+        )
+    if "a" in p and "b" in p:
+        drop = p["a"] / (p["a"] + p["b"])
+        out.append(
+            f"**Drop-out ({name}):** after each repeat purchase a customer leaves for good with "
+            f"probability a/(a+b) = **{drop:.2f}** on average."
+        )
+    elif "s" in p and "beta" in p:
+        mu = p["s"] / p["beta"]
+        out.append(
+            f"**Drop-out ({name}):** customers leave at a mean rate s/β = **{mu:.4f} per {unit}**"
+            f" (a customer with that rate stays {1 / mu:.0f} {unit}s on average)."
+        )
+    return out
+
+
+def clv_findings(
+    comparison: pd.DataFrame,
+    transaction_model: BaseModel,
+    clv_table: pd.DataFrame,
+    probability_alive: pd.Series,
+    spend_model: GammaGamma | None = None,
+    spend_check: pd.DataFrame | None = None,
+    tiers: pd.Series | None = None,
+    horizon: float | None = None,
+    time_unit: str = "W",
+    criterion: str = "holdout_mae",
+) -> list[str]:
+    """Plain-language key findings of the CLV analysis, computed from its results.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`crmlab.clv.compare_models` output (holdout accuracy per model).
+    transaction_model : fitted model
+        The model the CLV was computed with.
+    clv_table : DataFrame
+        :func:`customer_lifetime_value` output (``clv``; intervals in ``attrs["total_clv"]``
+        when computed with draws).
+    probability_alive : Series
+        P(alive) per valued customer.
+    spend_model : GammaGamma, optional
+        The fitted spend model (adds the mean spend per transaction).
+    spend_check : DataFrame, optional
+        :func:`spend_frequency_check` output.
+    tiers : Series, optional
+        CLV tiers (default :func:`clv_segments`).
+    horizon : float, optional
+        The CLV horizon in ``time_unit`` (for the wording).
+    time_unit : str, default "W"
+        Time unit of the models.
+    criterion : str, default "holdout_mae"
+        Column of ``comparison`` that ranks the models (smaller is better).
+
+    Returns
+    -------
+    list of str
+        One Markdown sentence per finding: the best model on the holdout and its margin, what
+        the parameters mean (mean purchase rate ``r/alpha``, drop-out), the share of customers
+        likely alive (P(alive) >= 0.5), total CLV with its interval, CLV concentration (share of
+        the top 20%), the number of high-value customers at risk (tier high or top with
+        P(alive) < 0.7, the bands of :func:`crmlab.clv.action_rules`) and the spend-frequency correlation.
+    """
+    findings: list[str] = []
+    unit = _UNIT_WORD.get(time_unit, "period")
+    per_year = _PER_YEAR.get(time_unit, 1.0)
+    best = best_model(comparison, criterion)
+    row = comparison.loc[best]
+    holdout_total = row.get("actual_total", np.nan)
+    what = _CRITERION_WORDS.get(criterion, criterion)
+    if len(comparison) > 1:
+        others = comparison.drop(index=best)[criterion]
+        runner = str(others.idxmin())
+        gain = (others.min() - row[criterion]) / others.min() if others.min() else np.nan
+        margin = f"{what} {row[criterion]:.3f} against {others.min():.3f} for {runner}, " + (
+            f"{_pct(gain)} lower" if gain >= 0.01 else "practically a tie (less than 1% apart)"
+        )
+    else:
+        margin = f"{what} {row[criterion]:.3f}"
+    findings.append(
+        f"**{best}** predicts the holdout best ({margin}). It expects "
+        f"{row['predicted_total']:,.0f} repeat purchases in the holdout; "
+        f"{holdout_total:,.0f} happened ({row['aggregate_error_pct']:+.1f}%)."
+    )
+    findings.extend(_rate_sentence(transaction_model, unit, per_year))
+    p_alive = pd.Series(probability_alive).reindex(clv_table.index)
+    alive_text = (
+        f"**{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active** "
+        f"(P(alive) ≥ 0.5); the median P(alive) is {p_alive.median():.2f}."
+    )
+    if type(transaction_model) is BGNBD:  # P(alive) = 1 without repeat purchases (FHL 2005a)
+        x = pd.Series(transaction_model._fitted_data[0], index=transaction_model._fitted_index)
+        repeat = (x.reindex(p_alive.index) > 0).to_numpy()
+        if repeat.any() and not repeat.all():
+            alive_text += (
+                f" BG/NBD lets customers leave only right after a purchase, so it counts the "
+                f"{_pct(float((~repeat).mean()))} without a repeat purchase as alive; among "
+                f"repeat buyers {_pct(float((p_alive[repeat] >= 0.5).mean()))} are probably "
+                "active."
+            )
+    findings.append(alive_text)
+    clv = clv_table["clv"]
+    total = clv_table.attrs.get("total_clv")
+    horizon_text = f" over the next {horizon:g} {unit}s" if horizon is not None else ""
+    if total:
+        findings.append(
+            f"**Total CLV{horizon_text}: {_money(total['estimate'])}** (interval "
+            f"{_money(total['lower'])} to {_money(total['upper'])} from parameter uncertainty), "
+            f"{clv.mean():,.2f} per customer on average."
+        )
+    else:
+        findings.append(
+            f"**Total CLV{horizon_text}: {_money(clv.sum())}**, {clv.mean():,.2f} per customer."
+        )
+    top20 = np.sort(clv.to_numpy())[::-1][: max(int(np.ceil(0.2 * len(clv))), 1)].sum()
+    findings.append(
+        f"The most valuable 20% of customers hold **{_pct(top20 / clv.sum())} of total CLV**."
+    )
+    tiers = clv_segments(clv_table) if tiers is None else tiers.reindex(clv.index)
+    valuable = tiers.astype(str).isin(["high", "top"]).to_numpy()
+    at_risk = valuable & (p_alive.to_numpy() < _P_ALIVE_BANDS[1])
+    findings.append(
+        f"**{int(at_risk.sum())} of the {int(valuable.sum())} high- and top-tier customers are "
+        f"at risk** (P(alive) < {_P_ALIVE_BANDS[1]}); they hold "
+        f"{_money(clv.to_numpy()[at_risk].sum())} of CLV and are the first to contact."
+    )
+    if spend_model is not None:
+        findings.append(
+            f"**Spend:** the Gamma-Gamma model puts the mean spend per purchase at "
+            f"{spend_model.population_mean_spend():,.2f}; each customer's expectation shrinks "
+            "her own average towards it, the more so the fewer purchases she made."
+        )
+    if spend_check is not None and "pearson" in spend_check.index:
+        r = spend_check.loc["pearson", "correlation"]
+        verdict = (
+            "weak, so the independence assumption of the Gamma-Gamma model is acceptable"
+            if abs(r) < 0.3
+            else "not weak: the Gamma-Gamma independence assumption is doubtful here"
+        )
+        findings.append(
+            f"Spend per purchase and purchase frequency correlate at r = {r:.2f} ({verdict})."
+        )
+    return findings

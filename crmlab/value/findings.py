@@ -1,0 +1,189 @@
+"""Key findings of the value analyses (notebook 01) and the comparison with simulated truth."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab import io as cio
+
+__all__ = ["compare_to_truth", "value_findings"]
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}"
+
+
+def value_findings(
+    table: pd.DataFrame | None,
+    relative: pd.DataFrame | None = None,
+    wins_losses: pd.DataFrame | None = None,
+    value_map: pd.DataFrame | None = None,
+    drivers: pd.DataFrame | None = None,
+    chain: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
+    truth: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+) -> list[str]:
+    """Key-finding sentences computed from the value analyses' tables.
+
+    Parameters
+    ----------
+    table : DataFrame or None
+        From :func:`perceived_value` (one row per brand).
+    relative, wins_losses, value_map, drivers : DataFrame, optional
+        From :func:`relative_value`, :func:`attribute_wins_losses`, :func:`customer_value_map`
+        and :func:`value_drivers`.
+    chain : DataFrame or list of DataFrames, optional
+        From :func:`crmlab.satisfaction.value_chain` (one sentence each).
+    truth : DataFrame, optional
+        True brand values of simulated ratings (``truth.brands``): adds how many intervals cover
+        the true net value.
+    alpha : float
+        The intervals' level (for the wording "95% interval").
+
+    Returns
+    -------
+    list of str
+        One sentence (Markdown) per finding.
+    """
+    level = f"{100 * (1 - alpha):.0f}%"
+    out: list[str] = []
+    if table is not None and table.index.nlevels == 1 and len(table):
+        ranked = table.sort_values("net_value", ascending=False)
+        best, worst = ranked.index[0], ranked.index[-1]
+        b, w = ranked.iloc[0], ranked.iloc[-1]
+        out.append(
+            f"**{best}** offers the highest perceived net value: benefits {_fmt(b['benefits'])} "
+            f"minus costs {_fmt(b['costs'])} = {_fmt(b['net_value'])} "
+            f"({level} interval {_fmt(b['net_value_lower'])} to {_fmt(b['net_value_upper'])}); "
+            f"**{worst}** the lowest ({_fmt(w['net_value'])}, value ratio "
+            f"{_fmt(w['value_ratio'])})."
+        )
+        if truth is not None:
+            cmp = compare_to_truth(table, truth, ("net_value",))
+            out.append(
+                f"The data are simulated: the {level} intervals cover the true net value of "
+                f"{int(cmp['net_value_covered'].sum())} of {len(cmp)} brands (largest error "
+                f"{cmp['net_value_error'].abs().max():.2f} rating points)."
+            )
+        below = list(table.index[table["net_value_upper"] < 0])
+        if below:
+            out.append(
+                f"Customers see costs exceeding benefits for {', '.join(map(str, below))} "
+                "(net value interval below zero)."
+            )
+    if relative is not None and len(relative):
+        focal = relative["focal_brand"].iloc[0]
+        parts = []
+        for name, result in (
+            ("ahead of", "advantage"),
+            ("behind", "disadvantage"),
+            ("level with", "parity"),
+        ):
+            sel = relative[relative["result"] == result]
+            if len(sel):
+                items = ", ".join(
+                    f"{c} ({float(d):+.2f})" for c, d in sel["net_value_difference"].items()
+                )
+                parts.append(f"{name} {items}")
+        out.append(
+            f"In net value, **{focal}** is " + "; ".join(parts) + " (difference in net value, "
+            f"{level} bootstrap intervals decide)."
+        )
+    if wins_losses is not None and len(wins_losses):
+        focal = wins_losses["focal_brand"].iloc[0]
+        wl = wins_losses[wins_losses["competitor"] == wins_losses["competitor"].iloc[0]]
+        vs = wl["competitor"].iloc[0]
+        vs = "the competitors' average" if vs == "market" else str(vs)
+        wins = wl.loc[wl["result"] == "win", "attribute"].tolist()
+        losses = wl.loc[wl["result"] == "loss", "attribute"].tolist()
+        out.append(
+            f"Against {vs}, **{focal}** wins on {', '.join(wins) if wins else 'no attribute'} "
+            f"and loses on {', '.join(losses) if losses else 'no attribute'}."
+        )
+    if value_map is not None and len(value_map):
+        better = value_map.index[value_map["zone"] == "better value"].tolist()
+        worse = value_map.index[value_map["zone"] == "worse value"].tolist()
+        top = value_map["value_advantage"].idxmax()
+        out.append(
+            "On the customer value map, "
+            f"{', '.join(map(str, better)) or 'no brand'} sit in the better-value zone and "
+            f"{', '.join(map(str, worse)) or 'no brand'} in the worse-value zone; **{top}** is "
+            f"furthest below the fair-value line (relative price "
+            f"{_fmt(value_map.loc[top, 'relative_price'])} for relative quality "
+            f"{_fmt(value_map.loc[top, 'relative_quality'])})."
+        )
+    if drivers is not None and len(drivers):
+        top_d = drivers["derived_share"].idxmax()
+        text = (
+            f"The strongest derived driver of overall value is **{top_d}** "
+            f"({100 * drivers.loc[top_d, 'derived_share']:.0f}% of the explained variance, "
+            f"R² = {_fmt(drivers.attrs.get('r_squared', np.nan))})"
+        )
+        if drivers["stated_share"].notna().any():
+            top_s = drivers["stated_share"].idxmax()
+            same = "the same attribute" if top_s == top_d else f"**{top_s}**"
+            text += f"; respondents state {same} as most important"
+        out.append(text + ".")
+    chains = [chain] if isinstance(chain, pd.DataFrame) else list(chain or [])
+    for chain in chains:
+        total = chain[chain["effect"] == "total"].iloc[0]
+        cons = chain[chain["role"] == "consequence"]
+        sat = cons.loc[cons["to"].str.lower().str.startswith(("sat", "cusa"))]
+        method = "PLS path model" if chain.attrs.get("method") == "pls" else "construct means + OLS"
+        text = f"In the {chain.attrs.get('survey', '')} survey ({method}), "
+        if len(sat):
+            s = sat.iloc[0]
+            text += (
+                f"perceived value ({s['from']}) drives satisfaction ({s['to']}; standardised path "
+                f"{_fmt(s['estimate'])}, {level} interval {_fmt(s['lower'])} to "
+                f"{_fmt(s['upper'])}) and "
+            )
+        text += (
+            f"its total effect on loyalty ({total['to']}) is {_fmt(total['estimate'])} "
+            f"({_fmt(total['lower'])} to {_fmt(total['upper'])})."
+        )
+        out.append(text)
+    return out
+
+
+def compare_to_truth(
+    table: pd.DataFrame,
+    truth: pd.DataFrame | None,
+    measures: Sequence[str] = ("benefits", "costs", "net_value"),
+) -> pd.DataFrame:
+    """Estimates beside the true values of simulated ratings, and whether the intervals cover them.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`perceived_value`.
+    truth : DataFrame or None
+        True values with the same index and measure columns (``truth.brands`` of
+        :func:`crmlab.datasets.simulate_brand_ratings`); None for real data (then only the
+        estimates and intervals are returned).
+    measures : sequence of str
+        Measures to compare.
+
+    Returns
+    -------
+    DataFrame
+        Index as ``table``; per measure ``<m>`` (estimate), ``<m>_lower``, ``<m>_upper`` and,
+        with a truth, ``<m>_true``, ``<m>_error`` (estimate - true) and ``<m>_covered`` (the
+        interval contains the true value).
+    """
+    columns: dict[str, Any] = {}
+    for m in measures:
+        cio.require_columns(table, [m, f"{m}_lower", f"{m}_upper"], what="perceived-value table")
+        columns[m] = table[m]
+        columns[f"{m}_lower"] = table[f"{m}_lower"]
+        columns[f"{m}_upper"] = table[f"{m}_upper"]
+        if truth is not None:
+            true = truth[m].reindex(table.index)
+            columns[f"{m}_true"] = true
+            columns[f"{m}_error"] = table[m] - true
+            columns[f"{m}_covered"] = (table[f"{m}_lower"] <= true) & (true <= table[f"{m}_upper"])
+    return pd.DataFrame(columns, index=table.index)

@@ -1,0 +1,188 @@
+"""Reading and validating benefit/cost ratings (the ratings contract of :mod:`crmlab.value`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from crmlab import io as cio
+from crmlab.errors import DataError, ParameterError
+
+__all__ = ["RATING_COLUMNS", "read_ratings"]
+
+#: Required columns of the ratings contract.
+RATING_COLUMNS: tuple[str, ...] = ("respondent_id", "brand", "attribute", "kind", "rating")
+_OPTIONAL = ("importance",)
+_KINDS = {
+    "benefit": "benefit",
+    "benefits": "benefit",
+    "cost": "cost",
+    "costs": "cost",
+    "overall": "overall",
+}
+
+
+def read_ratings(
+    source: str | os.PathLike | pd.DataFrame,
+    columns: Mapping[Any, str] | None = None,
+    scale: tuple[float, float] = (1, 7),
+    **read_options: Any,
+) -> pd.DataFrame:
+    """Read benefit/cost ratings (long format) from a CSV/Parquet file or a DataFrame and check them.
+
+    Parameters
+    ----------
+    source : str, path or DataFrame
+        The ratings (see the module notes for the contract); a DataFrame is copied, not changed.
+    columns : mapping, optional
+        Your column names to crmlab's, e.g. ``{"Marke": "brand", "Note": "rating"}``.
+    scale : (low, high)
+        The rating scale; ratings outside it are an error.
+    **read_options
+        Passed to :func:`crmlab.io.read_table` (``encoding``, ``sep``, ``decimal``...).
+
+    Returns
+    -------
+    DataFrame
+        ``respondent_id``, ``brand``, ``attribute``, ``kind`` (``benefit``, ``cost`` or
+        ``overall``), ``rating`` (float), ``importance`` (float, when present), then the other
+        columns untouched.
+
+    Raises
+    ------
+    DataError
+        A required column missing; missing ids, brands or attributes; a ``kind`` other than
+        benefit/cost/overall; ratings that are not numbers or outside ``scale``; negative
+        importance; an attribute given two kinds; a respondent rating the same brand and
+        attribute twice. The message names the column and shows up to five rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.value import read_ratings
+    >>> raw = pd.DataFrame({"respondent_id": [1, 1], "brand": ["A", "A"],
+    ...                     "attribute": ["product", "money"], "kind": ["Benefit", "cost"],
+    ...                     "rating": [6, 3]})
+    >>> read_ratings(raw)["kind"].tolist()
+    ['benefit', 'cost']
+    """
+    low, high = _check_scale(scale)
+    frame = cio.read_table(
+        source,
+        RATING_COLUMNS,
+        columns,
+        optional=_OPTIONAL,
+        text_columns=("respondent_id", "brand", "attribute", "kind"),
+        what="ratings",
+        **read_options,
+    )
+    frame = _validate(frame)
+    cio.check_in_range(
+        frame,
+        "rating",
+        low,
+        high,
+        allow_null=False,
+        advice=f"Ratings must lie on the scale {low:g}-{high:g}; fix these rows or pass "
+        "scale=(low, high).",
+    )
+    return frame
+
+
+def _check_scale(scale: Any) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in scale)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"scale must be a pair (low, high), e.g. (1, 7); got {scale!r}.", parameter="scale"
+        ) from None
+    if not low < high:
+        raise ParameterError(
+            f"scale must have low < high; got {scale!r}.", parameter="scale"
+        ) from None
+    return low, high
+
+
+def _validate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Type and check the contract columns of a ratings frame (not the scale)."""
+    cio.require_columns(frame, RATING_COLUMNS, what="ratings")
+    for column in ("respondent_id", "brand", "attribute"):
+        cio.check_not_null(
+            frame, column, advice=f"Every rating needs a {column}; fill it in or drop these rows."
+        )
+    cio.check_not_null(frame, "kind", advice="Every row needs a kind: benefit, cost or overall.")
+    kind = frame["kind"].astype(str).str.strip().str.lower()
+    mapped = kind.map(_KINDS)
+    bad = mapped.isna().to_numpy()
+    if bad.any():
+        raise cio.row_error(
+            frame,
+            bad,
+            "kind",
+            "unknown kinds",
+            "kind must be 'benefit' (higher rating is better), 'cost' (higher rating is a higher "
+            "cost) or 'overall' (an overall value rating).",
+        )
+    out = frame.copy()
+    out["kind"] = mapped.astype(object)
+    out["rating"] = cio.check_numeric(out, "rating")
+    if "importance" in out.columns:
+        out["importance"] = cio.check_numeric(out, "importance", allow_null=True)
+        negative = (out["importance"] < 0).to_numpy()
+        if negative.any():
+            raise cio.row_error(
+                out, negative, "importance", "negative importance", "Importance must be >= 0."
+            )
+    kinds_per_attribute = out.groupby("attribute", sort=False)["kind"].nunique()
+    mixed = kinds_per_attribute.index[kinds_per_attribute > 1]
+    if len(mixed):
+        rows = out["attribute"].isin(mixed).to_numpy()
+        raise cio.row_error(
+            out,
+            rows,
+            "kind",
+            f"attribute {mixed[0]!r} given more than one kind",
+            "Each attribute is either a benefit, a cost or the overall rating; fix its kind.",
+        )
+    duplicated = out.duplicated(["respondent_id", "brand", "attribute"], keep="first").to_numpy()
+    if duplicated.any():
+        raise cio.row_error(
+            out,
+            duplicated,
+            "attribute",
+            "repeated ratings of the same respondent, brand and attribute",
+            "Keep one rating per respondent, brand and attribute (e.g. drop duplicates).",
+        )
+    return out
+
+
+def _as_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(ratings, pd.DataFrame):
+        raise ParameterError(
+            "ratings must be a pandas DataFrame (read a file with crmlab.value.read_ratings); "
+            f"got {type(ratings).__name__}.",
+            parameter="ratings",
+        )
+    if len(ratings) == 0:
+        raise DataError("The ratings table has no rows; there is nothing to analyse.")
+    return _validate(ratings)
+
+
+def _check_alpha(alpha: float) -> float:
+    if not 0 < alpha < 1:
+        raise ParameterError(
+            f"alpha must lie in (0, 1), e.g. 0.05; got {alpha!r}.", parameter="alpha"
+        )
+    return float(alpha)
+
+
+def _check_bootstrap(n_bootstrap: int) -> int:
+    if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
+        raise ParameterError(
+            f"n_bootstrap must be a whole number >= 0 (0: no intervals); got {n_bootstrap!r}.",
+            parameter="n_bootstrap",
+        )
+    return int(n_bootstrap)

@@ -1,0 +1,29 @@
+"""Tests of crmlab.profitability.upselling: basket-value trends per customer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.profitability import (
+    upselling_summary,
+    upselling_trends,
+)
+
+
+def test_upselling_trends_exact_lines():
+    days = pd.date_range("2020-01-01", periods=6, freq="7D")
+    up = pd.DataFrame({"customer_id": 1, "date": days, "amount": 10.0 + 2 * np.arange(6)})
+    down = pd.DataFrame({"customer_id": 2, "date": days, "amount": 30.0 - np.arange(6)})
+    noisy = pd.DataFrame({"customer_id": 3, "date": days, "amount": [10.0, 20, 10, 20, 10, 20]})
+    few = pd.DataFrame({"customer_id": 4, "date": days[:2], "amount": [1.0, 2]})
+    tx = pd.concat([up, down, noisy, few], ignore_index=True)
+    t = upselling_trends(tx, basket_column=None, min_baskets=4)
+    assert t.loc[1, "slope"] == pytest.approx(2.0) and t.loc[1, "trend"] == "up"
+    assert t.loc[2, "slope"] == pytest.approx(-1.0) and t.loc[2, "trend"] == "down"
+    assert t.loc[3, "trend"] == "stable" and t.loc[3, "slope_low"] < 0 < t.loc[3, "slope_high"]
+    assert t.loc[4, "trend"] == "too few baskets" and np.isnan(t.loc[4, "slope"])
+    assert t.loc[1, "relative_slope"] == pytest.approx(2 / 15)
+    s = upselling_summary(t)
+    assert s["customers"].sum() == 4 and s.loc["up", "customers"] == 1

@@ -1,0 +1,66 @@
+"""Tests of crmlab.segments.findings: notebook 05's key findings."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlab.segments import (
+    cluster_customers,
+    key_accounts,
+    portfolio_findings,
+    portfolio_summary,
+    relationship_portfolio,
+)
+
+
+def test_findings_sentences(make_blobs):
+    features, truth = make_blobs()
+    res = cluster_customers(features, k=3, seed=0, n_bootstrap=2, revenue=features["a"] + 10)
+    p = portfolio_summary(
+        relationship_portfolio(pd.Series([1.0, 2, 3, 4]), pd.Series([4.0, 3, 2, 1]))
+    )
+    ka = key_accounts(pd.Series([5.0, 1, 1, 1]), 0.25)
+    text = " ".join(portfolio_findings(clusters=res, portfolio=p, key=ka))
+    assert "3 clusters" in text and "key-account" in text and "62%" in text
+
+
+def test_findings_from_every_table():
+    from types import SimpleNamespace
+
+    categories = pd.DataFrame(
+        {"revenue": [80.0, 20], "revenue_share": [0.8, 0.2], "discount": [10.0, 10]},
+        index=pd.Index(["GROCERY", "FUEL"], name="department"),
+    )
+    rules = pd.DataFrame(
+        {"antecedent": ["pasta"], "consequent": ["sauce"], "lift": [10.9], "confidence": [0.45]}
+    )
+    tiers = SimpleNamespace(
+        shares=pd.DataFrame({"economy": [0.6, 0.5], "premium": [0.4, 0.5]}, index=[1, 10]),
+        test=pd.DataFrame({"p_value": [1e-9], "cramers_v": [0.04]}),
+    )
+    effect = SimpleNamespace(
+        summary=pd.DataFrame(
+            {
+                "campaign_id": [8],
+                "estimate": [-2.04],
+                "low": [-4.01],
+                "high": [-0.06],
+                "naive_difference": [35.78],
+            }
+        )
+    )
+    loyalty = pd.DataFrame(
+        {"retention": [0.8, 0.9, 0.97], "discount_rate": [0.0, 0.1, 0.18]},
+        index=pd.Index(["none", "low", "high"], name="tier"),
+    )
+    text = "\n".join(
+        portfolio_findings(
+            categories=categories, rules=rules, tiers=tiers, effect=effect, loyalty=loyalty
+        )
+    )
+    assert "**GROCERY** is the largest department (80% of revenue)" in text
+    assert "17% of the shelf value ($20)" in text  # 20 / (100 + 20)
+    assert "p < 0.001" in text and "negligible" in text
+    assert "**pasta**" in text and "10.9 times" in text
+    assert "Campaign 8:" in text and "**-$2.04**" in text and "excludes zero" in text
+    assert "high loyalty-usage tier" in text and "in the low tier" in text

@@ -1,0 +1,68 @@
+"""Tests of crmlab.value.ratings: reading and checking the ratings contract."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crmlab import value as V
+from crmlab.errors import DataError, ParameterError
+
+# ------------------------------------------------------------------------------ reading
+
+
+def test_read_ratings_maps_columns_and_normalises_kind(small):
+    raw = small().rename(columns={"brand": "Marke", "rating": "Note"})
+    raw["kind"] = raw["kind"].str.upper() + "S "
+    out = V.read_ratings(raw, columns={"Marke": "brand", "Note": "rating"})
+    assert list(out.columns[:6]) == [*V.RATING_COLUMNS, "importance"]
+    assert set(out["kind"]) == {"benefit", "cost"}
+
+
+def test_read_ratings_unknown_kind_names_column_and_rows(small):
+    raw = small()
+    raw.loc[[2, 5], "kind"] = "price"
+    with pytest.raises(DataError) as err:
+        V.read_ratings(raw)
+    assert err.value.column == "kind"
+    assert err.value.rows == [2, 5]
+    assert "'price'" in str(err.value)
+
+
+def test_read_ratings_outside_scale_from_csv_reports_file_lines(tmp_path, small):
+    raw = small()
+    raw.loc[3, "rating"] = 9
+    path = tmp_path / "ratings.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(DataError) as err:
+        V.read_ratings(path)
+    assert err.value.column == "rating"
+    assert err.value.rows == [5]  # header is line 1, row 3 is line 5
+    assert V.read_ratings(path, scale=(0, 10))["rating"].max() == 9
+
+
+@pytest.mark.parametrize("column", ["respondent_id", "brand"])
+def test_read_ratings_missing_ids(column, small):
+    raw = small().astype({column: object})
+    raw.loc[[1, 7], column] = None
+    with pytest.raises(DataError) as err:
+        V.read_ratings(raw)
+    assert err.value.column == column
+    assert err.value.rows == [1, 7]
+
+
+def test_read_ratings_duplicates_and_mixed_kinds(small):
+    raw = pd.concat([small(), small().iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataError, match="repeated ratings"):
+        V.read_ratings(raw)
+    raw = small()
+    raw.loc[0, "kind"] = "cost"
+    with pytest.raises(DataError, match="more than one kind"):
+        V.read_ratings(raw)
+
+
+def test_read_ratings_missing_column_and_bad_scale(small):
+    with pytest.raises(DataError, match="'rating'"):
+        V.read_ratings(small().drop(columns="rating"))
+    with pytest.raises(ParameterError):
+        V.read_ratings(small(), scale=(7, 1))
