@@ -169,7 +169,7 @@ def unit_word(unit: str, n: float = 2) -> str:
     return words[0] if n == 1 else words[1]
 
 
-def duration(value: Any, unit: str, digits: int = 0) -> str:
+def duration(value: Any, unit: str, digits: int | None = 0) -> str:
     """A length of time with its unit word: ``duration(52, "W")`` is ``"52 weeks"``."""
     if not available(value):
         return NOT_AVAILABLE

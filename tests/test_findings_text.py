@@ -103,7 +103,9 @@ def test_satisfaction_findings_without_numbers():
     assert "satisfaction index" not in text  # no p-value: no verdict
 
 
-@pytest.mark.parametrize("module", ["retention", "satisfaction"])
+@pytest.mark.parametrize(
+    "module", ["retention", "satisfaction", "profitability", "value", "segments", "clv"]
+)
 def test_findings_modules_have_no_private_formatters(module):
     """One voice: the sentence modules format through crmlab.text, not their own helpers."""
     import importlib
@@ -111,4 +113,79 @@ def test_findings_modules_have_no_private_formatters(module):
 
     source = inspect.getsource(importlib.import_module(f"crmlab.{module}.findings"))
     assert "from crmlab import text" in source
-    assert not re.search(r":\.?\d*[fg%]\}", source), "format numbers with crmlab.text"
+    assert not re.search(r":[,+]?\.?\d*[fg%]\}", source), "format numbers with crmlab.text"
+    assert "**" not in source.replace("**kwargs", ""), "findings are plain text"
+    assert "$" not in source, "money goes through text.money"
+
+
+def test_portfolio_findings_plain_text_and_missing_numbers():
+    from crmlab.segments import portfolio_findings
+
+    categories = pd.DataFrame(
+        {"revenue": [np.nan, 20.0], "revenue_share": [np.nan, 1.0], "discount": 0.0},
+        index=pd.Index(NAMES[:2], name="$dept$"),
+    )
+    rules = pd.DataFrame(
+        {"antecedent": [NAMES[2]], "consequent": [NAMES[3]], "lift": [2.5], "confidence": [0.4]}
+    )
+    effect = SimpleNamespace(
+        summary=pd.DataFrame(
+            {"campaign_id": [NAMES[4]], "estimate": [np.nan], "low": [np.nan], "high": [1.0]}
+        )
+    )
+    lines = portfolio_findings(categories=categories, rules=rules, effect=effect)
+    assert_clean(lines)
+    text = " ".join(lines)
+    assert f"{NAMES[1]} is the largest $dept$ (100% of revenue)." in text
+    assert f"baskets with {NAMES[2]} contain {NAMES[3]} 2.5 times" in text
+    assert "Campaign" not in text  # no estimate: no sentence
+
+
+def test_customer_base_findings_without_numbers():
+    from crmlab.profitability import customer_base_findings
+
+    summary = pd.DataFrame({"frequency": [0, 2, 1], "T": [np.nan, np.nan, np.nan]})
+    segments = pd.DataFrame(
+        {"customers": [2, 1], "share": [2 / 3, 1 / 3], "revenue_share": [0.4, 0.6]},
+        index=[NAMES[0], NAMES[1]],
+    )
+    whale = pd.DataFrame(
+        [{"top_20_share": np.nan, "top_10_share": np.nan, "top_50_share": np.nan,
+          "gini": np.nan, "unprofitable_share": np.nan}]
+    )  # fmt: skip
+    gaps = pd.DataFrame({"gap": [np.nan, np.nan]}, index=["p50", "p90"])
+    cross = pd.DataFrame(
+        {"mean_revenue": [0.0, 5.0], "customers": [1, 2], "share": [1 / 3, 2 / 3]}, index=[1, 2]
+    )
+    lines = customer_base_findings(summary, segments, whale, gaps, cross)
+    assert_clean(lines)
+    text = " ".join(lines)
+    assert text.startswith("The data hold 3 customers; 33% of them bought on a single day")
+    assert f"The largest RFM segment is {NAMES[0]} (67% of customers); {NAMES[1]}" in text
+    assert len(lines) == 2  # whale, gap and cross-buying sentences need numbers
+
+
+def test_value_findings_without_numbers():
+    from crmlab.value import value_findings
+
+    table = pd.DataFrame(
+        {
+            "benefits": [5.0, 4.0],
+            "costs": [3.0, 4.5],
+            "net_value": [2.0, -0.5],
+            "net_value_lower": [np.nan, -0.9],
+            "net_value_upper": [np.nan, -0.1],
+            "value_ratio": [np.nan, np.nan],
+        },
+        index=NAMES[:2],
+    )
+    drivers = pd.DataFrame(
+        {"derived_share": [0.7, 0.3], "stated_share": [np.nan, np.nan]}, index=NAMES[2:4]
+    )
+    lines = value_findings(table, drivers=drivers)
+    assert_clean(lines)
+    text = " ".join(lines)
+    assert f"{NAMES[0]} offers the highest perceived net value" in text
+    assert f"{NAMES[1]} the lowest (-0.50)." in text
+    assert f"costs exceeding benefits for {NAMES[1]}" in text
+    assert f"driver of overall value is {NAMES[2]} (70% of the explained variance)." in text

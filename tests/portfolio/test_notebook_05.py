@@ -48,6 +48,6 @@ def test_notebook_05_on_user_files(tmp_path, monkeypatch, journey):
         if "text/markdown" in o.get("data", {})
     ]
     text = "\n".join(markdown)
-    assert "**3 clusters**" in text
+    assert "3 clusters" in text
     assert "No `retail_disc` column" in text and "No campaign table" in text
     assert "Campaign" not in text.split("No campaign table")[1]
