@@ -320,7 +320,7 @@ class Note:
         return "".join(out)
 
     def __repr__(self) -> str:
-        return "".join(part for _, part in self.parts)
+        return "".join(f"`{part}`" if kind == "code" else part for kind, part in self.parts)
 
     def __str__(self) -> str:
         return self.__repr__()
@@ -345,6 +345,8 @@ def note(sentence: str, /, *args: Any, **kwargs: Any) -> Note:
     '<p class="crmlab-note tex2jax_ignore">Survey read from &lt;b&gt;x&lt;/b&gt;.csv.</p>'
     >>> str(note("{}", "a sentence computed elsewhere"))
     'a sentence computed elsewhere'
+    >>> str(note("No `product` column."))
+    'No `product` column.'
     """
     formatter = string.Formatter()
     parts: list[tuple[str, str]] = []

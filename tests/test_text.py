@@ -215,7 +215,7 @@ def test_note_values_show_as_typed(value):
     page = parse(n._repr_html_())
     assert page.tags == ["p", "code"]
     assert "".join(page.text) == f"Read {value} from data."
-    assert str(n) == f"Read {value} from data."
+    assert str(n) == f"Read {value} from `data`."
     named = text.note("{name}", name=value)
     assert "".join(parse(named._repr_html_()).text) == value
 
