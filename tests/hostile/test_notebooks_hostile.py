@@ -246,3 +246,13 @@ def test_hostile_names_show_as_text_and_run_nothing(stem, tmp_path, chromium):
         text = "".join(dom.text)
         missing = [n for n in shown_names if n not in text]
         assert not missing, f"{page.name}: names not shown as typed: {missing}"
+
+
+def test_the_browser_check_sees_a_live_handler(tmp_path, chromium):
+    """The check above can fail: raw markup in a page runs its handler in headless Chromium."""
+    page = tmp_path / "live.html"
+    page.write_text(f"<html><head><title>report</title></head><body>{IMG}</body></html>")
+    dom = _Dom()
+    dom.feed(_dump_dom(page, tmp_path / "chromium-profile"))
+    assert "".join(dom.title) == "PWNED"
+    assert ("img", "onerror") in dom.handlers
