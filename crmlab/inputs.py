@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab import datasets
+from crmlab import datasets, text
 from crmlab.io import read_table, read_transactions
 
 __all__ = [
@@ -113,12 +113,14 @@ def survey_or_default(
     Returns
     -------
     (DataFrame, str)
-        The validated long survey and a sentence saying where it came from.
+        The validated long survey and a plain-text sentence saying where it came from (the
+        file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes).
     """
     if not survey_path:
         survey, _ = datasets.simulate_servqual_survey(n_respondents, seed=seed, scale=tuple(scale))
         return survey, (
-            f"Simulated SERVQUAL survey ({n_respondents} respondents, 22 items, seed {seed}); "
+            f"Simulated SERVQUAL survey ({text.count(n_respondents)} respondents, "
+            f"{text.count(survey['item'].nunique())} items, seed {seed}); "
             "pass survey_path to analyse your own data."
         )
     from crmlab.satisfaction import read_survey, survey_from_wide
@@ -129,7 +131,10 @@ def survey_or_default(
         survey = survey_from_wide(frame, item_map, rid, scale=scale)
     else:
         survey = read_survey(survey_path, columns, scale=scale)
-    return survey, f"Survey read from {os.path.basename(str(survey_path))}."
+    respondents = text.count(survey["respondent_id"].nunique())
+    return survey, (
+        f"Survey read from {os.path.basename(str(survey_path))} ({respondents} respondents)."
+    )
 
 
 def subscriptions_or_default(

@@ -131,7 +131,8 @@ def test_notebook_runs_through_runner(run, stem: str):
         if "text/markdown" in o.get("data", {})
     ]
     assert findings, f"{stem}: no computed key findings (Markdown output) found"
-    text = "".join("".join(o["data"]["text/markdown"]) for o in findings)
+    # The plain-text form: the Markdown form escapes every data value (crmlab.text.Findings).
+    text = "".join("".join(o["data"]["text/plain"]) for o in findings)
     for word in FINDINGS_MENTION.get(stem, []):
         assert word in text, f"{stem}: key findings do not mention {word!r}"
     for name, value in SMALL.get(stem, {}).items():

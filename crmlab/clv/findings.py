@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab import text
 from crmlab.clv.actions import _P_ALIVE_BANDS, clv_segments
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgnbd import BGNBD
@@ -26,43 +27,46 @@ _CRITERION_WORDS = {
     "aic": "AIC",
     "bic": "BIC",
 }
-_UNIT_WORD = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+# TODO(lead): take the units per year from crmlab.transactions' time-unit table once merged.
 _PER_YEAR = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0, "Y": 1.0}
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    return text.pct(x)
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
-
-
-def _rate_sentence(model: BaseModel, unit: str, per_year: float) -> list[str]:
+def _rate_sentence(model: BaseModel, time_unit: str, per_year: float) -> list[str]:
     p = model.params_
     name = type(model).__name__
+    unit = text.unit_word(time_unit, 1)
     out: list[str] = []
-    if "r" in p and "alpha" in p:
+    if "r" in p and "alpha" in p and text.available(p["r"], p["alpha"]) and p["alpha"] > 0:
         rate = p["r"] / p["alpha"]
         spread = (
             "very unequal (most customers buy rarely, a few often)" if p["r"] < 1 else "fairly even"
         )
         out.append(
-            f"**Purchase rate ({name}):** while active, the average customer buys "
-            f"r/α = **{rate:.3f} times a {unit}** ({rate * per_year:.1f} a year); with shape "
-            f"r = {p['r']:.2f} the rates are {spread}."
+            f"Purchase rate ({name}): while active, the average customer buys "
+            f"r/α = {text.number(rate, 3)} times a {unit} ({text.number(rate * per_year, 1)} a "
+            f"year); with shape r = {text.number(p['r'], 2)} the rates are {spread}."
         )
     if "a" in p and "b" in p:
-        drop = p["a"] / (p["a"] + p["b"])
-        out.append(
-            f"**Drop-out ({name}):** after each repeat purchase a customer leaves for good with "
-            f"probability a/(a+b) = **{drop:.2f}** on average."
-        )
-    elif "s" in p and "beta" in p:
+        if text.available(p["a"], p["b"]) and p["a"] + p["b"] > 0:
+            drop = p["a"] / (p["a"] + p["b"])
+            out.append(
+                f"Drop-out ({name}): after each repeat purchase a customer leaves for good with "
+                f"probability a/(a+b) = {text.number(drop, 2)} on average."
+            )
+    elif "s" in p and "beta" in p and text.available(p["s"], p["beta"]) and p["beta"] > 0:
         mu = p["s"] / p["beta"]
+        stay = (
+            f" (a customer with that rate stays {text.duration(1 / mu, time_unit)} on average)"
+            if mu > 0
+            else ""
+        )
         out.append(
-            f"**Drop-out ({name}):** customers leave at a mean rate s/β = **{mu:.4f} per {unit}**"
-            f" (a customer with that rate stays {1 / mu:.0f} {unit}s on average)."
+            f"Drop-out ({name}): customers leave at a mean rate s/β = {text.number(mu, 4)} per "
+            f"{unit}{stay}."
         )
     return out
 
@@ -78,6 +82,7 @@ def clv_findings(
     horizon: float | None = None,
     time_unit: str = "W",
     criterion: str = "holdout_mae",
+    currency: str | None = None,
 ) -> list[str]:
     """Plain-language key findings of the CLV analysis, computed from its results.
 
@@ -104,18 +109,22 @@ def clv_findings(
         Time unit of the models.
     criterion : str, default "holdout_mae"
         Column of ``comparison`` that ranks the models (smaller is better).
+    currency : str, optional
+        Currency of the spend, written after every amount (``"USD"``); without one amounts are
+        shown bare, in the currency of the data.
 
     Returns
     -------
     list of str
-        One Markdown sentence per finding: the best model on the holdout and its margin, what
+        One plain-text sentence per finding (show them with :class:`crmlab.text.Findings`;
+        none holds ``nan``: a number the results do not support leaves its sentence or clause
+        out): the best model on the holdout and its margin, what
         the parameters mean (mean purchase rate ``r/alpha``, drop-out), the share of customers
         likely alive (P(alive) >= 0.5), total CLV with its interval, CLV concentration (share of
         the top 20%), the number of high-value customers at risk (tier high or top with
         P(alive) < 0.7, the bands of :func:`crmlab.clv.action_rules`) and the spend-frequency correlation.
     """
     findings: list[str] = []
-    unit = _UNIT_WORD.get(time_unit, "period")
     per_year = _PER_YEAR.get(time_unit, 1.0)
     best = best_model(comparison, criterion)
     row = comparison.loc[best]
@@ -125,72 +134,98 @@ def clv_findings(
         others = comparison.drop(index=best)[criterion]
         runner = str(others.idxmin())
         gain = (others.min() - row[criterion]) / others.min() if others.min() else np.nan
-        margin = f"{what} {row[criterion]:.3f} against {others.min():.3f} for {runner}, " + (
-            f"{_pct(gain)} lower" if gain >= 0.01 else "practically a tie (less than 1% apart)"
+        margin = (
+            f"{what} {text.number(row[criterion], 3)} against {text.number(others.min(), 3)} "
+            f"for {runner}"
         )
-    else:
-        margin = f"{what} {row[criterion]:.3f}"
-    findings.append(
-        f"**{best}** predicts the holdout best ({margin}). It expects "
-        f"{row['predicted_total']:,.0f} repeat purchases in the holdout; "
-        f"{holdout_total:,.0f} happened ({row['aggregate_error_pct']:+.1f}%)."
-    )
-    findings.extend(_rate_sentence(transaction_model, unit, per_year))
-    p_alive = pd.Series(probability_alive).reindex(clv_table.index)
-    alive_text = (
-        f"**{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active** "
-        f"(P(alive) ≥ 0.5); the median P(alive) is {p_alive.median():.2f}."
-    )
-    if type(transaction_model) is BGNBD:  # P(alive) = 1 without repeat purchases (FHL 2005a)
-        x = pd.Series(transaction_model._fitted_data[0], index=transaction_model._fitted_index)
-        repeat = (x.reindex(p_alive.index) > 0).to_numpy()
-        if repeat.any() and not repeat.all():
-            alive_text += (
-                f" BG/NBD lets customers leave only right after a purchase, so it counts the "
-                f"{_pct(float((~repeat).mean()))} without a repeat purchase as alive; among "
-                f"repeat buyers {_pct(float((p_alive[repeat] >= 0.5).mean()))} are probably "
-                "active."
+        if text.available(gain):
+            margin += (
+                f", {_pct(gain)} lower"
+                if gain >= 0.01
+                else ", practically a tie (less than 1% apart)"
             )
-    findings.append(alive_text)
+    else:
+        margin = f"{what} {text.number(row[criterion], 3)}"
+    sentence = f"{best} predicts the holdout best ({margin})."
+    if text.available(row.get("predicted_total"), holdout_total):
+        error = row.get("aggregate_error_pct", np.nan)
+        error_text = f" ({text.number(error, 1, signed=True)}%)" if text.available(error) else ""
+        sentence += (
+            f" It expects {text.count(row['predicted_total'])} repeat purchases in the holdout; "
+            f"{text.count(holdout_total)} happened{error_text}."
+        )
+    findings.append(sentence)
+    findings.extend(_rate_sentence(transaction_model, time_unit, per_year))
+    p_alive = pd.Series(probability_alive).reindex(clv_table.index)
+    if p_alive.notna().any():
+        alive_text = (
+            f"{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active "
+            f"(P(alive) ≥ 0.5); the median P(alive) is {text.number(p_alive.median(), 2)}."
+        )
+        if type(transaction_model) is BGNBD:  # P(alive) = 1 without repeat purchases (FHL 2005a)
+            x = pd.Series(transaction_model._fitted_data[0], index=transaction_model._fitted_index)
+            repeat = (x.reindex(p_alive.index) > 0).to_numpy()
+            if repeat.any() and not repeat.all():
+                alive_text += (
+                    f" BG/NBD lets customers leave only right after a purchase, so it counts the "
+                    f"{_pct(float((~repeat).mean()))} without a repeat purchase as alive; among "
+                    f"repeat buyers {_pct(float((p_alive[repeat] >= 0.5).mean()))} are probably "
+                    "active."
+                )
+        findings.append(alive_text)
     clv = clv_table["clv"]
     total = clv_table.attrs.get("total_clv")
-    horizon_text = f" over the next {horizon:g} {unit}s" if horizon is not None else ""
-    if total:
-        findings.append(
-            f"**Total CLV{horizon_text}: {_money(total['estimate'])}** (interval "
-            f"{_money(total['lower'])} to {_money(total['upper'])} from parameter uncertainty), "
-            f"{clv.mean():,.2f} per customer on average."
-        )
-    else:
-        findings.append(
-            f"**Total CLV{horizon_text}: {_money(clv.sum())}**, {clv.mean():,.2f} per customer."
-        )
-    top20 = np.sort(clv.to_numpy())[::-1][: max(int(np.ceil(0.2 * len(clv))), 1)].sum()
-    findings.append(
-        f"The most valuable 20% of customers hold **{_pct(top20 / clv.sum())} of total CLV**."
+    horizon_text = (
+        f" over the next {text.number(horizon, None)} {text.unit_word(time_unit)}"
+        if text.available(horizon)
+        else ""
     )
+    mean_text = f"{text.money(clv.mean(), currency, digits=2)} per customer"
+    if total and text.available(total.get("estimate")):
+        bounds = (
+            f" (interval {text.money(total['lower'], currency)} to "
+            f"{text.money(total['upper'], currency)} from parameter uncertainty)"
+            if text.available(total.get("lower"), total.get("upper"))
+            else ""
+        )
+        findings.append(
+            f"Total CLV{horizon_text}: {text.money(total['estimate'], currency)}{bounds}, "
+            f"{mean_text} on average."
+        )
+    elif text.available(clv.sum()) and len(clv):
+        findings.append(f"Total CLV{horizon_text}: {text.money(clv.sum(), currency)}, {mean_text}.")
+    top20 = np.sort(clv.to_numpy())[::-1][: max(int(np.ceil(0.2 * len(clv))), 1)].sum()
+    if len(clv) and clv.sum() > 0:
+        findings.append(
+            f"The most valuable 20% of customers hold {_pct(top20 / clv.sum())} of total CLV."
+        )
     tiers = clv_segments(clv_table) if tiers is None else tiers.reindex(clv.index)
     valuable = tiers.astype(str).isin(["high", "top"]).to_numpy()
     at_risk = valuable & (p_alive.to_numpy() < _P_ALIVE_BANDS[1])
     findings.append(
-        f"**{int(at_risk.sum())} of the {int(valuable.sum())} high- and top-tier customers are "
-        f"at risk** (P(alive) < {_P_ALIVE_BANDS[1]}); they hold "
-        f"{_money(clv.to_numpy()[at_risk].sum())} of CLV and are the first to contact."
+        f"{text.count(int(at_risk.sum()))} of the {text.count(int(valuable.sum()))} high- and "
+        f"top-tier customers are at risk (P(alive) < {text.number(_P_ALIVE_BANDS[1], None)}); "
+        f"they hold {text.money(clv.to_numpy()[at_risk].sum(), currency)} of CLV and are the "
+        "first to contact."
     )
     if spend_model is not None:
-        findings.append(
-            f"**Spend:** the Gamma-Gamma model puts the mean spend per purchase at "
-            f"{spend_model.population_mean_spend():,.2f}; each customer's expectation shrinks "
-            "her own average towards it, the more so the fewer purchases she made."
-        )
+        mean_spend = spend_model.population_mean_spend()
+        if text.available(mean_spend):
+            findings.append(
+                f"Spend: the Gamma-Gamma model puts the mean spend per purchase at "
+                f"{text.money(mean_spend, currency, digits=2)}; each customer's expectation "
+                "shrinks her own average towards it, the more so the fewer purchases she made."
+            )
     if spend_check is not None and "pearson" in spend_check.index:
         r = spend_check.loc["pearson", "correlation"]
-        verdict = (
-            "weak, so the independence assumption of the Gamma-Gamma model is acceptable"
-            if abs(r) < 0.3
-            else "not weak: the Gamma-Gamma independence assumption is doubtful here"
-        )
-        findings.append(
-            f"Spend per purchase and purchase frequency correlate at r = {r:.2f} ({verdict})."
-        )
+        if text.available(r):
+            verdict = (
+                "weak, so the independence assumption of the Gamma-Gamma model is acceptable"
+                if abs(r) < 0.3
+                else "not weak: the Gamma-Gamma independence assumption is doubtful here"
+            )
+            findings.append(
+                f"Spend per purchase and purchase frequency correlate at r = "
+                f"{text.number(r, 2)} ({verdict})."
+            )
     return findings

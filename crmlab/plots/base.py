@@ -1,8 +1,15 @@
-"""The crmlab figure theme and small helpers shared by every plot module."""
+"""The crmlab figure theme and small helpers shared by every plot module.
+
+Every string drawn from the data (brand, attribute, item, dimension, segment, category, cluster
+and model names, and titles built from them) goes through :func:`_text`, so Matplotlib never
+reads it as mathtext: a name holding ``$\\frac$`` draws as typed instead of aborting the figure.
+Legends with entries named by the data are built with :func:`_legend`, so a name starting with
+``_`` is shown (Matplotlib drops such labels from automatic legends).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import matplotlib
@@ -12,6 +19,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 
 from crmlab.errors import DataError
+from crmlab.text import escape_mathtext
 
 __all__ = ["PALETTE", "crmlab_theme", "use_theme"]
 
@@ -69,3 +77,23 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> Ax
         return ax
     _, new = plt.subplots(figsize=figsize or _RC["figure.figsize"])
     return new
+
+
+def _text(value: object) -> str:
+    """A data value as a Matplotlib label that draws as typed (``$`` escaped)."""
+    return escape_mathtext(value)
+
+
+def _texts(values: Iterable[object]) -> list[str]:
+    """:func:`_text` of each value."""
+    return [escape_mathtext(v) for v in values]
+
+
+def _legend(ax: Axes, entries: Sequence[tuple[object, str]], **kwargs: object) -> None:
+    """A legend of ``(handle, label)`` entries given explicitly; labels are escaped here.
+
+    Explicit entries keep a label that starts with ``_`` (an automatic legend would drop it).
+    """
+    if entries:
+        handles, labels = zip(*entries, strict=True)
+        ax.legend(list(handles), _texts(labels), **kwargs)  # type: ignore[arg-type]

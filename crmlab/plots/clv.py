@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
     "plot_frequency_recency_matrix",
@@ -48,11 +48,11 @@ def plot_frequency_recency_matrix(
         ax.set_xticks(ticks, [f"{matrix.columns[i]:.3g}" for i in ticks])
         n_freq = matrix.shape[0]
         fticks = np.unique(np.linspace(0, n_freq - 1, min(n_freq, 8)).round().astype(int))
-        ax.set_yticks(fticks, [str(matrix.index[i]) for i in fticks])
+        ax.set_yticks(fticks, _texts(matrix.index[i] for i in fticks))
         ax.set_xlabel("recency")
         ax.set_ylabel("frequency (repeat purchases)")
         ax.grid(False)
-        ax.set_title(title or "By frequency and recency")
+        ax.set_title(_text(title) if title else "By frequency and recency")
     return ax
 
 
@@ -78,7 +78,7 @@ def plot_holdout_by_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Ax
         ax.plot(x, table["predicted"], marker="s", ls="--", color=PALETTE[1], label="model")
         labels = [str(v) for v in x]
         labels[-1] = f"{labels[-1]}+"
-        ax.set_xticks(x, labels)
+        ax.set_xticks(x, _texts(labels))
         ax.set_xlabel("repeat purchases in calibration")
         ax.set_ylabel("mean purchases in holdout")
         ax.set_title("Conditional expectations")
@@ -111,18 +111,24 @@ def plot_tracking(tracking: pd.DataFrame, cumulative: bool = True, ax: Axes | No
     with crmlab_theme():
         ax = _new_axes(ax)
         x = np.asarray(tracking.index)
-        ax.plot(x, tracking[f"actual{suffix}"], color="black", label="actual")
+        (line,) = ax.plot(x, tracking[f"actual{suffix}"], color="black", label="actual")
+        entries: list[tuple[object, str]] = [(line, "actual")]
         for i, name in enumerate(models):
-            ax.plot(
-                x, tracking[f"{name}{suffix}"], ls="--", color=PALETTE[i % len(PALETTE)], label=name
+            (line,) = ax.plot(
+                x,
+                tracking[f"{name}{suffix}"],
+                ls="--",
+                color=PALETTE[i % len(PALETTE)],
+                label=_text(name),
             )
+            entries.append((line, name))
         hold = tracking.index[tracking["holdout"].to_numpy()]
         if len(hold):
             ax.axvline(hold[0] - 0.5, color="grey", ls=":", lw=1)
         ax.set_xlabel("period")
         ax.set_ylabel("cumulative repeat transactions" if cumulative else "repeat transactions")
         ax.set_title("Tracking: cumulative" if cumulative else "Tracking: per period")
-        ax.legend()
+        _legend(ax, entries)
     return ax
 
 
@@ -149,7 +155,7 @@ def plot_repeat_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.bar(x + width / 2, table["expected"], width, color=PALETTE[1], label="model")
         labels = [str(v) for v in table.index]
         labels[-1] = f"{labels[-1]}+"
-        ax.set_xticks(x, labels)
+        ax.set_xticks(x, _texts(labels))
         ax.set_xlabel("repeat purchases in calibration")
         ax.set_ylabel("customers")
         ax.set_title("Repeat-purchase distribution")

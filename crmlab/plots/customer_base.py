@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from crmlab.errors import ParameterError
-from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _need, _new_axes, _texts, crmlab_theme
 
 __all__ = [
     "plot_cross_buying",
@@ -98,7 +98,7 @@ def plot_segments(segment_table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax = _new_axes(ax, figsize=(7.0, 0.45 * len(table) + 1.5))
         ax.barh(y + height / 2, table["share"], height, color=PALETTE[0], label="customers")
         ax.barh(y - height / 2, table["revenue_share"], height, color=PALETTE[1], label="revenue")
-        ax.set_yticks(y, [str(s) for s in table.index])
+        ax.set_yticks(y, _texts(table.index))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel("share")
         ax.set_title("RFM segments: customers and revenue")
@@ -201,7 +201,9 @@ def plot_profit_deciles(deciles: pd.DataFrame, ax: Axes | None = None) -> Axes:
     colors = [PALETTE[0] if s >= 0 else PALETTE[3] for s in share]
     with crmlab_theme():
         ax = _new_axes(ax)
-        ax.bar([str(d) for d in deciles.index], share, color=colors)
+        x = np.arange(len(share))
+        ax.bar(x, share, color=colors)
+        ax.set_xticks(x, _texts(deciles.index))
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel("profit decile (1 = most profitable 10%)")
@@ -225,10 +227,12 @@ def plot_cross_buying(cross_summary: pd.DataFrame, ax: Axes | None = None) -> Ax
         One bar per number of categories; each labelled with its number of customers.
     """
     _need(cross_summary, ["mean_revenue", "customers"], "cross_buying_summary")
-    labels = [str(k) for k in cross_summary.index]
+    labels = _texts(cross_summary.index)
     with crmlab_theme():
         ax = _new_axes(ax)
-        bars = ax.bar(labels, cross_summary["mean_revenue"], color=PALETTE[2])
+        x = np.arange(len(labels))
+        bars = ax.bar(x, cross_summary["mean_revenue"], color=PALETTE[2])
+        ax.set_xticks(x, labels)
         ax.bar_label(bars, labels=[f"n={c:,}" for c in cross_summary["customers"]], padding=2)
         ax.set_xlabel("number of categories bought")
         ax.set_ylabel("mean revenue per customer")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from crmlab.plots.base import PALETTE, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _legend, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
     "association_plot",
@@ -72,11 +72,11 @@ def cluster_profile_plot(
         for (i, j), v in np.ndenumerate(values.to_numpy()):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)
         ax.figure.colorbar(image, ax=ax, label="standardised across clusters")
-        ax.set_xticks(np.arange(len(cols)), [str(c) for c in cols], rotation=45, ha="right")
+        ax.set_xticks(np.arange(len(cols)), _texts(cols), rotation=45, ha="right")
         ax.set_yticks(np.arange(len(profiles)))
         ax.grid(False)
         labels = [f"{i} ({s:.0%})" for i, s in zip(profiles.index, profiles["share"], strict=True)]
-        ax.set_yticklabels(labels, rotation=0)
+        ax.set_yticklabels(_texts(labels), rotation=0)
         ax.set_ylabel("cluster (share of customers)")
         ax.set_title("Cluster profiles (cell = cluster mean)")
     return ax
@@ -104,16 +104,19 @@ def portfolio_map(
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(6.5, 5.5))
         colours = [PALETTE[0], PALETTE[2], PALETTE[1], PALETTE[7]]
+        entries: list[tuple[object, str]] = []
         for i, name in enumerate(portfolio["strategy"].cat.categories):
             sub = pts.loc[pts["strategy"] == name]
-            ax.scatter(
+            label = f"{name} ({(portfolio['strategy'] == name).mean():.0%})"
+            points = ax.scatter(
                 sub["current_value"],
                 sub["future_value"],
                 s=10,
                 alpha=0.6,
                 color=colours[i % len(colours)],
-                label=f"{name} ({(portfolio['strategy'] == name).mean():.0%})",
+                label=_text(label),
             )
+            entries.append((points, label))
         if "current" in th:
             ax.axvline(th["current"], color="grey", lw=1, ls="--")
         if "future" in th:
@@ -130,7 +133,7 @@ def portfolio_map(
         ax.set_xlabel("current value")
         ax.set_ylabel("future value")
         ax.set_title("Relationship portfolio")
-        ax.legend(loc="upper left", fontsize=8, markerscale=2)
+        _legend(ax, entries, loc="upper left", fontsize=8, markerscale=2)
     return ax
 
 
@@ -178,9 +181,9 @@ def category_profitability_plot(table: pd.DataFrame, top: int = 15, ax: Axes | N
         if t["discount"].sum() > 0:
             ax.barh(y - 0.2, -t["discount"], height=0.4, color=PALETTE[3], label="discounts")
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(y, [str(i) for i in t.index])
+        ax.set_yticks(y, _texts(t.index))
         ax.set_xlabel("money")
-        ax.set_title(f"Profitability by {table.index.name or 'category'}")
+        ax.set_title(_text(f"Profitability by {table.index.name or 'category'}"))
         ax.legend(loc="lower right")
     return ax
 
@@ -199,14 +202,18 @@ def price_tier_plot(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax = _new_axes(ax)
         bottom = np.zeros(len(shares))
         x = np.arange(len(shares))
+        entries: list[tuple[object, str]] = []
         for i, tier in enumerate(shares.columns):
-            ax.bar(x, shares[tier], bottom=bottom, color=PALETTE[i], label=str(tier))
+            bars = ax.bar(
+                x, shares[tier], bottom=bottom, color=PALETTE[i % len(PALETTE)], label=_text(tier)
+            )
+            entries.append((bars, str(tier)))
             bottom += shares[tier].to_numpy()
-        ax.set_xticks(x, [str(d) for d in shares.index])
+        ax.set_xticks(x, _texts(shares.index))
         ax.set_xlabel("customer value decile (10 = best)")
         ax.set_ylabel("share of spend")
         ax.set_title("Price tiers bought by customer value")
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+        _legend(ax, entries, loc="upper left", bbox_to_anchor=(1, 1))
     return ax
 
 
@@ -226,8 +233,9 @@ def association_plot(rules: pd.DataFrame, top: int = 12, ax: Axes | None = None)
     r = rules.loc[~pd.Series(pair, index=rules.index).duplicated()].head(top).iloc[::-1]
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(7.5, 0.35 * len(r) + 1.5))
-        labels = [f"{a} → {b}" for a, b in zip(r["antecedent"], r["consequent"], strict=True)]
-        ax.barh(labels, r["lift"], color=PALETTE[1])
+        labels = _texts(f"{a} → {b}" for a, b in zip(r["antecedent"], r["consequent"], strict=True))
+        ax.barh(np.arange(len(r)), r["lift"], color=PALETTE[1])
+        ax.set_yticks(np.arange(len(r)), labels)
         for i, c in enumerate(r["confidence"]):
             ax.text(r["lift"].iloc[i], i, f" conf {c:.0%}", va="center", fontsize=8)
         ax.axvline(1, color="grey", ls="--", lw=1)
@@ -271,16 +279,22 @@ def channel_mix_plot(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
         Where to draw.
     """
     cols = [c for c in mix.columns if c.startswith("share_")]
-    labels = [
+    labels = _texts(
         " / ".join(map(str, i)) if isinstance(i, tuple) else str(i) for i in mix.index.tolist()
-    ]
+    )
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(7.5, 0.45 * len(mix) + 1.5))
         left = np.zeros(len(mix))
+        y = np.arange(len(mix))
+        entries: list[tuple[object, str]] = []
         for i, c in enumerate(cols):
-            ax.barh(labels, mix[c], left=left, color=PALETTE[i % len(PALETTE)], label=c[6:])
+            bars = ax.barh(
+                y, mix[c], left=left, color=PALETTE[i % len(PALETTE)], label=_text(c[6:])
+            )
+            entries.append((bars, c[6:]))
             left += mix[c].to_numpy()
+        ax.set_yticks(y, labels)
         ax.set_xlabel("share of spend")
         ax.set_title("Spend mix by channel")
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+        _legend(ax, entries, loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
     return ax

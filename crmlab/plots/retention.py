@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
 
 from crmlab.errors import DataError
-from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
     "plot_cohort_heatmap",
@@ -61,7 +61,7 @@ def plot_retention_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
         if np.isfinite(mean):
             ax.axhline(mean, color="grey", linestyle=":", linewidth=1, label=f"mean {mean:.1%}")
         step = max(1, len(x) // 12)
-        ax.set_xticks(x[::step], [str(p) for p in rates.index[::step]], rotation=45, ha="right")
+        ax.set_xticks(x[::step], _texts(rates.index[::step]), rotation=45, ha="right")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylim(0, min(1.0, np.nanmax(np.append(crr, 0)) * 1.15 + 0.02))
         ax.set_xlabel("period")
@@ -105,7 +105,7 @@ def plot_cohort_heatmap(
         ax = _new_axes(
             ax, figsize=(max(6.0, 0.55 * data.shape[1] + 2), max(3.0, 0.4 * len(data) + 1.5))
         )
-        frame = pd.DataFrame(values, index=[str(i) for i in data.index], columns=list(data.columns))
+        frame = pd.DataFrame(values, index=_texts(data.index), columns=_texts(data.columns))
         sns.heatmap(
             frame,
             ax=ax,
@@ -146,9 +146,13 @@ def plot_survival_curves(
     _need(km, ["group", "time", "survival", "lower", "upper"], "crmlab.retention.kaplan_meier")
     with crmlab_theme():
         ax = _new_axes(ax)
+        entries: list[tuple[object, str]] = []
         for i, (name, piece) in enumerate(km.groupby("group", sort=True)):
             color = PALETTE[i % len(PALETTE)]
-            ax.step(piece["time"], piece["survival"], where="post", color=color, label=str(name))
+            (line,) = ax.step(
+                piece["time"], piece["survival"], where="post", color=color, label=_text(name)
+            )
+            entries.append((line, str(name)))
             if bands:
                 ax.fill_between(
                     piece["time"],
@@ -166,7 +170,7 @@ def plot_survival_curves(
         )
         ax.set_ylabel("share not churned")
         ax.set_title("Kaplan-Meier survival")
-        ax.legend(title=None)
+        _legend(ax, entries, title=None)
     return ax
 
 
@@ -201,7 +205,7 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
         if 1.0 not in ticks:
             ticks.append(1.0)
         ax.set_xticks(sorted(ticks))
-        ax.set_yticks(y, [str(i) for i in cox.index])
+        ax.set_yticks(y, _texts(cox.index))
         ax.set_ylim(-0.7, len(cox) - 0.3)
         ax.set_xlabel("hazard ratio (< 1: churns later, > 1: churns sooner)")
         ax.set_title("Drivers of churn (Cox model)")

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import FancyBboxPatch
 
 from crmlab.errors import ParameterError
-from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
     "plot_dimension_gaps",
@@ -41,7 +41,7 @@ def _interval_dots(table: pd.DataFrame, label: str, ax: Axes, title: str) -> Axe
     ax.scatter(gap, y, c=colours, zorder=3, s=36)
     ax.axvline(0, color="0.2", lw=0.8)
     ax.set_yticks(y)
-    ax.set_yticklabels(table[label].astype(str))
+    ax.set_yticklabels(_texts(table[label]))
     ax.set_xlabel("gap = perception − expectation (with confidence interval)")
     ax.set_title(title)
     return ax
@@ -70,7 +70,7 @@ def plot_gap_scores(gaps: pd.DataFrame, ax: Axes | None = None) -> Axes:
         for code in np.unique(codes):
             rows = y[codes == code]
             ax.annotate(
-                str(table["dimension"].to_numpy()[codes == code][0]),
+                _text(table["dimension"].to_numpy()[codes == code][0]),
                 xy=(1.01, rows.mean()),
                 xycoords=("axes fraction", "data"),
                 va="center",
@@ -99,25 +99,27 @@ def plot_dimension_gaps(dimensions: pd.DataFrame, ax: Axes | None = None) -> Axe
         base = np.arange(len(dims))[::-1].astype(float)
         groups = list(dict.fromkeys(dimensions[seg]))
         width = 0.6 / max(len(groups) - 1, 1)
+        entries: list[tuple[object, str]] = []
         for k, g in enumerate(groups):
             part = dimensions[dimensions[seg] == g].set_index("dimension").reindex(dims)
             y = base + (k - (len(groups) - 1) / 2) * width
             gap = part["gap"].to_numpy()
-            ax.errorbar(
+            bars = ax.errorbar(
                 gap,
                 y,
                 xerr=[gap - part["ci_lower"].to_numpy(), part["ci_upper"].to_numpy() - gap],
                 fmt="o",
                 color=PALETTE[k % len(PALETTE)],
                 capsize=3,
-                label=str(g),
+                label=_text(g),
             )
+            entries.append((bars, str(g)))
         ax.axvline(0, color="0.2", lw=0.8)
         ax.set_yticks(base)
-        ax.set_yticklabels(dims)
+        ax.set_yticklabels(_texts(dims))
         ax.set_xlabel("gap = perception − expectation (with confidence interval)")
-        ax.set_title(f"Gap scores by dimension and {seg}")
-        ax.legend(title=seg)
+        ax.set_title(_text(f"Gap scores by dimension and {seg}"))
+        _legend(ax, entries, title=_text(seg))
     return ax
 
 
@@ -150,7 +152,7 @@ def plot_importance_performance(
                            s=40, zorder=3)  # fmt: skip
         if label:
             for _, row in ipa.iterrows():
-                ax.annotate(str(row["item"]), (row["performance"], row["importance"]),
+                ax.annotate(_text(row["item"]), (row["performance"], row["importance"]),
                             xytext=(3, 3), textcoords="offset points", fontsize=7)  # fmt: skip
         ax.axvline(cp, color="0.3", lw=1, ls="--")
         ax.axhline(ci, color="0.3", lw=1, ls="--")
@@ -165,7 +167,7 @@ def plot_importance_performance(
                     color=colours[q], fontweight="bold")  # fmt: skip
         method = ipa.attrs.get("method", "")
         ax.set_xlabel("performance (mean perception)")
-        ax.set_ylabel(f"importance ({method})" if method else "importance")
+        ax.set_ylabel(_text(f"importance ({method})") if method else "importance")
         ax.set_title("Importance-performance analysis")
     return ax
 
@@ -196,7 +198,7 @@ def plot_drivers(drivers: pd.DataFrame, ax: Axes | None = None, standardised: bo
                     fmt="o", color=PALETTE[0], capsize=3)  # fmt: skip
         ax.axvline(0, color="0.2", lw=0.8)
         ax.set_yticks(y)
-        ax.set_yticklabels(table["term"].astype(str))
+        ax.set_yticklabels(_texts(table["term"]))
         kind = drivers.attrs.get("kind", "ols")
         ax.set_xlabel(
             "standardised coefficient" if use_std else
@@ -284,7 +286,7 @@ def plot_pls_paths(
                 )  # fmt: skip
             )
             text = c if c not in r2.index else f"{c}\nR²={r2[c]:.2f}"
-            ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=3)
+            ax.text(x, y, _text(text), ha="center", va="center", fontsize=8, zorder=3)
         for i, a in enumerate(constructs):
             for j, b in enumerate(constructs):
                 if not adj[i, j]:

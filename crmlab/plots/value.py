@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from crmlab.errors import DataError, ParameterError
-from crmlab.plots.base import PALETTE, _need, _new_axes, crmlab_theme
+from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
     "plot_brand_value",
@@ -61,14 +61,16 @@ def plot_brand_value(
         raise ParameterError(f"kind must be 'map' or 'net_value', not {kind!r}.", parameter="kind")
     if table.index.nlevels != 1:
         raise DataError("Pass one row per brand (select a segment with table.loc[segment]).")
-    brands = [str(b) for b in table.index]
+    names = [str(b) for b in table.index]
+    brands = _texts(names)
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(brands))]
+    entries: list[tuple[object, str]] = []
     with crmlab_theme():
         ax = _new_axes(ax)
         if kind == "map":
             x_err, y_err = _err(table, "costs"), _err(table, "benefits")
             for i, brand in enumerate(brands):
-                ax.errorbar(
+                bar = ax.errorbar(
                     table["costs"].iloc[i],
                     table["benefits"].iloc[i],
                     xerr=x_err[:, [i]],
@@ -78,6 +80,7 @@ def plot_brand_value(
                     capsize=3,
                     label=brand,
                 )
+                entries.append((bar, names[i]))
                 ax.annotate(
                     brand,
                     (table["costs"].iloc[i], table["benefits"].iloc[i]),
@@ -86,10 +89,16 @@ def plot_brand_value(
                 )
             if truth is not None:
                 t = truth.reindex(table.index)
-                ax.scatter(t["costs"], t["benefits"], marker="x", color="black", label="true")
+                cross = ax.scatter(
+                    t["costs"], t["benefits"], marker="x", color="black", label="true"
+                )
+                entries.append((cross, "true"))
             lo = float(np.nanmin(table[["benefits", "costs"]].to_numpy())) - 0.5
             hi = float(np.nanmax(table[["benefits", "costs"]].to_numpy())) + 0.5
-            ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", label="benefits = costs")
+            (line,) = ax.plot(
+                [lo, hi], [lo, hi], color="grey", linestyle="--", label="benefits = costs"
+            )
+            entries.append((line, "benefits = costs"))
             ax.set_xlabel("total costs (importance-weighted rating; higher = costlier)")
             ax.set_ylabel("total benefits (importance-weighted rating)")
             ax.set_title("Perceived benefits and costs by brand")
@@ -98,14 +107,16 @@ def plot_brand_value(
             ax.barh(y, table["net_value"], xerr=_err(table, "net_value"), color=colours, capsize=3)
             if truth is not None:
                 t = truth.reindex(table.index)
-                ax.scatter(t["net_value"], y, marker="x", color="black", zorder=3, label="true")
+                cross = ax.scatter(
+                    t["net_value"], y, marker="x", color="black", zorder=3, label="true"
+                )
+                entries.append((cross, "true"))
             ax.axvline(0, color="grey", linewidth=1)
             ax.set_yticks(y, brands)
             ax.invert_yaxis()
             ax.set_xlabel("net value = benefits - costs")
             ax.set_title("Perceived net value by brand")
-        if kind == "map" or truth is not None:
-            ax.legend(loc="best")
+        _legend(ax, entries, loc="best")
     return ax
 
 
@@ -127,7 +138,7 @@ def plot_relative_value(relative: pd.DataFrame, ax: Axes | None = None) -> Axes:
     _need(relative, measures, "crmlab.value.relative_value")
     labels = {"benefits_difference": "benefits", "costs_difference": "costs (lower is better)"}
     labels["net_value_difference"] = "net value"
-    competitors = [str(c) for c in relative.index]
+    competitors = _texts(relative.index)
     y = np.arange(len(competitors))
     with crmlab_theme():
         ax = _new_axes(ax)
@@ -144,7 +155,7 @@ def plot_relative_value(relative: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.axvline(0, color="grey", linewidth=1)
         ax.set_yticks(y, [f"vs {c}" for c in competitors])
         ax.invert_yaxis()
-        focal = relative["focal_brand"].iloc[0] if "focal_brand" in relative else "focal"
+        focal = _text(relative["focal_brand"].iloc[0]) if "focal_brand" in relative else "focal"
         ax.set_xlabel(f"{focal} minus competitor (rating points)")
         ax.set_title(f"{focal}'s value relative to each competitor")
         ax.legend(loc="best")
@@ -181,7 +192,7 @@ def plot_wins_losses(wins_losses: pd.DataFrame, ax: Axes | None = None) -> Axes:
     adv = table["advantage"].to_numpy(float)
     err = np.nan_to_num(np.vstack([adv - lo, hi - adv]), nan=0.0)
     colour = {"win": _GOOD, "loss": _BAD, "tie": _NEUTRAL}
-    labels = [f"{a} ({k})" for a, k in zip(table["attribute"], table["kind"], strict=True)]
+    labels = _texts(f"{a} ({k})" for a, k in zip(table["attribute"], table["kind"], strict=True))
     y = np.arange(len(table))
     with crmlab_theme():
         ax = _new_axes(ax)
@@ -191,8 +202,8 @@ def plot_wins_losses(wins_losses: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.axvline(0, color="grey", linewidth=1)
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        focal = table["focal_brand"].iloc[0] if "focal_brand" in table else "focal brand"
-        vs = "the competitors' average" if first == "market" else str(first)
+        focal = _text(table["focal_brand"].iloc[0]) if "focal_brand" in table else "focal brand"
+        vs = "the competitors' average" if first == "market" else _text(first)
         ax.set_xlabel("advantage in rating points (benefit: higher, cost: lower is better)")
         ax.set_title(f"{focal} vs {vs}: attribute wins and losses")
         ax.legend(handles=[Patch(color=c, label=r) for r, c in colour.items()], loc="lower right")
@@ -238,7 +249,7 @@ def plot_value_map(value_map: pd.DataFrame, ax: Axes | None = None) -> Axes:
             capsize=3,
         )
         for brand, x, y in zip(value_map.index, q, p, strict=True):
-            ax.annotate(str(brand), (x, y), xytext=(6, 6), textcoords="offset points")
+            ax.annotate(_text(brand), (x, y), xytext=(6, 6), textcoords="offset points")
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_xlabel("relative perceived quality (vs competitors' mean)")
@@ -270,7 +281,7 @@ def plot_value_drivers(drivers: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.barh(y - 0.2, table["derived_share"], height=0.4, color=PALETTE[0], label="derived")
         if table["stated_share"].notna().any():
             ax.barh(y + 0.2, table["stated_share"], height=0.4, color=PALETTE[1], label="stated")
-        ax.set_yticks(y, [str(a) for a in table.index])
+        ax.set_yticks(y, _texts(table.index))
         ax.invert_yaxis()
         r2 = drivers.attrs.get("r_squared")
         ax.set_xlabel("share of importance (derived: relative weights, Johnson 2000)")
@@ -322,7 +333,7 @@ def plot_value_chain(chain: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ax.text(
                 x,
                 y,
-                name,
+                _text(name),
                 ha="center",
                 va="center",
                 fontsize=11,
@@ -354,5 +365,5 @@ def plot_value_chain(chain: pd.DataFrame, ax: Axes | None = None) -> Axes:
         if len(total):
             t = total.iloc[0]
             title += f"\ntotal effect of {t['from']} on {t['to']}: {t['estimate']:.2f}"
-        ax.set_title(title)
+        ax.set_title(_text(title))
     return ax

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab import text
+
 __all__ = ["customer_base_findings"]
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-_UNIT_WORD = {"D": "days", "W": "weeks", "M": "months"}
+    return text.pct(x)
 
 
 def customer_base_findings(
@@ -47,65 +46,77 @@ def customer_base_findings(
     Returns
     -------
     list of str
-        One sentence (Markdown) per finding.
+        One plain-text sentence per finding (show them with :class:`crmlab.text.Findings`); a
+        number the tables do not support leaves its sentence out, so none holds ``nan``.
     """
     findings: list[str] = []
     n = len(summary)
-    unit = _UNIT_WORD.get(summary.attrs.get("time_unit", "W"), "periods")
+    if n == 0:
+        return findings
+    unit = text.unit_word(summary.attrs.get("time_unit", "W"))
     end = summary.attrs.get("calibration_end") or summary.attrs.get("observation_end")
     end_text = f" up to {pd.Timestamp(end).date()}" if end is not None else ""
     one_timers = float((summary["frequency"] == 0).mean())
+    tenure = float(summary["T"].median())
+    tenure_text = (
+        f"; the median customer has been a customer for {text.number(tenure, 1)} {unit}"
+        if text.available(tenure)
+        else ""
+    )
     findings.append(
-        f"The data hold **{n:,} customers**{end_text}; **{_pct(one_timers)}** of them bought on "
-        f"a single day and never came back; the median customer has been a customer for "
-        f"{summary['T'].median():.1f} {unit}."
+        f"The data hold {text.count(n)} customers{end_text}; {_pct(one_timers)} of them bought "
+        f"on a single day and never came back{tenure_text}."
     )
     seg = segments_table.loc[segments_table["customers"] > 0]
-    largest = seg["customers"].idxmax()
-    top_rev = seg["revenue_share"].idxmax()
-    findings.append(
-        f"The largest RFM segment is **{largest}** ({_pct(seg.loc[largest, 'share'])} of "
-        f"customers); **{top_rev}** bring the most revenue: {_pct(seg.loc[top_rev, 'revenue_share'])}"
-        f" of it from {_pct(seg.loc[top_rev, 'share'])} of customers."
-    )
+    if len(seg) and seg["revenue_share"].notna().any():
+        largest = seg["customers"].idxmax()
+        top_rev = seg["revenue_share"].idxmax()
+        findings.append(
+            f"The largest RFM segment is {largest} ({_pct(seg.loc[largest, 'share'])} of "
+            f"customers); {top_rev} bring the most revenue: "
+            f"{_pct(seg.loc[top_rev, 'revenue_share'])} of it from "
+            f"{_pct(seg.loc[top_rev, 'share'])} of customers."
+        )
     ws = whale_summary.iloc[0]
     what = "revenue" if profit_basis == "revenue" else "profit"
-    findings.append(
-        f"The most valuable 20% of customers bring **{_pct(ws['top_20_share'])} of {what}** "
-        f"(top 10%: {_pct(ws['top_10_share'])}, top half: {_pct(ws['top_50_share'])}); the "
-        f"Gini coefficient of customer {what} is {ws['gini']:.2f}."
-    )
+    if text.available(ws["top_20_share"], ws["gini"]):
+        findings.append(
+            f"The most valuable 20% of customers bring {_pct(ws['top_20_share'])} of {what} "
+            f"(top 10%: {_pct(ws['top_10_share'])}, top half: {_pct(ws['top_50_share'])}); the "
+            f"Gini coefficient of customer {what} is {text.number(ws['gini'], 2)}."
+        )
     if ws["unprofitable_share"] > 0:
         findings.append(
-            f"**{_pct(ws['unprofitable_share'])} of customers lose money.** Cumulative profit "
-            f"peaks at **{_pct(ws['peak_profit_share'])} of total profit** after the best "
+            f"{_pct(ws['unprofitable_share'])} of customers lose money. Cumulative profit "
+            f"peaks at {_pct(ws['peak_profit_share'])} of total profit after the best "
             f"{_pct(ws['peak_customer_share'])} of customers; the unprofitable customers destroy "
             f"{_pct(ws['loss_share'])} of total profit (the whale curve's hump)."
         )
-    else:
+    elif ws["unprofitable_share"] == 0:
         findings.append(
             f"No customer loses money under the assumed costs, so the whale curve has no hump "
             f"and ends at 100%: {what} is only concentrated. Customer-level costs to serve are "
             "what reveal unprofitable customers."
         )
-    if gap_distribution is not None and "p50" in gap_distribution.index:
-        gap_unit = _UNIT_WORD.get(gap_time_unit, "periods")
-        findings.append(
-            f"Half of the repeat purchases come within **{gap_distribution.loc['p50', 'gap']:.0f}"
-            f" {gap_unit}** of the previous one and 90% within "
-            f"{gap_distribution.loc['p90', 'gap']:.0f} {gap_unit}: a customer silent for much longer than "
-            "that is probably lapsing."
-        )
+    if gap_distribution is not None and {"p50", "p90"} <= set(gap_distribution.index):
+        p50, p90 = gap_distribution.loc["p50", "gap"], gap_distribution.loc["p90", "gap"]
+        if text.available(p50, p90):
+            findings.append(
+                f"Half of the repeat purchases come within {text.duration(p50, gap_time_unit)} "
+                f"of the previous one and 90% within {text.duration(p90, gap_time_unit)}: a "
+                "customer silent for much longer than that is probably lapsing."
+            )
     if cross_summary is not None and len(cross_summary) > 1:
         multi = cross_summary.loc[cross_summary.index >= 2]
-        mean_multi = float(
-            (multi["mean_revenue"] * multi["customers"]).sum() / multi["customers"].sum()
+        weight = multi["customers"].sum()
+        mean_multi = (
+            float((multi["mean_revenue"] * multi["customers"]).sum() / weight) if weight else np.nan
         )
         base = cross_summary["mean_revenue"].get(1, np.nan)
-        if np.isfinite(base) and base > 0:
+        if text.available(base, mean_multi) and base > 0:
             findings.append(
                 f"Customers who buy in two or more categories ({_pct(multi['share'].sum())} of "
-                f"customers) spend **{mean_multi / base:.1f} times** as much as one-category "
-                "customers."
+                f"customers) spend {text.number(mean_multi / base, 1)} times as much as "
+                "one-category customers."
             )
     return findings

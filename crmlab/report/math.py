@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -38,15 +39,18 @@ class _Formulas:
 
     nbconvert re-parses every inline HTML fragment of markdown when it embeds images, which tears
     MathML apart; plain alphanumeric tokens pass through markdown untouched and are swapped for
-    the MathML in the finished HTML.
+    the MathML in the finished HTML. Each conversion draws its own random key into the tokens,
+    so text from the data that looks like a token is never replaced.
     """
 
     def __init__(self) -> None:
         self.mathml: list[str] = []
+        self._key = secrets.token_hex(8)
+        self._token = re.compile(rf"crmlabformula{self._key}n(\d+)x")
 
     def token(self, mathml: str) -> str:
         self.mathml.append(mathml)
-        return f"crmlabformula{len(self.mathml) - 1}x"
+        return f"crmlabformula{self._key}n{len(self.mathml) - 1}x"
 
     def convert_text(self, text: str) -> str:
         def display(match: re.Match[str]) -> str:
@@ -67,10 +71,7 @@ class _Formulas:
         """Put the MathML in place of the tokens of ``html``."""
         if not self.mathml:
             return html
-        return _TOKEN.sub(lambda m: self.mathml[int(m.group(1))], html)
-
-
-_TOKEN = re.compile(r"crmlabformula(\d+)x")
+        return self._token.sub(lambda m: self.mathml[int(m.group(1))], html)
 
 
 def markdown_math_to_mathml(source: str) -> str:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from crmlab import text
 from crmlab.retention.sbg import ShiftedBetaGeometric
 
 __all__ = ["retention_findings"]
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+    return text.pct(x, digits=1)
+
+
+def _time(value: float) -> str:
+    """A duration as the survival table holds it: whole numbers bare, else one decimal."""
+    return text.number(value, 0 if float(value).is_integer() else 1)
 
 
 def retention_findings(
@@ -56,12 +61,15 @@ def retention_findings(
     level : float, default 0.05
         Significance level of the test sentences.
     duration_unit : str, default "days"
-        Word for the time unit of ``km``'s ``time``.
+        Word (or time-unit code, ``"D"``) for the time unit of ``km``'s ``time``.
 
     Returns
     -------
     list of str
-        One sentence (Markdown) per finding, in the order of the arguments.
+        One plain-text sentence per finding, in the order of the arguments (show them with
+        :class:`crmlab.text.Findings`). A number the tables do not support (missing, or an
+        undefined ratio) leaves its sentence out or words it as not available; no sentence
+        holds ``nan``.
     """
     out: list[str] = []
     if rates is not None and len(rates) > 1:
@@ -71,11 +79,17 @@ def retention_findings(
         crr = usable["retention_rate"].dropna()
         if len(crr):
             mean = float(crr.mean())
-            life = 1 / (1 - mean) if mean < 1 else np.inf
+            if mean < 1:
+                life = (
+                    f"at a constant rate this means an expected active life of "
+                    f"{text.number(1 / (1 - mean), 1)} periods, 1 / (1 - CRR)"
+                )
+            else:
+                life = "no active customer was lost, so no finite active life can be estimated"
             out.append(
                 f"On average {_pct(mean)} of the customers active in a period bought again in "
-                f"the next one (customer retention rate, {len(crr)} periods); at a constant rate "
-                f"this means an expected active life of {life:.1f} periods, 1 / (1 - CRR)."
+                f"the next one (customer retention rate, {text.count(len(crr))} periods); "
+                f"{life}."
             )
             best, worst = crr.idxmax(), crr.idxmin()
             out.append(
@@ -86,8 +100,9 @@ def retention_findings(
         first = cohort_table[1].dropna()
         if len(first):
             out.append(
-                f"Across {len(first)} acquisition cohort(s), {_pct(float(first.mean()))} of new "
-                "customers were active again in the period after their first purchase."
+                f"Across {text.count(len(first))} acquisition cohort(s), "
+                f"{_pct(float(first.mean()))} of new customers were active again in the period "
+                "after their first purchase."
             )
     if overdue is not None and "status" in overdue:
         counts = overdue["status"].value_counts()
@@ -95,58 +110,72 @@ def retention_findings(
         if with_gap:
             n_over = int(counts.get("overdue", 0))
             out.append(
-                f"{n_over:,} of {with_gap:,} repeat customers ({_pct(n_over / with_gap)}) are "
-                "overdue (longer since their last purchase than their usual gap allows): a "
-                f"win-back list; {int(counts.get('too few purchases', 0)):,} customers have too "
-                "few purchases to judge."
+                f"{text.count(n_over)} of {text.count(with_gap)} repeat customers "
+                f"({_pct(n_over / with_gap)}) are overdue (longer since their last purchase "
+                "than their usual gap allows): a win-back list; "
+                f"{text.count(int(counts.get('too few purchases', 0)))} customers have too few "
+                "purchases to judge."
             )
     if km is not None and km["group"].nunique() > 1:
-        last = km.groupby("group").last()
+        last = km.dropna(subset=["survival", "time"]).groupby("group").last()
+        unit = text.unit_word(duration_unit)
         parts = ", ".join(
-            f"{g}: {_pct(row['survival'])} after {row['time']:g} {duration_unit}"
+            f"{g}: {_pct(row['survival'])} after {_time(row['time'])} {unit}"
             for g, row in last.iterrows()
         )
-        sentence = f"Share of customers not churned at the end of each segment's curve ({parts})"
-        if logrank is not None:
-            p = float(logrank["p_value"].iloc[0])
-            verdict = "differ significantly" if p < level else "do not differ significantly"
-            sentence += f"; the curves {verdict} (log-rank p = {p:.3g})"
-        out.append(sentence + ".")
+        if parts:
+            sentence = (
+                f"Share of customers not churned at the end of each segment's curve ({parts})"
+            )
+            p = float(logrank["p_value"].iloc[0]) if logrank is not None else float("nan")
+            if text.available(p):
+                verdict = "differ significantly" if p < level else "do not differ significantly"
+                sentence += f"; the curves {verdict} (log-rank {text.pvalue(p)})"
+            out.append(sentence + ".")
     if cox is not None:
         for name, row in cox.iterrows():
             hr, p = float(row["hazard_ratio"]), float(row["p_value"])
+            if not text.available(hr, p):
+                continue
             direction = "raises" if hr > 1 else "lowers"
             sig = "significant" if p < level else "not significant"
+            ci = text.interval(row["lower"], row["upper"])
             out.append(
                 f"Cox model: a one-unit increase in {name} {direction} the churn hazard by "
-                f"{_pct(abs(hr - 1))} (hazard ratio {hr:.2f}, {100 * (1 - level):.0f}% CI "
-                f"{row['lower']:.2f}-{row['upper']:.2f}; {sig}, p = {p:.3g})."
+                f"{_pct(abs(hr - 1))} (hazard ratio {text.number(hr, 2)}, "
+                f"{text.pct(1 - level)} interval {ci}; {sig}, {text.pvalue(p)})."
             )
     if sbg is not None:
         a, b = float(sbg.params_["alpha"]), float(sbg.params_["beta"])
         r1, r5 = sbg.retention_rate([1, 5])
         out.append(
-            f"The shifted-beta-geometric model (alpha = {a:.3f}, beta = {b:.3f}) implies "
-            f"retention rising from {_pct(r1)} in period 1 to {_pct(r5)} in period 5: the "
-            "customers most likely to leave leave first, so aggregate retention rises even "
-            "though no individual becomes more loyal."
+            f"The shifted-beta-geometric model (alpha = {text.number(a, 3)}, beta = "
+            f"{text.number(b, 3)}) implies retention rising from {_pct(r1)} in period 1 to "
+            f"{_pct(r5)} in period 5: the customers most likely to leave leave first, so "
+            "aggregate retention rises even though no individual becomes more loyal."
         )
-        if actual is not None and fit_periods is not None:
+        if actual is not None and fit_periods is not None and len(actual):
             horizon = int(actual.index.max())
             if horizon > fit_periods:
                 size = float(actual.iloc[0])
                 projected = float(sbg.project(horizon, cohort_size=size)["expected"].iloc[-1])
                 observed = float(actual.iloc[-1])
+                change = (
+                    f" ({text.pct(projected / observed - 1, 1, signed=True)})"
+                    if observed > 0
+                    else ""
+                )
                 out.append(
-                    f"Fitted on periods 0-{fit_periods}, it projects {projected:,.0f} survivors "
-                    f"in period {horizon} against {observed:,.0f} observed "
-                    f"({100 * (projected / observed - 1):+.1f}%)."
+                    f"Fitted on periods 0-{fit_periods}, it projects {text.count(projected)} "
+                    f"survivors in period {horizon} against {text.count(observed)} "
+                    f"observed{change}."
                 )
         derl = sbg.derl(discount_rate, [0, 4])
         out.append(
             f"At a {_pct(discount_rate)} discount rate a new customer is worth "
-            f"{sbg.dexl(discount_rate):.2f} periods of margin (DEL); a customer about to renew for "
-            f"the first time is expected to pay {derl[0]:.2f} more discounted periods, one with 4 "
-            f"renewals behind her {derl[1]:.2f} (DERL): tenure raises a customer's value."
+            f"{text.number(sbg.dexl(discount_rate), 2)} periods of margin (DEL); a customer "
+            "about to renew for the first time is expected to pay "
+            f"{text.number(derl[0], 2)} more discounted periods, one with 4 renewals behind "
+            f"her {text.number(derl[1], 2)} (DERL): tenure raises a customer's value."
         )
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlab import text
+
 __all__ = ["satisfaction_findings"]
 
 
@@ -35,65 +37,80 @@ def satisfaction_findings(
     Returns
     -------
     list of str
-        One sentence per finding; each number is taken from the tables.
+        One plain-text sentence per finding (show them with :class:`crmlab.text.Findings`);
+        each number is taken from the tables. A missing number leaves its sentence or clause
+        out; no sentence holds ``nan``.
     """
     out: list[str] = []
+    level = text.pct(1 - alpha)
     if gaps is not None and len(gaps):
-        neg = gaps[gaps["significant"] & (gaps["gap"] < 0)].sort_values("gap")
-        pos = gaps[gaps["significant"] & (gaps["gap"] > 0)]
-        worst = gaps.sort_values("gap").iloc[0]
-        out.append(
-            f"{len(neg)} of {len(gaps)} items fall significantly short of expectations "
-            f"(adjusted p < {alpha:g}); {len(pos)} {'exceeds' if len(pos) == 1 else 'exceed'} "
-            "them. The largest shortfall is "
-            f"'{worst['item']}' ({worst['dimension']}): gap {worst['gap']:.2f} "
-            f"[{worst['ci_lower']:.2f}, {worst['ci_upper']:.2f}]."
+        valid = gaps.dropna(subset=["gap"])
+        neg = valid[valid["significant"].astype(bool) & (valid["gap"] < 0)]
+        pos = valid[valid["significant"].astype(bool) & (valid["gap"] > 0)]
+        sentence = (
+            f"{text.count(len(neg))} of {text.count(len(gaps))} items fall significantly short "
+            f"of expectations (adjusted p < {text.number(alpha, None)}); {text.count(len(pos))} "
+            f"{'exceeds' if len(pos) == 1 else 'exceed'} them."
         )
+        if len(valid):
+            worst = valid.sort_values("gap").iloc[0]
+            sentence += (
+                f" The largest shortfall is '{worst['item']}' ({worst['dimension']}): gap "
+                f"{text.number(worst['gap'], 2)} ({level} interval "
+                f"{text.interval(worst['ci_lower'], worst['ci_upper'])})."
+            )
+        out.append(sentence)
     if dimensions is not None and len(dimensions):
         dims = dimensions[~dimensions["dimension"].astype(str).str.startswith("SERVQUAL")]
+        dims = dims.dropna(subset=["gap"])
         if len(dims):
             w = dims.sort_values("gap").iloc[0]
             b = dims.sort_values("gap").iloc[-1]
             out.append(
-                f"By dimension, '{w['dimension']}' has the largest gap ({w['gap']:.2f}, "
-                f"{100 * (1 - alpha):g}% CI [{w['ci_lower']:.2f}, {w['ci_upper']:.2f}]) and "
-                f"'{b['dimension']}' the "
-                f"most favourable ({b['gap']:.2f})."
+                f"By dimension, '{w['dimension']}' has the largest gap "
+                f"({text.number(w['gap'], 2)}, {level} interval "
+                f"{text.interval(w['ci_lower'], w['ci_upper'])}) and '{b['dimension']}' the "
+                f"most favourable ({text.number(b['gap'], 2)})."
             )
-        sq = dimensions[dimensions["dimension"] == "SERVQUAL"]
+        sq = dimensions[dimensions["dimension"] == "SERVQUAL"].dropna(subset=["gap"])
         if len(sq):
-            s = sq.iloc[0]
-            out.append(f"The overall (unweighted) SERVQUAL score is {s['gap']:.2f}.")
+            out.append(
+                f"The overall (unweighted) SERVQUAL score is {text.number(sq['gap'].iloc[0], 2)}."
+            )
     if ipa is not None and len(ipa):
         conc = ipa[ipa["quadrant"] == "concentrate here"].sort_values("importance", ascending=False)
         if len(conc):
             names = ", ".join(f"'{i}'" for i in conc["item"].head(3))
             out.append(
-                f"Importance-performance analysis puts {len(conc)} attributes in 'concentrate "
-                f"here'; the most important are {names}."
+                f"Importance-performance analysis puts {text.count(len(conc))} attributes in "
+                f"'concentrate here'; the most important are {names}."
             )
         else:
             out.append("No attribute falls in the 'concentrate here' quadrant.")
     if pls is not None and hasattr(pls, "path_coefficients_"):
         paths = pls.path_coefficients_
         if "SAT" in paths.columns:
-            col = paths["SAT"][paths["SAT"] != 0]
+            col = paths["SAT"][paths["SAT"] != 0].dropna()
             if len(col):
                 top = col.abs().idxmax()
+                r2 = pls.r_squared_.get("SAT")
+                r2_clause = (
+                    f"; R² of satisfaction is {text.number(r2, 2)}" if text.available(r2) else ""
+                )
                 out.append(
                     f"In the ECSI model the strongest direct driver of satisfaction is {top} "
-                    f"(path {col[top]:.2f}); R² of satisfaction is "
-                    f"{pls.r_squared_.get('SAT', float('nan')):.2f}."
+                    f"(path {text.number(col[top], 2)}){r2_clause}."
                 )
     if index_comparison is not None and len(index_comparison):
         row = index_comparison.set_index("construct")
         if "SAT" in row.index:
             r = row.loc["SAT"]
             means = {c[5:]: r[c] for c in row.columns if c.startswith("mean_")}
-            text = ", ".join(f"{k} {v:.1f}" for k, v in means.items())
-            verdict = "differs significantly" if r["p"] < alpha else "does not differ"
-            out.append(
-                f"The satisfaction index (0-100) {verdict} between groups ({text}; "
-                f"p = {r['p']:.3f})."
-            )
+            shown = ", ".join(f"{k} {text.number(v, 1)}" for k, v in means.items())
+            if text.available(r["p"]):
+                verdict = "differs significantly" if r["p"] < alpha else "does not differ"
+                out.append(
+                    f"The satisfaction index (0-100) {verdict} between groups ({shown}; "
+                    f"{text.pvalue(r['p'])})."
+                )
     return out

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from crmlab import io as cio
+from crmlab import text
 
 __all__ = ["compare_to_truth", "value_findings"]
 
 
 def _fmt(x: float, digits: int = 2) -> str:
-    return f"{x:.{digits}f}"
+    return text.number(x, digits)
+
+
+def _names(values: Any) -> str:
+    return ", ".join(map(str, values))
 
 
 def value_findings(
@@ -47,32 +51,44 @@ def value_findings(
     Returns
     -------
     list of str
-        One sentence (Markdown) per finding.
+        One plain-text sentence per finding (show them with :class:`crmlab.text.Findings`); a
+        number the tables do not support leaves its sentence or clause out, so none holds
+        ``nan``.
     """
-    level = f"{100 * (1 - alpha):.0f}%"
+    level = text.pct(1 - alpha)
     out: list[str] = []
     if table is not None and table.index.nlevels == 1 and len(table):
-        ranked = table.sort_values("net_value", ascending=False)
-        best, worst = ranked.index[0], ranked.index[-1]
-        b, w = ranked.iloc[0], ranked.iloc[-1]
-        out.append(
-            f"**{best}** offers the highest perceived net value: benefits {_fmt(b['benefits'])} "
-            f"minus costs {_fmt(b['costs'])} = {_fmt(b['net_value'])} "
-            f"({level} interval {_fmt(b['net_value_lower'])} to {_fmt(b['net_value_upper'])}); "
-            f"**{worst}** the lowest ({_fmt(w['net_value'])}, value ratio "
-            f"{_fmt(w['value_ratio'])})."
-        )
+        ranked = table.dropna(subset=["net_value"]).sort_values("net_value", ascending=False)
+        if len(ranked):
+            best, worst = ranked.index[0], ranked.index[-1]
+            b, w = ranked.iloc[0], ranked.iloc[-1]
+            ratio = (
+                f", value ratio {_fmt(w['value_ratio'])}"
+                if text.available(w.get("value_ratio"))
+                else ""
+            )
+            out.append(
+                f"{best} offers the highest perceived net value: benefits "
+                f"{_fmt(b['benefits'])} minus costs {_fmt(b['costs'])} = "
+                f"{_fmt(b['net_value'])} ({level} interval "
+                f"{text.interval(b['net_value_lower'], b['net_value_upper'])}); {worst} the "
+                f"lowest ({_fmt(w['net_value'])}{ratio})."
+            )
         if truth is not None:
             cmp = compare_to_truth(table, truth, ("net_value",))
+            error = cmp["net_value_error"].abs().max()
+            error_text = (
+                f" (largest error {_fmt(error)} rating points)" if text.available(error) else ""
+            )
             out.append(
                 f"The data are simulated: the {level} intervals cover the true net value of "
-                f"{int(cmp['net_value_covered'].sum())} of {len(cmp)} brands (largest error "
-                f"{cmp['net_value_error'].abs().max():.2f} rating points)."
+                f"{text.count(int(cmp['net_value_covered'].sum()))} of {text.count(len(cmp))} "
+                f"brands{error_text}."
             )
         below = list(table.index[table["net_value_upper"] < 0])
         if below:
             out.append(
-                f"Customers see costs exceeding benefits for {', '.join(map(str, below))} "
+                f"Customers see costs exceeding benefits for {_names(below)} "
                 "(net value interval below zero)."
             )
     if relative is not None and len(relative):
@@ -86,13 +102,15 @@ def value_findings(
             sel = relative[relative["result"] == result]
             if len(sel):
                 items = ", ".join(
-                    f"{c} ({float(d):+.2f})" for c, d in sel["net_value_difference"].items()
+                    f"{c} ({text.number(d, 2, signed=True)})"
+                    for c, d in sel["net_value_difference"].items()
                 )
                 parts.append(f"{name} {items}")
-        out.append(
-            f"In net value, **{focal}** is " + "; ".join(parts) + " (difference in net value, "
-            f"{level} bootstrap intervals decide)."
-        )
+        if parts:
+            out.append(
+                f"In net value, {focal} is " + "; ".join(parts) + " (difference in net value, "
+                f"{level} bootstrap intervals decide)."
+            )
     if wins_losses is not None and len(wins_losses):
         focal = wins_losses["focal_brand"].iloc[0]
         wl = wins_losses[wins_losses["competitor"] == wins_losses["competitor"].iloc[0]]
@@ -101,52 +119,61 @@ def value_findings(
         wins = wl.loc[wl["result"] == "win", "attribute"].tolist()
         losses = wl.loc[wl["result"] == "loss", "attribute"].tolist()
         out.append(
-            f"Against {vs}, **{focal}** wins on {', '.join(wins) if wins else 'no attribute'} "
-            f"and loses on {', '.join(losses) if losses else 'no attribute'}."
+            f"Against {vs}, {focal} wins on {_names(wins) if wins else 'no attribute'} "
+            f"and loses on {_names(losses) if losses else 'no attribute'}."
         )
-    if value_map is not None and len(value_map):
+    if value_map is not None and len(value_map) and value_map["value_advantage"].notna().any():
         better = value_map.index[value_map["zone"] == "better value"].tolist()
         worse = value_map.index[value_map["zone"] == "worse value"].tolist()
         top = value_map["value_advantage"].idxmax()
         out.append(
             "On the customer value map, "
-            f"{', '.join(map(str, better)) or 'no brand'} sit in the better-value zone and "
-            f"{', '.join(map(str, worse)) or 'no brand'} in the worse-value zone; **{top}** is "
+            f"{_names(better) or 'no brand'} sit in the better-value zone and "
+            f"{_names(worse) or 'no brand'} in the worse-value zone; {top} is "
             f"furthest below the fair-value line (relative price "
             f"{_fmt(value_map.loc[top, 'relative_price'])} for relative quality "
             f"{_fmt(value_map.loc[top, 'relative_quality'])})."
         )
-    if drivers is not None and len(drivers):
+    if drivers is not None and len(drivers) and drivers["derived_share"].notna().any():
         top_d = drivers["derived_share"].idxmax()
-        text = (
-            f"The strongest derived driver of overall value is **{top_d}** "
-            f"({100 * drivers.loc[top_d, 'derived_share']:.0f}% of the explained variance, "
-            f"R² = {_fmt(drivers.attrs.get('r_squared', np.nan))})"
+        r2 = drivers.attrs.get("r_squared")
+        r2_text = f", R² = {_fmt(r2)}" if text.available(r2) else ""
+        sentence = (
+            f"The strongest derived driver of overall value is {top_d} "
+            f"({text.pct(drivers.loc[top_d, 'derived_share'])} of the explained variance"
+            f"{r2_text})"
         )
         if drivers["stated_share"].notna().any():
             top_s = drivers["stated_share"].idxmax()
-            same = "the same attribute" if top_s == top_d else f"**{top_s}**"
-            text += f"; respondents state {same} as most important"
-        out.append(text + ".")
+            same = "the same attribute" if top_s == top_d else str(top_s)
+            sentence += f"; respondents state {same} as most important"
+        out.append(sentence + ".")
     chains = [chain] if isinstance(chain, pd.DataFrame) else list(chain or [])
     for chain in chains:
-        total = chain[chain["effect"] == "total"].iloc[0]
+        totals = chain[chain["effect"] == "total"]
+        if not len(totals):
+            continue
+        total = totals.iloc[0]
         cons = chain[chain["role"] == "consequence"]
-        sat = cons.loc[cons["to"].str.lower().str.startswith(("sat", "cusa"))]
+        sat = cons.loc[cons["to"].astype(str).str.lower().str.startswith(("sat", "cusa"))]
         method = "PLS path model" if chain.attrs.get("method") == "pls" else "construct means + OLS"
-        text = f"In the {chain.attrs.get('survey', '')} survey ({method}), "
-        if len(sat):
+        sentence = f"In the {chain.attrs.get('survey', '')} survey ({method}), "
+        if len(sat) and text.available(sat["estimate"].iloc[0]):
             s = sat.iloc[0]
-            text += (
+            sentence += (
                 f"perceived value ({s['from']}) drives satisfaction ({s['to']}; standardised path "
-                f"{_fmt(s['estimate'])}, {level} interval {_fmt(s['lower'])} to "
-                f"{_fmt(s['upper'])}) and "
+                f"{_fmt(s['estimate'])}, {level} interval {text.interval(s['lower'], s['upper'])})"
+                " and "
             )
-        text += (
-            f"its total effect on loyalty ({total['to']}) is {_fmt(total['estimate'])} "
-            f"({_fmt(total['lower'])} to {_fmt(total['upper'])})."
+        bounds = (
+            f" ({text.interval(total['lower'], total['upper'])})"
+            if text.available(total.get("lower"), total.get("upper"))
+            else ""
         )
-        out.append(text)
+        sentence += (
+            f"its total effect on loyalty ({total['to']}) is {_fmt(total['estimate'])}{bounds}."
+        )
+        out.append(sentence)
     return out
 
 

@@ -41,13 +41,13 @@ def test_notebook_05_on_user_files(tmp_path, monkeypatch, journey):
     )
     executed = nbformat.read(out, as_version=4)
     markdown = [
-        o["data"]["text/markdown"]
+        o["data"]["text/plain"]
         for c in executed.cells
         if c.cell_type == "code"
         for o in c.get("outputs", [])
         if "text/markdown" in o.get("data", {})
     ]
     text = "\n".join(markdown)
-    assert "**3 clusters**" in text
+    assert "3 clusters" in text
     assert "No `retail_disc` column" in text and "No campaign table" in text
     assert "Campaign" not in text.split("No campaign table")[1]

@@ -35,7 +35,7 @@ def test_notebook_04_on_user_files(tmp_path, monkeypatch):
     )
     executed = nbformat.read(out, as_version=4)
     markdown = [
-        o["data"]["text/markdown"]
+        o["data"]["text/plain"]
         for c in executed.cells
         if c.cell_type == "code"
         for o in c.get("outputs", [])

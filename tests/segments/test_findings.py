@@ -55,12 +55,18 @@ def test_findings_from_every_table():
     )
     text = "\n".join(
         portfolio_findings(
-            categories=categories, rules=rules, tiers=tiers, effect=effect, loyalty=loyalty
+            categories=categories,
+            rules=rules,
+            tiers=tiers,
+            effect=effect,
+            loyalty=loyalty,
+            currency="USD",
         )
     )
-    assert "**GROCERY** is the largest department (80% of revenue)" in text
-    assert "17% of the shelf value ($20)" in text  # 20 / (100 + 20)
+    assert "GROCERY is the largest department (80% of revenue)" in text
+    assert "17% of the shelf value (20 USD)" in text  # 20 / (100 + 20)
     assert "p < 0.001" in text and "negligible" in text
-    assert "**pasta**" in text and "10.9 times" in text
-    assert "Campaign 8:" in text and "**-$2.04**" in text and "excludes zero" in text
+    assert "baskets with pasta contain sauce 10.9 times" in text
+    assert "Campaign 8:" in text and "by -2.04 USD (95% interval -4.01 USD" in text
+    assert "excludes zero" in text and "$" not in text and "**" not in text
     assert "high loyalty-usage tier" in text and "in the low tier" in text

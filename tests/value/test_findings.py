@@ -23,7 +23,7 @@ def test_value_findings_are_computed(sim, sim_table):
     out = V.value_findings(sim_table, rel, wl, vm, d, chain)
     assert len(out) == 7
     best = sim_table["net_value"].idxmax()
-    assert f"**{best}** offers the highest" in out[0]
+    assert f"{best} offers the highest" in out[0]
     assert "Cedar" in out[1]  # its net value is below zero
     assert "behind" in out[2]
     assert "worse-value zone" in out[4]
