@@ -199,11 +199,6 @@ def check_destination(out: Path) -> None:
         One line naming the folder, what is wrong and what to do.
     """
     shown = str(out)
-    if out.is_symlink() or (os.path.lexists(out) and not out.is_dir()):
-        raise RunFolderError(
-            f"--out {shown!r} exists and is not a folder; choose a new folder name",
-            parameter="out",
-        )
     ancestor = _existing_ancestor(out)
     if not ancestor.is_dir():
         raise RunFolderError(
@@ -233,6 +228,11 @@ def check_destination(out: Path) -> None:
         raise RunFolderError(
             f"--out: the path is {total} bytes long, too long for the files of a run folder "
             f"(at most {_path_max(ancestor) - _INSIDE_BYTES}); choose a shorter path",
+            parameter="out",
+        )
+    if out.is_symlink() or (os.path.lexists(out) and not out.is_dir()):
+        raise RunFolderError(
+            f"--out {shown!r} exists and is not a folder; choose a new folder name",
             parameter="out",
         )
     if not out.is_dir():
@@ -321,7 +321,16 @@ class DestinationLock:
         import fcntl
 
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            try:
+                fd = os.open(
+                    self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644
+                )
+            except OSError as exc:
+                raise RunFolderError(
+                    f"cannot write next to {str(self.dest)!r} ({exc.strerror or exc}); choose "
+                    "a folder you can write to",
+                    parameter="out",
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
