@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from crmlab.report import run_notebooks
 from crmlab.report import run as run_module
-from crmlab.report import runfolder
+from crmlab.report import run_notebooks, runfolder
 from crmlab.report.runfolder import MARKER, DestinationLock, RunFolderError, RunFolderLost
 
 from ._runner import HOSTILE, crmlab_cmd, no_kernel, start_crmlab, wait_for
