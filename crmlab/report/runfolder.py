@@ -322,9 +322,7 @@ class DestinationLock:
 
         while True:
             try:
-                fd = os.open(
-                    self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644
-                )
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
             except OSError as exc:
                 raise RunFolderError(
                     f"cannot write next to {str(self.dest)!r} ({exc.strerror or exc}); choose "
