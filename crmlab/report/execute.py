@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crmlab.errors import NotebookError
+from crmlab.report.runfolder import deferred_signals
 
 __all__ = [
     "ExecutionOutcome",
@@ -96,8 +97,10 @@ def _kill_kernels(managers: list[Any]) -> None:
         process = getattr(getattr(km, "provisioner", None), "process", None)
         pid = getattr(process, "pid", None)
         if pid is not None and process.poll() is None:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session
+            killpg = getattr(os, "killpg", None)  # POSIX: the kernel leads its own session
+            if killpg is not None:
+                with contextlib.suppress(OSError):
+                    killpg(pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 process.kill()
             with contextlib.suppress(Exception):
@@ -167,6 +170,15 @@ def _clean_log(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not any(n in line for n in NOISE))
 
 
+def _could_not_run(stem: str, exc: BaseException) -> NotebookError:
+    return NotebookError(
+        f"notebook {stem} could not be executed: {type(exc).__name__}: {exc}",
+        notebook=stem,
+        ename=type(exc).__name__,
+        evalue=str(exc),
+    )
+
+
 def execute_notebook(
     source: Path,
     output: Path,
@@ -190,7 +202,6 @@ def execute_notebook(
         code cell number (as the source notebook counts them), the exception's name and message.
     """
     import papermill
-    from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
@@ -224,23 +235,23 @@ def execute_notebook(
                 ename=exc.ename,
                 evalue=exc.evalue,
             )
-        except CellTimeoutError as exc:
-            error = NotebookError(
-                f"notebook {stem} stopped: a cell ran longer than the execution timeout of "
-                f"{execution_timeout:g} s; raise --execution-timeout or use smaller parameters",
-                notebook=stem,
-                ename="CellTimeoutError",
-                evalue=str(exc).splitlines()[0] if str(exc) else "",
+        except TimeoutError as exc:  # nbclient's CellTimeoutError (nbclient is papermill's)
+            error = (
+                _could_not_run(stem, exc)
+                if execution_timeout is None
+                else NotebookError(
+                    f"notebook {stem} stopped: a cell ran longer than the execution timeout of "
+                    f"{execution_timeout:g} s; raise --execution-timeout or use smaller parameters",
+                    notebook=stem,
+                    ename=type(exc).__name__,
+                    evalue=str(exc).splitlines()[0] if str(exc) else "",
+                )
             )
         except Exception as exc:  # kernel died, could not start...
-            error = NotebookError(
-                f"notebook {stem} could not be executed: {type(exc).__name__}: {exc}",
-                notebook=stem,
-                ename=type(exc).__name__,
-                evalue=str(exc),
-            )
+            error = _could_not_run(stem, exc)
         finally:
-            _kill_kernels(started)
+            with deferred_signals():  # a second signal must not stop the clean-up
+                _kill_kernels(started)
     duration = time.perf_counter() - start
     try:
         kernel_log = _clean_log(log_path.read_text(encoding="utf-8", errors="replace"))

@@ -408,7 +408,7 @@ def run_notebooks(
                 command=command,
                 execution_timeout=execution_timeout,
                 dry_run=dry_run,
-                point_latest=reports if use_default else None,
+                point_latest=reports if use_default and not dry_run else None,
             )
         finally:
             lock.release()
@@ -554,6 +554,7 @@ def _execute_all(
                 os.replace(tmp, final)
                 _rf.verify_run_folder(final, token)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with _rf.deferred_signals():  # a second signal must not stop the clean-up
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, runs

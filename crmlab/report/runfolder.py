@@ -230,7 +230,13 @@ def check_destination(out: Path) -> None:
             f"(at most {_path_max(ancestor) - _INSIDE_BYTES}); choose a shorter path",
             parameter="out",
         )
-    if out.is_symlink() or (os.path.lexists(out) and not out.is_dir()):
+    if out.is_symlink():
+        raise RunFolderError(
+            f"--out {shown!r} is a symbolic link; pass the folder it points to "
+            f"({os.path.realpath(out)!r}) or a new folder name",
+            parameter="out",
+        )
+    if os.path.lexists(out) and not out.is_dir():
         raise RunFolderError(
             f"--out {shown!r} exists and is not a folder; choose a new folder name",
             parameter="out",
@@ -298,6 +304,25 @@ def check_inputs_outside(out: Path, inputs: Iterable[tuple[str, str]]) -> None:
 # ------------------------------------------------------------------------------------------------
 # the lock
 # ------------------------------------------------------------------------------------------------
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on ``fd`` without waiting; False when another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 class DestinationLock:
     """An exclusive OS lock on ``<parent>/.<name>.lock`` (``flock``; released if we die).
 
@@ -318,8 +343,6 @@ class DestinationLock:
             return ""
 
     def acquire(self) -> bool:
-        import fcntl
-
         while True:
             try:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
@@ -330,13 +353,13 @@ class DestinationLock:
                     parameter="out",
                 ) from None
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                return False
+                locked = _try_lock(fd)
             except BaseException:
                 os.close(fd)
                 raise
+            if not locked:
+                os.close(fd)
+                return False
             try:
                 same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
             except FileNotFoundError:

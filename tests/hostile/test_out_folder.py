@@ -258,3 +258,20 @@ def test_the_fixture_notebooks_of_the_main_suite_run_into_a_marked_folder(tmp_pa
     marker = json.loads((result.run_dir / MARKER).read_text(encoding="utf-8"))
     assert marker["run_id"] == result.run_id
     assert set(marker["files"]) == {p.name for p in result.run_dir.iterdir()} - {MARKER}
+
+
+@pytest.mark.parametrize("kind", ["file", "link-to-run", "dangling-link"])
+def test_out_that_is_not_a_folder_is_refused(tmp_path, kind, no_kernel):
+    out = tmp_path / "out"
+    if kind == "file":
+        out.write_text("a file", encoding="utf-8")
+    else:
+        target = tmp_path / "real"
+        if kind == "link-to-run":
+            _previous_run(target, {"index.html": "old"})
+        out.symlink_to(target)
+    before = snapshot(tmp_path)
+    code, err = _run(out)
+    assert code == 2 and err.count("\n") == 1
+    assert ("symbolic link" in err) == (kind != "file")
+    assert snapshot(tmp_path) == before
