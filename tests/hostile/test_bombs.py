@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmlab.cli import main
 from crmlab.errors import ParameterError
@@ -150,3 +152,26 @@ def test_a_glob_of_files_is_hashed_file_by_file_and_a_folder_never_walked(tmp_pa
     record = input_files({"data_path": str(data)}, ["data_path"], [])
     assert record["files"] == [{"parameter": "data_path", "path": str(data), "missing": True}]
     assert input_files({"data_path": "/dev/zero"}, ["data_path"], [])["files"][0]["missing"]
+
+
+PLAIN = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=10)
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.dictionaries(st.text(min_size=1, max_size=8), PLAIN, max_size=5))
+def test_the_strict_loader_reads_every_plain_parameter_file(value):
+    """Without anchors, deep nesting or repeated keys, nothing is refused or read differently."""
+    import yaml
+
+    from crmlab.report.paramfile import safe_yaml
+
+    text = yaml.safe_dump(value, allow_unicode=True)
+    assert safe_yaml(text) == yaml.safe_load(text)  # same values as PyYAML's safe loader
