@@ -134,12 +134,18 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     return content
 
 
-def foreign_entries(folder: Path, marker: dict[str, Any]) -> list[str]:
-    """Entries below a marked ``folder`` that crmlab did not write (or that changed since)."""
+def foreign_entries(folder: Path, marker: dict[str, Any], limit: int | None = None) -> list[str]:
+    """Entries below a marked ``folder`` that crmlab did not write (or that changed since).
+
+    With ``limit``, the walk stops once that many are found (a forged marker in a big folder
+    must not make crmlab walk and hash all of it).
+    """
     listed: dict[str, Any] = marker["files"]
     parents = {p.as_posix() for rel in listed for p in Path(rel).parents if str(p) != "."}
     foreign = []
     for rel, path, kind in _walk(folder):
+        if limit is not None and len(foreign) >= limit:
+            break
         if rel == MARKER:
             continue
         if kind == "dir":
@@ -163,7 +169,7 @@ def foreign_entries(folder: Path, marker: dict[str, Any]) -> list[str]:
 
 def _listing(names: list[str], limit: int = 3) -> str:
     shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return shown + (" and more" if len(names) > limit else "")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -259,7 +265,7 @@ def check_destination(out: Path) -> None:
             f"{MARKER} marker); choose a new or empty folder, nothing was changed",
             parameter="out",
         )
-    foreign = foreign_entries(out, marker)
+    foreign = foreign_entries(out, marker, limit=4)
     if foreign:
         raise RunFolderError(
             f"--out {shown!r} holds files crmlab did not write ({_listing(foreign)}); move them "

@@ -275,3 +275,13 @@ def test_out_that_is_not_a_folder_is_refused(tmp_path, kind, no_kernel):
     assert code == 2 and err.count("\n") == 1
     assert ("symbolic link" in err) == (kind != "file")
     assert snapshot(tmp_path) == before
+
+
+def test_many_foreign_files_are_summarised_in_one_line(tmp_path, no_kernel):
+    out = tmp_path / "out"
+    _previous_run(out, {"index.html": "old"})
+    for i in range(50):
+        (out / f"user-{i:02d}.txt").write_text("mine", encoding="utf-8")
+    code, err = _run(out)
+    assert code == 2 and err.count("\n") == 1
+    assert "user-00.txt, user-01.txt, user-02.txt and more" in err
