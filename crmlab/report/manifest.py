@@ -90,7 +90,12 @@ def _expand(pattern: str) -> list[Path]:
     """
     if os.path.lexists(pattern) or not glob.has_magic(pattern):
         return [Path(pattern)] if os.path.isfile(pattern) else []
-    return [Path(m) for m in sorted(glob.glob(pattern)) if os.path.isfile(m)]
+    path = Path(pattern).expanduser()  # matched as crmlab.io.read_transactions matches it
+    anchor = Path(path.anchor) if path.is_absolute() else Path()
+    parts = path.parts[1:] if path.is_absolute() else path.parts
+    if not parts or "**" in parts:
+        return []
+    return sorted(p for p in anchor.glob(str(Path(*parts))) if p.is_file())
 
 
 def bundled_files(data_dir: Path | None) -> list[dict[str, Any]]:

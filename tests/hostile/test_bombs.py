@@ -132,7 +132,7 @@ def test_a_recursive_pattern_is_refused(tmp_path, no_kernel):
 def test_a_glob_of_files_is_hashed_file_by_file_and_a_folder_never_walked(tmp_path, no_kernel):
     data = tmp_path / "orders"
     (data / "2025").mkdir(parents=True)
-    for name in ("2026-01.csv", "2026-02.csv"):
+    for name in ("2026-01.csv", "2026-02.csv", ".2026-hidden.csv"):
         (data / name).write_text(name, encoding="utf-8")
     (data / "2025" / "2025-12.csv").write_text("older", encoding="utf-8")
     (data / "2026-dir.csv").mkdir()  # a folder matching the pattern is not a file
@@ -147,7 +147,19 @@ def test_a_glob_of_files_is_hashed_file_by_file_and_a_folder_never_walked(tmp_pa
     )
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     files = manifest["notebooks"][0]["inputs"]["files"]
+    # the files read_transactions reads for that pattern (pathlib's glob, hidden files included)
     assert [Path(f["path"]).name for f in files] == ["2026-01.csv", "2026-02.csv"]
+    result = run_notebooks(
+        ["00"],
+        {"data_path": str(data / "*2026-*.csv")},
+        out=tmp_path / "o",
+        notebooks_dir=HOSTILE,
+        progress=False,
+        dry_run=True,
+    )
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    names = [Path(f["path"]).name for f in manifest["notebooks"][0]["inputs"]["files"]]
+    assert names == [".2026-hidden.csv", "2026-01.csv", "2026-02.csv"]
     # the manifest's expansion never walks a folder, whoever calls it
     record = input_files({"data_path": str(data)}, ["data_path"], [])
     assert record["files"] == [{"parameter": "data_path", "path": str(data), "missing": True}]
