@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError
-from crmlab.profitability import _labelled_transactions, purchase_days
+from crmlab.profitability import purchase_days
+from crmlab.transactions import labelled_transactions
 
 __all__ = [
     "WHOLESALE_CATEGORIES",
@@ -138,7 +139,7 @@ def channel_usage(transactions: pd.DataFrame, channel_column: str = "channel") -
         " + "), ``main_channel`` (the channel with most revenue), ``revenue``, ``n_purchases``
         (distinct purchase days).
     """
-    frame = _labelled_transactions(
+    frame = labelled_transactions(
         transactions,
         channel_column,
         "channel",

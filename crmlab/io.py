@@ -61,14 +61,21 @@ from crmlab.errors import CrmlabWarning, DataError, ParameterError
 __all__ = [
     "OPTIONAL_TRANSACTION_COLUMNS",
     "REQUIRED_TRANSACTION_COLUMNS",
+    "check_amounts",
+    "check_customer_ids",
+    "check_dates",
     "check_in_range",
     "check_not_null",
     "check_numeric",
+    "check_returns",
+    "date_advice",
+    "map_columns",
     "line_numbers",
     "read_table",
     "read_transactions",
     "require_columns",
     "row_error",
+    "rows_error",
 ]
 
 REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
@@ -80,6 +87,7 @@ _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip")
 _DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_LINES = 50
+DUPLICATES_ATTR = "crmlab_duplicate_columns"
 
 Source = str | os.PathLike | pd.DataFrame
 
@@ -173,6 +181,7 @@ def read_table(
             thousands=thousands,
         )
         frame.attrs = {
+            **frame.attrs,
             v.LINES_ATTR: v.RowKeys(frame.index, keys, kind),
             v.SOURCE_ATTR: str(source),
         }
@@ -321,25 +330,7 @@ def read_transactions(
     out = _typed_transactions(
         frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
     )
-    keep = np.ones(len(out), bool)
-
-    negative = (out["amount"] < 0).to_numpy()
-    if negative.any():
-        if returns == "error":
-            raise v.row_error(
-                frame,
-                negative,
-                "amount",
-                "negative amounts (returns or refunds)",
-                "Pass returns='keep' to keep them as returns, or returns='drop' to drop them.",
-            )
-        where = _where(keys[negative], kind)
-        if returns == "drop":
-            keep &= ~negative
-            message = f"Dropped {_count(negative)} with a negative amount (returns){where}."
-        else:
-            message = f"Kept {_count(negative)} with a negative amount (returns){where}."
-        warnings.warn(message, CrmlabWarning, stacklevel=2)
+    keep = check_returns(frame, (out["amount"] < 0).to_numpy(), returns, stacklevel=2)
 
     repeated = keep & _duplicated(out, keep)
     if repeated.any():
@@ -551,6 +542,58 @@ def check_in_range(
         )
 
 
+def map_columns(
+    found: Sequence[Any],
+    columns: Mapping[Any, str] | None,
+    required: Sequence[str],
+    *,
+    what: str = "transactions",
+    label: str | None = None,
+) -> dict[str, Any]:
+    """Map each ``required`` column (crmlab's name) to its name among ``found``, the header of a
+    table read elsewhere (DuckDB, Spark), with the checks and messages of :func:`read_table`.
+
+    ``label`` names the source in messages (e.g. ``"'orders.csv'"``). Raises a DataError for a
+    mapping key that is not found, a repeated header name crmlab needs, or a missing column
+    (with the columns found and the mapping to pass); ParameterError for a malformed mapping.
+
+    Examples
+    --------
+    >>> from crmlab.io import map_columns
+    >>> map_columns(["Kunde", "date", "amount"], {"Kunde": "customer_id"},
+    ...             ["customer_id", "date", "amount"])
+    {'customer_id': 'Kunde', 'date': 'date', 'amount': 'amount'}
+    """
+    mapping = _check_mapping(columns)
+    found = list(found)
+    frame = pd.DataFrame(columns=_unique_names(found))
+    repeated = {name: [i + 1 for i, c in enumerate(found) if c == name] for name in found}
+    repeated = {name: fields for name, fields in repeated.items() if len(fields) > 1}
+    if repeated:
+        frame.attrs[DUPLICATES_ATTR] = repeated
+    out = _apply_mapping(frame, mapping, required, (), what=what, label=label)
+    names = out.attrs.get(v.NAMES_ATTR) or {}
+    return {c: names.get(c, c) for c in required}
+
+
+def rows_error(
+    column: Any,
+    problem: str,
+    advice: str,
+    *,
+    keys: Sequence[Any],
+    kind: str,
+    shown: Sequence[Any],
+    total: int,
+    source: str | None = None,
+) -> DataError:
+    """The DataError of :func:`row_error` for rows located outside pandas (DuckDB, Spark):
+    ``keys`` (up to five row or line numbers of ``kind``), their ``shown`` values and the
+    ``total`` number of offending rows; ``source`` names the file(s)."""
+    head = f"Column {column!r}" + (f" of {source}" if source else "")
+    return v.rows_error(head, column, problem, advice, keys, kind, shown, total)
+
+
 def line_numbers(frame: pd.DataFrame) -> pd.Series:
     """Where each row of ``frame`` came from: file line numbers (CSV, the header is line 1),
     Parquet row numbers (1-based) or, for frames not read from a file, the index labels.
@@ -600,14 +643,18 @@ def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return frame.iloc[order].reset_index(drop=True)
 
 
-def _typed_transactions(
-    frame: pd.DataFrame,
-    *,
-    date_format: str | None,
-    dayfirst: bool,
-    decimal: str,
-    thousands: str | None,
-) -> pd.DataFrame:
+def check_customer_ids(frame: pd.DataFrame) -> pd.Series:
+    """Customer keys of ``frame``: int64 when every key is an integer written without leading
+    zeros, else stripped text; raise a DataError listing the rows without one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.io import check_customer_ids
+    >>> check_customer_ids(pd.DataFrame({"customer_id": [" 7", "3"]})).tolist()
+    [7, 3]
+    """
+    require_columns(frame, ["customer_id"])
     ids = v.parse_customer_ids(frame["customer_id"])
     missing = ids.isna().to_numpy()
     if missing.any():
@@ -620,7 +667,27 @@ def _typed_transactions(
         )
     if not ptypes.is_integer_dtype(ids.dtype):
         ids = ids.astype("str")
+    return ids
 
+
+def check_dates(
+    frame: pd.DataFrame, *, date_format: str | None = None, dayfirst: bool = False
+) -> pd.Series:
+    """Purchase times of ``frame["date"]`` as timezone-naive datetime64[ns]; raise a DataError
+    listing dates that cannot be read (ISO 8601 unless ``date_format``/``dayfirst``, as in
+    :func:`read_transactions`), fall outside 1677-2262 or are missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.io import check_dates
+    >>> try:
+    ...     check_dates(pd.DataFrame({"date": ["2011-03-04", "03/04/2011"]}))
+    ... except ValueError as err:
+    ...     print(err.rows)
+    [1]
+    """
+    require_columns(frame, ["date"])
     dates, unreadable, outside = v.parse_dates(
         frame["date"], date_format=date_format, dayfirst=dayfirst
     )
@@ -630,7 +697,7 @@ def _typed_transactions(
             unreadable,
             "date",
             "dates that cannot be read",
-            _date_advice(frame["date"][unreadable], date_format, dayfirst),
+            date_advice(frame["date"][unreadable], date_format, dayfirst),
         )
     if outside.any():
         raise v.row_error(
@@ -649,7 +716,18 @@ def _typed_transactions(
             "missing dates",
             "Every transaction needs a date: fill them in or remove these rows.",
         )
+    return dates
 
+
+def check_amounts(
+    frame: pd.DataFrame, *, decimal: str = ".", thousands: str | None = None
+) -> np.ndarray:
+    """Amounts of ``frame["amount"]`` as float64; raise a DataError listing amounts that are not
+    numbers (with a hint about decimal commas, thousands separators or currency symbols), are
+    missing or are infinite. Negative amounts (returns) are not checked here: see
+    :func:`check_returns`.
+    """
+    require_columns(frame, ["amount"])
     amounts, bad, notes = v.parse_numbers(frame["amount"], decimal=decimal, thousands=thousands)
     if bad.any():
         raise v.row_error(
@@ -669,7 +747,53 @@ def _typed_transactions(
     infinite = ~np.isfinite(numbers)
     if infinite.any():
         raise v.row_error(frame, infinite, "amount", "infinite amounts", "Fix these rows.")
+    return numbers
 
+
+#: What to do about negative amounts (returns), as :func:`read_transactions` spells it.
+RETURNS_ADVICE = "Pass returns='keep' to keep them as returns, or returns='drop' to drop them."
+
+
+def check_returns(
+    frame: pd.DataFrame, negative: Any, returns: str, *, stacklevel: int = 2
+) -> np.ndarray:
+    """Apply the ``returns`` policy to the rows of ``frame`` where ``negative`` holds.
+
+    ``"error"`` raises the DataError of :func:`read_transactions` (listing the rows),
+    ``"keep"`` and ``"drop"`` warn with the count (:class:`~crmlab.errors.CrmlabWarning`).
+    Returns the mask of rows to keep.
+    """
+    _check_choice("returns", returns, ("error", "keep", "drop"))
+    negative = np.asarray(negative, dtype=bool)
+    keep = np.ones(len(negative), bool)
+    if not negative.any():
+        return keep
+    if returns == "error":
+        raise v.row_error(
+            frame, negative, "amount", "negative amounts (returns or refunds)", RETURNS_ADVICE
+        )
+    keys, kind = v.source_keys(frame)
+    where = _where(keys[negative], kind)
+    if returns == "drop":
+        keep &= ~negative
+        message = f"Dropped {_count(negative)} with a negative amount (returns){where}."
+    else:
+        message = f"Kept {_count(negative)} with a negative amount (returns){where}."
+    warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
+    return keep
+
+
+def _typed_transactions(
+    frame: pd.DataFrame,
+    *,
+    date_format: str | None,
+    dayfirst: bool,
+    decimal: str,
+    thousands: str | None,
+) -> pd.DataFrame:
+    ids = check_customer_ids(frame)
+    dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
+    numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
     out = pd.DataFrame(
         {"customer_id": ids.to_numpy(), "date": dates.to_numpy(), "amount": numbers},
         index=frame.index,
@@ -701,8 +825,10 @@ def _typed_transactions(
     return out
 
 
-def _date_advice(bad: pd.Series, date_format: str | None, dayfirst: bool) -> str:
-    examples = [str(x).strip() for x in bad.dropna().head(20)]
+def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False) -> str:
+    """What to do about dates that cannot be read (``bad``: some of them), as
+    :func:`read_transactions` advises."""
+    examples = [str(x).strip() for x in pd.Series(list(bad), dtype=object).dropna().head(20)]
     formats = set()
     for example in examples:
         formats.add(v.guess_format(example, dayfirst=dayfirst))
@@ -762,7 +888,7 @@ def _count(mask: np.ndarray) -> str:
 
 
 def _where(keys: np.ndarray, kind: str) -> str:
-    shown = ", ".join(str(v._plain(k)) for k in keys[: v.MAX_SHOWN])
+    shown = ", ".join(str(v.plain(k)) for k in keys[: v.MAX_SHOWN])
     more = ", ..." if len(keys) > v.MAX_SHOWN else ""
     plural = "s" if len(keys) > 1 else ""
     return f" ({kind}{plural} {shown}{more})"
@@ -851,10 +977,23 @@ def _apply_mapping(
                 f"columns={{{target!r}: ...}}) or drop it.",
                 column=target,
             )
+    ours = [*required, *[c for c in optional if c not in required]]
+    repeated = frame.attrs.get(DUPLICATES_ATTR) or {}
+    for name, fields in repeated.items():
+        target = mapping.get(name, name)
+        if name in mapping or target in ours:
+            listed = ", ".join(str(f) for f in fields[:-1]) + f" and {fields[-1]}"
+            raise DataError(
+                f"{where[0].upper()}{where[1:]} has {len(fields)} columns named {name!r} (fields "
+                f"{listed} of the header), so crmlab cannot tell which one holds the {target}. "
+                f"Rename all but one of them in a copy of the file (e.g. {name!r} and "
+                f"{f'{name}_2'!r}), or map another column with columns={{'your name': "
+                f"{target!r}}}.",
+                column=name,
+            )
     renamed = {key: target for key, target in mapping.items() if key != target}
     if renamed:
         frame = frame.rename(columns=renamed)
-    ours = [*required, *[c for c in optional if c not in required]]
     for name in ours:
         count = int((frame.columns == name).sum()) if name in frame.columns else 0
         if count > 1:
@@ -866,7 +1005,7 @@ def _apply_mapping(
     if missing:
         raise _missing_columns_error(frame, missing, mapping, what=what, label=label)
     present = [c for c in ours if c in frame.columns]
-    others = [c for c in frame.columns if c not in present]
+    others = list(dict.fromkeys(c for c in frame.columns if c not in present))
     frame = frame[present + others]
     names = dict(frame.attrs.get(v.NAMES_ATTR) or {})
     names.update({target: key for key, target in renamed.items()})
@@ -1125,13 +1264,22 @@ def _read_csv(
     except pd.errors.EmptyDataError as err:
         raise DataError(f"The file {label} holds no data, not even a header line.") from err
     except (pd.errors.ParserError, ValueError, csv.Error) as err:
+        _check_ragged(text, delimiter, label)
         raise DataError(
             f"The file {label} cannot be read as CSV with sep={delimiter!r}: {err}. Check the "
             "delimiter (pass sep=...), unbalanced quotes, and that every line has as many fields "
             "as the header.",
         ) from err
-    if len(set(clean)) == len(clean):
-        frame.columns = clean
+    if not frame.index.equals(pd.RangeIndex(len(frame))):  # more fields than header names
+        _check_ragged(text, delimiter, label)
+    raw_names = _header_fields(text, delimiter)
+    if raw_names is not None and len(raw_names) == len(clean):
+        clean = raw_names  # pandas renames repeated names ("amount.1"): see them as written
+    frame.columns = _unique_names(clean)
+    repeated = {name: [i + 1 for i, c in enumerate(clean) if c == name] for name in clean}
+    repeated = {name: fields for name, fields in repeated.items() if len(fields) > 1}
+    if repeated:
+        frame.attrs[DUPLICATES_ATTR] = repeated
     if frame.shape[1] == 1:
         _check_single_column(frame, delimiter, label)
     if len(frame) == 0:
@@ -1141,6 +1289,61 @@ def _read_csv(
         )
     keys, kind = _line_numbers(text, delimiter, len(frame))
     return frame, keys, kind, label
+
+
+def _unique_names(names: list[Any]) -> list[Any]:
+    """Header names with repeats made unique as pandas does ("amount", "amount.1", ...)."""
+    seen: dict[Any, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}.{count}")
+    return out
+
+
+def _header_fields(text: str, delimiter: str) -> list[str] | None:
+    """The header's names as written (stripped), or None when the csv module cannot tell."""
+    if len(delimiter) != 1:
+        return None
+    try:
+        for row in csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter):
+            if row and not (len(row) == 1 and not row[0].strip()):
+                return [name.strip() for name in row]
+    except csv.Error:
+        return None
+    return None
+
+
+def _check_ragged(text: str, delimiter: str, label: str) -> None:
+    """Raise a DataError naming the first line with more fields than the header, if any."""
+    if len(delimiter) != 1:
+        return
+    try:
+        reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
+        header: list[str] | None = None
+        start = 1
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                start = reader.line_num + 1
+                continue
+            if header is None:
+                header = row
+            elif len(row) > len(header):
+                extra = row[len(header) :]
+                shown = ", ".join(repr(x) for x in extra[: v.MAX_SHOWN])
+                names = ", ".join(repr(h.strip()) for h in header)
+                raise DataError(
+                    f"The file {label}: line {start} has {len(row)} fields but the header has "
+                    f"{len(header)} ({names}); the extra field {shown} follows "
+                    f"{header[-1].strip()!r}. A {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                    "inside an unquoted value (e.g. a decimal comma or a name) splits it in two: "
+                    "quote such values, fix the line, or add the missing header name.",
+                    rows=[start],
+                )
+            start = reader.line_num + 1
+    except csv.Error:
+        return
 
 
 def _check_single_column(frame: pd.DataFrame, delimiter: str, label: str) -> None:

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions as _check_transactions
+from crmlab.transactions import labelled_transactions as _labelled_transactions
+from crmlab.transactions import unit_word
 
 __all__ = [
     "cross_buying",
@@ -318,29 +320,6 @@ def profit_deciles(profitability: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _labelled_transactions(
-    transactions: pd.DataFrame, column: str, name: str, *, missing: str, fill: str
-) -> pd.DataFrame:
-    """The checked contract columns plus ``column`` (as ``name``), which must exist and be full.
-
-    ``missing`` is the message when the column is absent, ``fill`` the advice for missing values.
-    """
-    if column not in transactions.columns:
-        raise DataError(missing, column=column)
-    frame = _check_transactions(transactions)
-    values = transactions[column]
-    bad = transactions.index[values.isna()]
-    if len(bad):
-        raise DataError(
-            f"column '{column}' has {len(bad)} missing value(s), e.g. at rows "
-            f"{list(bad[:5])}; {fill}",
-            column=column,
-            rows=list(bad[:5]),
-        )
-    frame[name] = values.to_numpy()
-    return frame
-
-
 def purchase_days(frame: pd.DataFrame) -> pd.Series:
     """Distinct purchase days per customer (index ``customer_id``, int64)."""
     days = frame.drop_duplicates(["customer_id", "date"]).groupby("customer_id", sort=True)
@@ -433,9 +412,6 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
-_UNIT_WORD = {"D": "days", "W": "weeks", "M": "months"}
-
-
 def customer_base_findings(
     summary: pd.DataFrame,
     segments_table: pd.DataFrame,
@@ -472,7 +448,7 @@ def customer_base_findings(
     """
     findings: list[str] = []
     n = len(summary)
-    unit = _UNIT_WORD.get(summary.attrs.get("time_unit", "W"), "periods")
+    unit = unit_word(summary.attrs.get("time_unit", "W"))
     end = summary.attrs.get("calibration_end") or summary.attrs.get("observation_end")
     end_text = f" up to {pd.Timestamp(end).date()}" if end is not None else ""
     one_timers = float((summary["frequency"] == 0).mean())
@@ -510,7 +486,7 @@ def customer_base_findings(
             "what reveal unprofitable customers."
         )
     if gap_distribution is not None and "p50" in gap_distribution.index:
-        gap_unit = _UNIT_WORD.get(gap_time_unit, "periods")
+        gap_unit = unit_word(gap_time_unit)
         findings.append(
             f"Half of the repeat purchases come within **{gap_distribution.loc['p50', 'gap']:.0f}"
             f" {gap_unit}** of the previous one and 90% within "

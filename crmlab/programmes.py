@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions as _check_transactions
 
 __all__ = [
     "SELECTION_CAVEAT",

@@ -9,14 +9,14 @@ import pandas as pd
 
 from crmlab.engines._sql import HOLDOUT_COLUMNS, SUMMARY_COLUMNS
 from crmlab.errors import DataError
-from crmlab.rfm import _elapsed, resolve_window
+from crmlab.transactions import elapsed, resolve_window
 
 __all__ = [
     "null_error",
     "resolve_window",
     "shape_summary",
     "string_dtype",
-]  # resolve_window: from rfm
+]  # resolve_window: from crmlab.transactions
 
 
 def null_error(column: str, count: int, rows: list) -> DataError:
@@ -58,7 +58,7 @@ def shape_summary(
         {c: frame[c].to_numpy(dtype=np.float64) for c in columns}, index=index
     ).sort_index(kind="mergesort")
     if cal_end is not None:
-        out["duration_holdout"] = float(_elapsed(cal_end, obs_end, time_unit)[0])
+        out["duration_holdout"] = float(elapsed(cal_end, obs_end, time_unit)[0])
     out.attrs = {
         "time_unit": time_unit,
         "calibration_end": cal_end,

@@ -130,9 +130,7 @@ def summary_frame(
         lambda view: _sql.summary_sql(_sql.SPARK, view, names, time_unit, obs_end, cal_end),
     )
     if cal_end is not None:
-        from crmlab.rfm import _elapsed
-
-        duration = float(_elapsed(cal_end, obs_end, time_unit)[0])
+        duration = float(elapsed(cal_end, obs_end, time_unit)[0])
         out = out.withColumn("duration_holdout", F.lit(duration).cast("double"))
     return out
 
