@@ -70,6 +70,7 @@ __all__ = [
     "check_returns",
     "date_advice",
     "map_columns",
+    "number_advice",
     "line_numbers",
     "read_table",
     "read_transactions",
@@ -594,6 +595,13 @@ def rows_error(
     return v.rows_error(head, column, problem, advice, keys, kind, shown, total)
 
 
+def number_advice(values: Any) -> str:
+    """What to do about amounts that are not numbers (``values``: some of them, as text), as
+    :func:`check_numeric` advises (decimal commas, thousands separators, currency symbols)."""
+    _, _, notes = v.parse_numbers(pd.Series([str(x) for x in values], dtype=object))
+    return v.number_advice(notes)
+
+
 def line_numbers(frame: pd.DataFrame) -> pd.Series:
     """Where each row of ``frame`` came from: file line numbers (CSV, the header is line 1),
     Parquet row numbers (1-based) or, for frames not read from a file, the index labels.
@@ -949,6 +957,14 @@ def _check_mapping(columns: Mapping[Any, str] | None) -> dict[Any, str]:
     return mapping
 
 
+def _where_from(label: str | None) -> str:
+    """"the file 'x.csv'" for a file label; a label that is already a phrase ("the Spark
+    DataFrame", "the files [...]") as it is; "the DataFrame" without a label."""
+    if not label:
+        return "the DataFrame"
+    return label if label.startswith("the ") else f"the file {label}"
+
+
 def _apply_mapping(
     frame: pd.DataFrame,
     mapping: dict[Any, str],
@@ -959,7 +975,7 @@ def _apply_mapping(
     label: str | None,
 ) -> pd.DataFrame:
     found = list(frame.columns)
-    where = f"the file {label}" if label else "the DataFrame"
+    where = _where_from(label)
     for key in mapping:
         if key not in found:
             close = v.close_matches(key, found)
@@ -1021,7 +1037,8 @@ def _missing_columns_error(
     what: str,
     label: str | None,
 ) -> DataError:
-    where = f"The file {label}" if label else "The DataFrame"
+    where = _where_from(label)
+    where = where[0].upper() + where[1:]
     free = [c for c in frame.columns if c not in mapping.values()]
     suggestion: dict[Any, str] = {}
     for name in missing:

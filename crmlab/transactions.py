@@ -262,7 +262,11 @@ def to_day(value: Any, name: str) -> pd.Timestamp:
 def until(frame: pd.DataFrame, observation_end: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
     """The purchases of a checked frame up to ``observation_end`` (default: the last date) and
     that day; :class:`ParameterError` when no purchase is left."""
-    end = frame["date"].max() if observation_end is None else to_day(observation_end, "observation_end")
+    end = (
+        frame["date"].max()
+        if observation_end is None
+        else to_day(observation_end, "observation_end")
+    )
     kept = frame.loc[frame["date"] <= end]
     if kept.empty:
         first = frame["date"].min()
