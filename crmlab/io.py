@@ -958,7 +958,7 @@ def _check_mapping(columns: Mapping[Any, str] | None) -> dict[Any, str]:
 
 
 def _where_from(label: str | None) -> str:
-    """"the file 'x.csv'" for a file label; a label that is already a phrase ("the Spark
+    """ "the file 'x.csv'" for a file label; a label that is already a phrase ("the Spark
     DataFrame", "the files [...]") as it is; "the DataFrame" without a label."""
     if not label:
         return "the DataFrame"

@@ -27,14 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab import io
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
 from crmlab.transactions import (
     check_time_unit,
     check_transactions,
     daily,
     elapsed,
-    resolve_window,
     to_day,
     until,
 )
@@ -177,78 +175,24 @@ def rfm_summary(
     from crmlab.engines import engine_of
 
     engine = engine_of(transactions)
-    if engine != "pandas":
-        if engine == "duckdb":
-            from crmlab.engines.duckdb_engine import rfm_summary as run
-        else:
-            from crmlab.engines.spark_engine import rfm_summary as run
+    if engine == "duckdb":
+        from crmlab.engines.duckdb_engine import rfm_summary as run
+    elif engine == "spark":
+        from crmlab.engines.spark_engine import rfm_summary as run
+    else:
+        from crmlab.engines.pandas_engine import rfm_summary as run
+
         return run(
-            transactions,
-            calibration_end,
-            observation_end,
-            time_unit,
-            columns,
-            returns="error" if returns is None else returns,
+            transactions, calibration_end, observation_end, time_unit, columns, returns=returns
         )
-    if columns is not None and isinstance(transactions, pd.DataFrame):
-        transactions = transactions.rename(columns=dict(columns))
-    time_unit = check_time_unit(time_unit)
-    frame = check_transactions(transactions)
-    if returns is not None:
-        frame = frame.loc[
-            io.check_returns(frame, (frame["amount"] < 0).to_numpy(), returns, stacklevel=2)
-        ]
-    obs_end, cal_end = resolve_window(
-        frame["date"].min() if len(frame) else None,
-        frame["date"].max() if len(frame) else None,
-        len(frame),
+    return run(
+        transactions,
         calibration_end,
         observation_end,
         time_unit,
+        columns,
+        returns="error" if returns is None else returns,
     )
-    window_end = obs_end if cal_end is None else cal_end
-
-    days = daily(frame.loc[frame["date"] <= obs_end])
-    in_window = days["date"] <= window_end
-    cal = days.loc[in_window]
-    grouped = cal.groupby("customer_id", sort=True)
-    stats = grouped.agg(
-        first=("date", "min"),
-        last=("date", "max"),
-        days=("date", "size"),
-        total=("amount", "sum"),
-        first_amount=("amount", "first"),
-    )
-    frequency = (stats["days"] - 1).astype(float)
-    repeat_total = stats["total"] - stats["first_amount"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_total / frequency.where(frequency > 0, 1), 0.0)
-    out = pd.DataFrame(
-        {
-            "frequency": frequency.to_numpy(),
-            "recency": elapsed(stats["first"], stats["last"], time_unit),
-            "T": elapsed(stats["first"], window_end, time_unit),
-            "monetary_value": np.asarray(monetary, dtype=float),
-        },
-        index=stats.index,
-    )
-    n_excluded = 0
-    if cal_end is not None:
-        hold = days.loc[~in_window]
-        hstats = hold.groupby("customer_id", sort=True)["amount"].agg(["size", "mean"])
-        n_excluded = int((~hstats.index.isin(out.index)).sum())
-        hstats = hstats.reindex(out.index)
-        out["frequency_holdout"] = hstats["size"].fillna(0).to_numpy(dtype=float)
-        out["monetary_value_holdout"] = hstats["mean"].fillna(0).to_numpy(dtype=float)
-        out["duration_holdout"] = float(elapsed(cal_end, obs_end, time_unit)[0])
-    out.index.name = "customer_id"
-    out.attrs = {
-        "time_unit": time_unit,
-        "calibration_end": cal_end,
-        "observation_end": obs_end,
-        "n_customers_excluded": n_excluded,
-    }
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pyspark.sql import types as T
 from crmlab import io
 from crmlab.engines import _sql
 from crmlab.engines._common import check_contract, shape_histogram, shape_summary, window
+from crmlab.engines._dispatch import is_spark_dataframe
 from crmlab.engines._score import check_options, detached, score_batch, score_columns
 from crmlab.errors import DataError
 from crmlab.transactions import elapsed
@@ -38,8 +39,6 @@ _DATE_TYPES = (T.DateType, T.TimestampType, T.TimestampNTZType)
 
 
 def _check(transactions: Any) -> DataFrame:
-    from crmlab.engines import is_spark_dataframe
-
     if not is_spark_dataframe(transactions):
         raise DataError(
             f"transactions must be a PySpark DataFrame here, got {type(transactions).__name__}."
