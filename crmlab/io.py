@@ -1277,7 +1277,13 @@ def _read_csv(
         header = pd.read_csv(_io.StringIO(text), nrows=0, **options).columns
         clean = [c.strip() if isinstance(c, str) else c for c in header]
         dtype = {raw_name: "str" for raw_name, c in zip(header, clean, strict=True) if as_text(c)}
-        frame = pd.read_csv(_io.StringIO(text), dtype=dtype or None, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with more fields than the header is never taken for an
+            # index column (which would shift every value into the wrong column)
+            frame = pd.read_csv(_io.StringIO(text), dtype=dtype or None, index_col=False, **options)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _check_ragged(text, delimiter, label)
     except pd.errors.EmptyDataError as err:
         raise DataError(f"The file {label} holds no data, not even a header line.") from err
     except (pd.errors.ParserError, ValueError, csv.Error) as err:
@@ -1287,8 +1293,6 @@ def _read_csv(
             "delimiter (pass sep=...), unbalanced quotes, and that every line has as many fields "
             "as the header.",
         ) from err
-    if not frame.index.equals(pd.RangeIndex(len(frame))):  # more fields than header names
-        _check_ragged(text, delimiter, label)
     raw_names = _header_fields(text, delimiter)
     if raw_names is not None and len(raw_names) == len(clean):
         clean = raw_names  # pandas renames repeated names ("amount.1"): see them as written
@@ -1346,7 +1350,7 @@ def _check_ragged(text: str, delimiter: str, label: str) -> None:
                 continue
             if header is None:
                 header = row
-            elif len(row) > len(header):
+            elif len(row) > len(header) and any(x.strip() for x in row[len(header) :]):
                 extra = row[len(header) :]
                 shown = ", ".join(repr(x) for x in extra[: v.MAX_SHOWN])
                 names = ", ".join(repr(h.strip()) for h in header)
