@@ -30,6 +30,7 @@ def summary_histogram(
     columns: Mapping[Any, str] | None = None,
     *,
     by: Sequence[str] = ("frequency", "recency", "T"),
+    returns: str | None = None,
 ) -> pd.DataFrame:
     """The customer summary compressed to its distinct rows, with their number of customers.
 
@@ -45,6 +46,8 @@ def summary_histogram(
         The transactions contract.
     calibration_end, observation_end, time_unit, columns
         As in :func:`crmlab.rfm.rfm_summary`.
+    returns : {"error", "keep", "drop"}, optional
+        Negative amounts, as in :func:`crmlab.rfm.rfm_summary`.
     by : sequence of str
         Summary columns to group by; ``("frequency", "monetary_value")`` gives the table a
         Gamma-Gamma spend model fits on.
@@ -62,15 +65,33 @@ def summary_histogram(
     if engine == "duckdb":
         from crmlab.engines.duckdb_engine import summary_histogram as hist
 
-        return hist(source, calibration_end, observation_end, time_unit, columns, by=by)
+        return hist(
+            source,
+            calibration_end,
+            observation_end,
+            time_unit,
+            columns,
+            by=by,
+            returns="error" if returns is None else returns,
+        )
     if engine == "spark":
         from crmlab.engines.spark_engine import summary_histogram as hist
 
-        return hist(source, calibration_end, observation_end, time_unit, columns, by=by)
+        return hist(
+            source,
+            calibration_end,
+            observation_end,
+            time_unit,
+            columns,
+            by=by,
+            returns="error" if returns is None else returns,
+        )
     from crmlab.engines._common import shape_histogram
     from crmlab.engines.pandas_engine import rfm_summary
 
-    summary = rfm_summary(source, calibration_end, observation_end, time_unit, columns=columns)
+    summary = rfm_summary(
+        source, calibration_end, observation_end, time_unit, columns=columns, returns=returns
+    )
     counts = summary.groupby(by, sort=True).size().rename("weight").reset_index()
     out = shape_histogram(counts, by)
     out.attrs = {

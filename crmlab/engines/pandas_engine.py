@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from crmlab import io
-from crmlab.transactions import check_time_unit, check_transactions, daily, elapsed, resolve_window
+from crmlab.transactions import (
+    REQUIRED,
+    check_time_unit,
+    check_transactions,
+    daily,
+    elapsed,
+    resolve_window,
+)
 
 __all__ = ["rfm_summary"]
 
@@ -37,6 +44,7 @@ def rfm_summary(
     """:func:`crmlab.rfm.rfm_summary` of a pandas DataFrame (see there for the parameters and
     the returned table). ``returns=None`` takes the amounts as they are (the frame was read)."""
     if columns is not None and isinstance(transactions, pd.DataFrame):
+        io.map_columns(list(transactions.columns), columns, REQUIRED)  # the checks of files
         transactions = transactions.rename(columns=dict(columns))
     time_unit = check_time_unit(time_unit)
     frame = check_transactions(transactions)
