@@ -16,9 +16,11 @@ Raasveldt, M. and Muehleisen, H. (2019). DuckDB: an Embeddable Analytical Databa
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,27 @@ def _header(con: duckdb.DuckDBPyConnection, listed: str, source: Any) -> list[st
     return [] if not first else [str(name).strip() for name in first[0]]
 
 
+_EXPLAIN_MAX_BYTES = 256 * 2**20
+
+
+def _explain_one_column(source: Any, name: str, columns: Any, label: str) -> None:
+    """DuckDB's sniffer read a CSV as one column (a ragged line, or an unusual delimiter): raise
+    the reason :func:`crmlab.io.read_transactions` gives for the first file (read in memory
+    only here, after the failure, and only when it is small), else a plain DataError."""
+    paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+    files = sorted(glob.glob(os.fspath(paths[0]))) if paths else []
+    if files and os.path.getsize(files[0]) <= _EXPLAIN_MAX_BYTES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # only the reader's error matters here
+            io.read_transactions(files[0], columns)  # raises the reader's message
+    raise DataError(
+        f"DuckDB reads {label} as one single column named {name!r}: some line has more fields "
+        "than the header, or the delimiter is not detected. Check that every line has as many "
+        "fields as the header (quote values that contain the delimiter), or read the file with "
+        "crmlab.io.read_transactions(path, sep=...)."
+    )
+
+
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     source: Any,
@@ -154,7 +177,10 @@ def _prepare(
     """
     fmt, listed, label = _reader(source, file_format)
     if fmt == "csv":  # dates as text, read as read_transactions reads them (never guessed)
-        names = io.map_columns(_header(con, listed, source), columns, _sql.REQUIRED, label=label)
+        header = _header(con, listed, source)
+        if len(header) == 1 and any(sep in header[0] for sep in ",;\t"):
+            _explain_one_column(source, header[0], columns, label)
+        names = io.map_columns(header, columns, _sql.REQUIRED, label=label)
         raw = f"read_csv({listed}, header = true, types = {{{_sql_string(names['date'])}: 'VARCHAR'}})"
     else:
         raw = f"read_parquet({listed})"

@@ -136,6 +136,20 @@ def test_repeated_header_is_refused_everywhere(spark, tmp_path):
     assert info.value.column == "amount"
 
 
+@pytest.mark.parametrize("bad_line", [0, 2])
+def test_ragged_line_is_blamed_alike_by_pandas_and_duckdb(tmp_path, bad_line):
+    lines = list(GOOD)
+    lines[bad_line] += ",extra"
+    path = _write(tmp_path, f"ragged{bad_line}", "customer_id,date,amount", lines)
+    with pytest.raises(DataError) as pandas_err:
+        read_transactions(path)
+    with pytest.raises(DataError) as duck_err:
+        rfm_summary(path)
+    assert str(duck_err.value) == str(pandas_err.value)
+    assert f"line {bad_line + 2} has 4 fields but the header has 3" in str(duck_err.value)
+    assert duck_err.value.rows == [bad_line + 2] and duck_err.value.column is None
+
+
 def test_same_summary_from_every_engine_on_a_good_file(spark, tmp_path):
     path = _write(tmp_path, "good", "customer_id,date,amount", GOOD)
     expected = rfm_summary(read_transactions(path), time_unit="D")
