@@ -260,16 +260,26 @@ def to_day(value: Any, name: str) -> pd.Timestamp:
 
 
 def until(frame: pd.DataFrame, observation_end: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """The purchases of a checked frame up to ``observation_end`` (default: the last date) and
-    that day; :class:`ParameterError` when no purchase is left."""
-    end = (
-        frame["date"].max()
-        if observation_end is None
-        else to_day(observation_end, "observation_end")
-    )
-    kept = frame.loc[frame["date"] <= end]
+    """The purchases up to the day ``observation_end`` (inclusive, whatever their time of day;
+    default: the last date) and that day.
+
+    Raises :class:`ParameterError` naming ``observation_end`` when it is not a date or when no
+    purchase is left, so a notebook parameter such as ``observation_end = "garbage"`` gives one
+    clear line.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"date": pd.to_datetime(["2024-01-05 18:00", "2024-02-01 09:00"])})
+    >>> kept, end = until(tx, "2024-01-05")
+    >>> len(kept), end
+    (1, Timestamp('2024-01-05 00:00:00'))
+    """
+    days = frame["date"].dt.normalize()
+    end = days.max() if observation_end is None else to_day(observation_end, "observation_end")
+    kept = frame.loc[(days <= end).to_numpy()]
     if kept.empty:
-        first = frame["date"].min()
+        first = days.min()
         span = f" (the data start on {first.date()})" if len(frame) else ""
         raise ParameterError(
             f"observation_end {end.date()} is before every purchase in the data{span}; choose a "

@@ -228,6 +228,16 @@ def test_until_and_windows():
     assert info.value.parameter == "calibration_end"
 
 
+def test_until_keeps_the_whole_last_day_of_a_raw_frame():
+    raw = _frame()  # not checked: times of day kept
+    kept, end = until(raw, "2020-01-01")
+    assert kept.index.tolist() == [0] and kept["date"].iloc[0].hour == 10
+    for garbage in ("garbage", 3.5, ""):
+        with pytest.raises(ParameterError) as info:
+            until(raw, garbage)
+        assert info.value.parameter == "observation_end"
+
+
 def test_elapsed_in_each_unit():
     start, end = pd.Timestamp("2020-01-31"), pd.Timestamp("2020-03-13")
     assert elapsed(start, end, "D")[0] == 42.0
