@@ -5,6 +5,9 @@ probability models of customer-base analysis (Schmittlein, Morrison & Colombo 19
 & Lee 2005a, 2005b). The scores and segments are the managerial RFM grid of direct marketing
 (Hughes 1994; Blattberg, Kim & Neslin 2008, ch. 12). Everything is computed per customer-day:
 several purchases on the same day count as one purchase occasion whose value is their sum.
+The transactions contract, the time units and the calendar arithmetic these build on live in
+:mod:`crmlab.transactions`; the summary itself runs in :mod:`crmlab.engines` (pandas, DuckDB or
+Spark, one contract).
 
 References
 ----------
@@ -21,6 +24,7 @@ and What Will They Do Next? Management Science 33(1), 1-24.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -57,8 +61,6 @@ _DEPRECATED = {  # public names that moved to crmlab.transactions
 
 def __getattr__(name: str) -> Any:
     if name in _DEPRECATED:
-        import warnings
-
         from crmlab import transactions
 
         new = _DEPRECATED[name]
@@ -341,8 +343,6 @@ def rfm_scores(
             out[key] = np.full(len(values), (n_bins + 1) // 2, dtype="int64")
             flat.append(key)
     if flat:
-        import warnings
-
         who = "the only customer has" if len(summary) == 1 else f"all {len(summary)} customers have"
         warnings.warn(
             f"{who} the same {', '.join(_MEASURE_WORDS[k] for k in flat)}, so the quantile "
@@ -711,8 +711,6 @@ def interpurchase_distribution(
     values = gaps["gap"].astype(float)
     rows = {"n_gaps": float(len(values))}
     if len(values) == 0:
-        import warnings
-
         warnings.warn(
             "No customer bought on two different days, so there is no interpurchase time: the "
             "gap distribution holds only n_gaps = 0 (no mean, spread or quantiles).",
