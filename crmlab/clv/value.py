@@ -31,11 +31,12 @@ from crmlab.clv.base import BaseModel
 from crmlab.clv.bgbb import BGBB
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.errors import ParameterError
+from crmlab.transactions import TIME_UNITS
 
 __all__ = ["YEARS_PER_UNIT", "customer_lifetime_value", "discount_rate_per_unit"]
 
-#: Length of one time unit in years (a year is 365.25 days).
-YEARS_PER_UNIT = {"D": 1 / 365.25, "W": 7 / 365.25, "M": 1 / 12, "Q": 1 / 4, "Y": 1.0}
+#: Length of one time unit in years (a year is 365.25 days), from crmlab.transactions.TIME_UNITS.
+YEARS_PER_UNIT = {code: unit.years for code, unit in TIME_UNITS.items()}
 
 
 def discount_rate_per_unit(annual_rate: float, time_unit: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["upselling_summary", "upselling_trends"]
 
@@ -45,7 +45,7 @@ def upselling_trends(
     """
     from scipy.stats import t as student_t
 
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     min_baskets = max(3, int(min_baskets))
     if basket_column is not None and basket_column in transactions.columns:
         frame["basket"] = transactions[basket_column].to_numpy()
