@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
-from crmlab.clv._special import log_hyp2f1_fast
-from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row
+from crmlab._special import log_hyp2f1_fast
+from crmlab.clv.base import TransactionModel, check_counts, check_horizon, per_unique_row
 
 __all__ = ["MBGNBD"]
 
@@ -127,8 +127,9 @@ class MBGNBD(TransactionModel):
         """
         from scipy.special import betainc
 
+        k = check_counts(k)
+        t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(None)
-        k = np.asarray(k, dtype=float)
         log_p = np.log(alpha) - np.log(alpha + t)
         log_q = np.log(t) - np.log(alpha + t)
         nb = np.exp(gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * log_p + k * log_q)

@@ -29,8 +29,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyperu, logsumexp
 
-from crmlab.clv._special import log_hyp2f1_c_eq_a_plus_1
-from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row, unique_rows
+from crmlab._special import log_hyp2f1_c_eq_a_plus_1
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    per_unique_row,
+    unique_rows,
+)
 
 __all__ = ["ParetoNBD"]
 
@@ -315,9 +321,9 @@ class ParetoNBD(TransactionModel):
         (beta+tau)^-(s+1) dtau`` (alive throughout, or dead at tau; Fader, Hardie and Lee 2005
         "Counting your customers", appendix), the integral by 200-point Gauss-Legendre.
         """
+        k = np.atleast_1d(check_counts(k))
+        t = check_horizon(t)
         r, alpha, s, beta = self._param_arrays(None)
-        k = np.atleast_1d(np.asarray(k, dtype=float))
-        t = float(t)
 
         def nb(tau):
             tau = np.asarray(tau, dtype=float)[None, :]
