@@ -63,6 +63,8 @@ NEWTON_STEPS = 6
 _HESSIAN_REFRESH = 1e-3
 #: The polish stops once the largest gradient component is below this.
 _POLISH_TOL = 1e-10
+#: Largest standard error of a log parameter in an identified fit (a factor e^10 per SE).
+_MAX_LOG_SE = 10.0
 #: Smallest eigenvalue of the observed information, relative to the largest, of an identified fit.
 _MIN_RELATIVE_EIGENVALUE = 1e-10
 
@@ -449,8 +451,8 @@ class MaximumLikelihoodModel:
         start = self._start_point(columns, w, initial_params)
         prepared = self._prepare(tuple(columns))
         x, value, grad, hess, res = self._optimise(start, prepared, w, total, max_iter)
-        self._accept(x, value, grad, hess, res)
         cov = self._covariance(hess, total)
+        self._accept(x, value, grad, hess, cov, res)
         theta = self._natural(x)
         self._working_params = x
         self._cov_log = cov
@@ -500,7 +502,7 @@ class MaximumLikelihoodModel:
                 hess = self._hessian(x, data, w, total)
         return x, value, grad, hess, res
 
-    def _accept(self, x, value, grad, hess, res) -> None:
+    def _accept(self, x, value, grad, hess, cov, res) -> None:
         """ConvergenceError (with ``reason`` and ``parameter``) unless ``x`` is an optimum."""
         name = self._model_name
         if not np.isfinite(value):
@@ -540,6 +542,19 @@ class MaximumLikelihoodModel:
                 "the log-likelihood is flat (or not a maximum) in some direction at the point "
                 f"found (weakest parameter: {weakest}), so the estimates and their standard "
                 "errors mean nothing.",
+            )
+        se_log = np.sqrt(np.clip(np.diag(cov), 0, None))
+        vague = self._is_log() & (se_log > _MAX_LOG_SE)
+        if vague.any():
+            i = int(np.argmax(np.where(vague, se_log, -np.inf)))
+            which = self._param_names[i]
+            raise _not_identified(
+                name,
+                "flat_likelihood",
+                which,
+                f"the standard error of log({which}) is {se_log[i]:.3g}: the data cannot tell "
+                f"{which} = {np.exp(x[i]):.3g} from values e^{_MAX_LOG_SE:g} times larger or "
+                "smaller.",
             )
 
     @staticmethod
