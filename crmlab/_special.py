@@ -164,15 +164,19 @@ def log_hyp2f1_fast(a, b, c, z) -> np.ndarray:
     """log 2F1(a, b; c; z) for a, b > 0, 0 <= z < 1: scipy where it is finite, else the series.
 
     ``scipy.special.hyp2f1`` agrees with the log-space series to about 1e-12 (relative) wherever
-    its value is finite in the buy-till-you-die parameter ranges, and is much faster; it
-    overflows for many purchases over long horizons, where the series takes over. Where
-    ``c <= 0`` (series terms change sign) scipy's value is used as it is.
+    its value is finite in the buy-till-you-die parameter ranges (``c >= max(a, b) - 1``), and
+    is much faster; it overflows for many purchases over long horizons and loses digits for
+    ``c`` well below ``a`` or ``b``, where the series takes over. Where ``c <= 0`` (series terms
+    change sign) scipy's value is used as it is.
     """
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     with np.errstate(all="ignore"):
-        val = hyp2f1(a, b, c, z)
-        out = np.log(val)
-    redo = (c > 0) & ~(np.isfinite(val) & (val > 0) & (val < 1e290))
+        val = np.asarray(hyp2f1(a, b, c, z), dtype=float)
+        out = np.array(np.log(val), dtype=float, ndmin=1).reshape(val.shape)
+    # scipy's value is also redone where c < max(a, b) - 1 (outside the buy-till-you-die
+    # ranges, where it loses digits: 2F1(1, 39; 19; 0.5) is off by 2e-9 relative)
+    trusted = np.isfinite(val) & (val > 0) & (val < 1e290) & (c >= np.maximum(a, b) - 1)
+    redo = (c > 0) & ~trusted
     if redo.any():
         out[redo] = log_hyp2f1(a[redo], b[redo], c[redo], z[redo])
     return out
