@@ -212,9 +212,9 @@ class FitData:
     weight_column: str | None = None
 
 
-def _not_identified(model: str, reason: str, parameter: str | None, message: str):
+def _not_identified(model: str, reason: str, parameter: str | None, message: str, advice: str):
     return ConvergenceError(
-        f"{model}: {message} The data cannot identify the model ({reason}). {_ADVICE}",
+        f"{model}: {message} The data cannot identify the model ({reason}). {advice}",
         reason=reason,
         parameter=parameter,
     )
@@ -268,6 +268,8 @@ class MaximumLikelihoodModel:
     _free_params: tuple[str, ...] = ()
     _model_name = "model"
     _data_columns: tuple[str, ...] = ()
+    #: What to try when a fit fails (ends every ConvergenceError message).
+    _advice = _ADVICE
 
     def __init__(
         self, penalizer: float = 0.0, *, alpha: float = 0.05, confidence_level: float | None = None
@@ -446,6 +448,7 @@ class MaximumLikelihoodModel:
                 "too_few_distinct_rows",
                 None,
                 f"the data hold {len(w)} distinct customer pattern(s) for {k} parameters.",
+                self._advice,
             )
         total = float(w.sum())
         start = self._start_point(columns, w, initial_params)
@@ -508,7 +511,7 @@ class MaximumLikelihoodModel:
         if not np.isfinite(value):
             raise ConvergenceError(
                 f"{name}: the log-likelihood is not finite at any point the optimiser tried. "
-                f"{_ADVICE}",
+                f"{self._advice}",
                 reason="likelihood_not_finite",
             )
         lows, highs = np.array(self._bounds()).T
@@ -521,12 +524,13 @@ class MaximumLikelihoodModel:
                 "parameter_at_bound",
                 which[0],
                 f"parameter(s) {which} ran to the bound of the search ({scale}).",
+                self._advice,
             )
         grad_norm = float(np.max(np.abs(grad)))
         if grad_norm > GRAD_TOL:
             raise ConvergenceError(
                 f"{name}: the optimiser stopped ({res.message}) with gradient norm "
-                f"{grad_norm:.2e} > {GRAD_TOL:g}. {_ADVICE}",
+                f"{grad_norm:.2e} > {GRAD_TOL:g}. {self._advice}",
                 reason="not_converged",
             )
         eig, vec = np.linalg.eigh(hess) if np.all(np.isfinite(hess)) else (np.array([np.nan]), None)
@@ -542,6 +546,7 @@ class MaximumLikelihoodModel:
                 "the log-likelihood is flat (or not a maximum) in some direction at the point "
                 f"found (weakest parameter: {weakest}), so the estimates and their standard "
                 "errors mean nothing.",
+                self._advice,
             )
         se_log = np.sqrt(np.clip(np.diag(cov), 0, None))
         vague = self._is_log() & (se_log > _MAX_LOG_SE)
@@ -555,6 +560,7 @@ class MaximumLikelihoodModel:
                 f"the standard error of log({which}) is {se_log[i]:.3g}: the data cannot tell "
                 f"{which} = {np.exp(x[i]):.3g} from values e^{_MAX_LOG_SE:g} times larger or "
                 "smaller.",
+                self._advice,
             )
 
     @staticmethod

@@ -126,7 +126,10 @@ def test_standard_errors_match_numerical_hessian(name, fitted, data):
         for j in range(k):
             ei, ej = np.eye(k)[i] * h[i], np.eye(k)[j] * h[j]
             hess[i, j] = (
-                ll(theta + ei + ej) - ll(theta + ei - ej) - ll(theta - ei + ej) + ll(theta - ei - ej)
+                ll(theta + ei + ej)
+                - ll(theta + ei - ej)
+                - ll(theta - ei + ej)
+                + ll(theta - ei - ej)
             ) / (4 * h[i] * h[j])
     se = np.sqrt(np.diag(np.linalg.inv(-hess)))
     np.testing.assert_allclose(model.standard_errors_.to_numpy(), se, rtol=2e-3)
@@ -313,20 +316,45 @@ def test_resolve_alpha_refuses_bad_confidence_levels():
     assert info.value.parameter == "confidence_level"
 
 
-def test_parameter_at_bound_names_the_parameter():
-    """Everyone churns in period 1: beta runs to 0, and the error says so for programs."""
+@pytest.mark.parametrize(
+    ("alive", "reason", "parameter"),
+    [
+        ([1000, 990, 980], "parameter_at_bound", "beta"),  # almost no churn: beta runs off
+        ([1000, 500, 250], "flat_likelihood", "beta"),  # constant churn: no heterogeneity
+        ([1000, 0, 0], "too_few_distinct_rows", None),  # everyone churns in period 1
+        ([1000, 1000, 1000], "no_churn", "alpha"),
+    ],
+)
+def test_unidentified_sbg_fits_say_why(alive, reason, parameter):
     with pytest.raises(ConvergenceError) as info:
-        ShiftedBetaGeometric().fit([1000, 0, 0])
-    assert info.value.reason == "parameter_at_bound"
-    assert info.value.parameter == "beta"
-    assert "beta" in str(info.value) and "cannot identify" in str(info.value)
+        ShiftedBetaGeometric().fit(alive)
+    assert info.value.reason == reason
+    assert info.value.parameter == parameter
+    assert reason in str(info.value) and "recency" not in str(info.value)
 
 
-def test_penalizer_makes_an_unidentified_fit_finite():
+def test_parameter_at_bound_names_the_parameter(data):
+    """20 CDNOW customers without drop-out evidence: the error names the parameter at the bound."""
+    cdnow = data["BGNBD"]
+    found = []
+    for start in range(0, 300, 20):
+        try:
+            BGNBD().fit(cdnow.iloc[start : start + 20])
+        except ConvergenceError as exc:
+            found.append((exc.reason, exc.parameter))
+            if exc.reason == "parameter_at_bound":
+                assert exc.parameter in ("r", "alpha", "a", "b")
+                assert f"['{exc.parameter}'" in str(exc)
+    assert found, "small samples must include unidentified fits"
+    assert {r for r, _ in found} <= {"parameter_at_bound", "flat_likelihood", "not_converged"}
+
+
+def test_penalizer_makes_a_flat_fit_finite(data):
     """The advice of the error works: a penalty gives a finite optimum where ML has none."""
-    data = pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": np.linspace(1, 30, 50)})
+    small = ShiftedBetaGeometric(penalizer=0.01).fit([1000, 500, 250])
+    assert np.isfinite(small.params_).all()
     with pytest.raises(ConvergenceError) as info:
-        BGNBD().fit(data)
+        BGNBD(penalizer=0.01).fit(
+            pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": np.linspace(1, 30, 50)})
+        )
     assert info.value.reason == "no_repeat_customers"
-    model = BGNBD(penalizer=0.01).fit(data)
-    assert np.isfinite(model.params_).all()

@@ -133,5 +133,7 @@ def test_hyp2f1_one_series_path_for_large_parameters():
     c = b + 3.0
     z = 1 / 1.05
     np.testing.assert_allclose(
-        hyp2f1_one(b, c, z), [ref_hyp2f1_one(bi, ci, z) for bi, ci in zip(b, c)], rtol=1e-9
+        hyp2f1_one(b, c, z),
+        [ref_hyp2f1_one(bi, ci, z) for bi, ci in zip(b, c, strict=True)],
+        rtol=1e-9,
     )

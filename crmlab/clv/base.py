@@ -211,12 +211,12 @@ class TransactionModel(SummaryModel):
                 "time unit of the summary.",
                 column="T",
             )
-        if not np.any(x > 0) and self.penalizer == 0:
+        if not np.any(x > 0):
             raise ConvergenceError(
                 f"{self._model_name}: no customer has a repeat purchase (column 'frequency' is 0 "
                 "everywhere), so the purchase and drop-out processes cannot be told apart: the "
-                "data cannot identify the model (no_repeat_customers). Use a longer calibration "
-                "window, or a small penalizer (e.g. penalizer=0.001) for a shrunk fit.",
+                "data cannot identify the model (no_repeat_customers), and a penalizer does not "
+                "help. Use a longer calibration window or more customers.",
                 reason="no_repeat_customers",
                 parameter=None,
             )

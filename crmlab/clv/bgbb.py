@@ -24,7 +24,7 @@ from crmlab.clv.base import (
     check_horizon,
     numeric_column,
 )
-from crmlab.errors import DataError
+from crmlab.errors import ConvergenceError, DataError
 
 __all__ = ["BGBB"]
 
@@ -112,6 +112,24 @@ class BGBB(SummaryModel):
                     f"column '{col}' {what} at rows {rows}; fix the summary.", column=col, rows=rows
                 )
         return x, tx, n
+
+    def _check_data(self, data, w) -> None:
+        x, _, n = data
+        if not np.any(n > 0):
+            raise DataError(
+                "BGBB: column 'n_periods' is 0 for every customer, so no repeat transaction "
+                "could be observed and there is nothing to fit. Give the number of transaction "
+                "opportunities after the first (e.g. 6 for a cohort observed 6 years).",
+                column="n_periods",
+            )
+        if not np.any(x > 0):
+            raise ConvergenceError(
+                "BGBB: no customer has a repeat transaction (column 'frequency' is 0 "
+                "everywhere), so the transaction and drop-out processes cannot be told apart: "
+                "the data cannot identify the model (no_repeat_customers), and a penalizer does "
+                "not help. Observe the cohort over more periods.",
+                reason="no_repeat_customers",
+            )
 
     def _loglik_grad(self, theta, x, tx, n):
         return bgbb_loglik(theta, x, tx, n)

@@ -308,6 +308,11 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
 
     _param_names = ("alpha", "beta")
     _model_name = "ShiftedBetaGeometric"
+    _advice = (
+        "The sBG model needs churn in at least two different periods, with retention rates "
+        "that change over time, or survivors after the last one; check the data or try a small "
+        "penalizer (e.g. penalizer=0.01)."
+    )
 
     # ------------------------------------------------------------------------------ fitting
     def fit(
