@@ -31,6 +31,7 @@ __all__ = [
     "check_columns",
     "check_counts",
     "check_horizon",
+    "check_times",
     "compress",
     "dot",
     "numeric_column",
@@ -109,6 +110,25 @@ def check_horizon(t, name: str = "t") -> float:
     if not (np.isfinite(value) and value >= 0):
         raise ParameterError(f"{name} must be finite and >= 0, got {t!r}.", parameter=name)
     return value
+
+
+def check_times(t, name: str = "t") -> np.ndarray:
+    """Lengths of time as a float array, checked finite and >= 0 (ParameterError)."""
+    try:
+        arr = np.asarray(t, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(
+            f"{name} must be lengths of time >= 0 in the model's time unit, got {t!r}.",
+            parameter=name,
+        ) from exc
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        shown = np.atleast_1d(arr)[np.atleast_1d(bad)][:5].tolist()
+        raise ParameterError(
+            f"{name} must be finite lengths of time >= 0 in the model's time unit; got {shown}.",
+            parameter=name,
+        )
+    return arr
 
 
 def check_counts(k, name: str = "k") -> np.ndarray:

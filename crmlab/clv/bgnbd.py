@@ -18,7 +18,14 @@ import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
 from crmlab._special import log_hyp2f1_fast
-from crmlab.clv.base import TransactionModel, check_counts, check_horizon, dot, per_unique_row
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    check_times,
+    dot,
+    per_unique_row,
+)
 
 __all__ = ["BGNBD"]
 
@@ -217,7 +224,7 @@ class BGNBD(TransactionModel):
             Parameter draws (columns named as ``params_``); one row of output per draw.
         """
         r, alpha, a, b = self._param_arrays(params)
-        return bgnbd_expected(r, alpha, a, b, np.asarray(t, dtype=float))
+        return bgnbd_expected(r, alpha, a, b, check_times(t))
 
     def conditional_expected_purchases(
         self, t: float, data: pd.DataFrame | None = None, params=None

@@ -17,7 +17,13 @@ import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
 from crmlab._special import log_hyp2f1_fast
-from crmlab.clv.base import TransactionModel, check_counts, check_horizon, per_unique_row
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    check_times,
+    per_unique_row,
+)
 
 __all__ = ["MBGNBD"]
 
@@ -89,7 +95,7 @@ class MBGNBD(TransactionModel):
     def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a new customer (Batislam et al. 2007, eq. 5)."""
         r, alpha, a, b = self._param_arrays(params)
-        return mbgnbd_expected(r, alpha, a, b, np.asarray(t, dtype=float))
+        return mbgnbd_expected(r, alpha, a, b, check_times(t))
 
     def conditional_expected_purchases(
         self, t: float, data: pd.DataFrame | None = None, params=None

@@ -34,9 +34,11 @@ from crmlab.clv.base import (
     TransactionModel,
     check_counts,
     check_horizon,
+    check_times,
     per_unique_row,
     unique_rows,
 )
+from crmlab.errors import ParameterError
 
 __all__ = ["ParetoNBD"]
 
@@ -232,7 +234,7 @@ class ParetoNBD(TransactionModel):
     def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a newly acquired customer (FH 2005 note, eq. 23)."""
         r, alpha, s, beta = self._param_arrays(params)
-        return paretonbd_expected(r, alpha, s, beta, np.asarray(t, dtype=float))
+        return paretonbd_expected(r, alpha, s, beta, check_times(t))
 
     def _conditional(self, params, t, x, tx, T):
         r, alpha, s, beta = params
@@ -358,6 +360,13 @@ class ParetoNBD(TransactionModel):
         Series
             Indexed like ``data``, named ``dert``.
         """
+        ok = isinstance(delta, (int, float, np.integer, np.floating))
+        if not ok or not (np.isfinite(delta) and delta > 0):
+            raise ParameterError(
+                f"delta must be a finite continuously compounded discount rate > 0 per time unit "
+                f"(e.g. log(1.1) * 7 / 365.25 for 10% a year in weeks), got {delta!r}.",
+                parameter="delta",
+            )
         x, tx, T, index = self._customers(data)
         r, alpha, s, beta = self._param_arrays(params)
 

@@ -253,3 +253,18 @@ def test_valid_clv_options_give_non_negative_values(fitted, cdnow, margin, rate)
         fitted["BGNBD"], fitted["GammaGamma"], cdnow.iloc[:30], 8.0, rate, "W", margin
     )
     assert (out["clv"] >= 0).all() and np.isfinite(out["clv"]).all()
+
+
+@pytest.mark.parametrize("name", ["BGNBD", "MBGNBD", "ParetoNBD"])
+@pytest.mark.parametrize("t", [-1.0, [1.0, -2.0], np.nan, np.inf, "a year"])
+def test_expected_purchases_checks_the_times(fitted, name, t):
+    with pytest.raises(ParameterError) as info:
+        fitted[name].expected_purchases(t)
+    assert info.value.parameter == "t"
+
+
+@pytest.mark.parametrize("delta", [0.0, -0.01, np.inf, np.nan, "0.1"])
+def test_pareto_dert_checks_the_discount_rate(fitted, cdnow, delta):
+    with pytest.raises(ParameterError) as info:
+        fitted["ParetoNBD"].discounted_expected_residual_transactions(delta, cdnow.iloc[:3])
+    assert info.value.parameter == "delta"
