@@ -374,7 +374,7 @@ class MaximumLikelihoodModel:
                 )
         x = self._working(start)
         lows, highs = np.array(self._bounds()).T
-        return np.clip(x, np.maximum(lows + 1, lows), np.minimum(highs - 1, highs))
+        return np.clip(x, lows + 1, highs - 1)  # start inside the search box
 
     def _check_rows(self, fd: FitData) -> None:
         """DataError when the data hold no rows or only zero weights."""

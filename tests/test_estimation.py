@@ -358,3 +358,49 @@ def test_penalizer_makes_a_flat_fit_finite(data):
             pd.DataFrame({"frequency": 0.0, "recency": 0.0, "T": np.linspace(1, 30, 50)})
         )
     assert info.value.reason == "no_repeat_customers"
+
+
+class _Normal(MaximumLikelihoodModel):
+    """A toy model on the base: y ~ N(mu, sigma^2), mu free (any sign), sigma positive."""
+
+    _param_names = ("mu", "sigma")
+    _free_params = ("mu",)
+    _model_name = "Normal"
+    _data_columns = ("y",)
+
+    def _fit_data(self, data, weight):
+        from crmlab.estimation import FitData
+
+        y = np.asarray(data["y"], dtype=float)
+        w = np.asarray(data[weight], dtype=float) if weight in data else np.ones(len(y))
+        return FitData((y,), w, data.index, weight_column=weight if weight in data else None)
+
+    def _loglik_grad(self, theta, y):
+        mu, sigma = theta
+        z = (y - mu) / sigma
+        ll = -0.5 * z**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+        return ll, np.column_stack([z / sigma, (z**2 - 1) / sigma])
+
+    def _start(self, data, w):
+        return np.array([0.0, 1.0])
+
+
+@pytest.mark.parametrize("mu", [-3.0, 0.0, 2.5])
+def test_free_parameters_have_closed_form_estimates_and_symmetric_intervals(mu):
+    """The base with a parameter of either sign: the normal MLE and its SEs in closed form."""
+    y = mu + 2.0 * stats.norm.ppf((np.arange(400) + 0.5) / 400)  # exact quantiles, no seed
+    model = _Normal().fit(pd.DataFrame({"y": y}))
+    n = len(y)
+    sigma_hat = y.std()
+    assert model.params_["mu"] == pytest.approx(y.mean(), abs=1e-9)
+    assert model.params_["sigma"] == pytest.approx(sigma_hat, rel=1e-9)
+    assert model.standard_errors_["mu"] == pytest.approx(sigma_hat / np.sqrt(n), rel=1e-4)
+    assert model.standard_errors_["sigma"] == pytest.approx(sigma_hat / np.sqrt(2 * n), rel=1e-4)
+    ci = model.confidence_intervals_.loc["mu"]
+    assert model.params_["mu"] - ci["lower"] == pytest.approx(ci["upper"] - model.params_["mu"])
+    draws = model.draw_params(2000)
+    assert (draws["mu"] < 0).any() == (mu <= 0)  # draws keep the sign freedom of mu
+    assert (draws["sigma"] > 0).all()
+    # weights equal repeated rows on the toy model too
+    half = pd.DataFrame({"y": y[::2], "weight": 2.0})
+    assert _Normal().fit(half).params_["sigma"] == pytest.approx(y[::2].std(), rel=1e-8)
