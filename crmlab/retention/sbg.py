@@ -398,10 +398,11 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
 
     def _check_data(self, data, w) -> None:
         t, event = data
-        if self.penalizer == 0 and not float(w[event == 1].sum()) > 0:
+        if not float(w[event == 1].sum()) > 0:
             raise ConvergenceError(
                 "ShiftedBetaGeometric: no customer churned in the data, so alpha runs to 0 and "
-                "the model is not identified (no_churn). Fit a cohort with some churn.",
+                "the model is not identified (no_churn), with or without a penalizer. Fit a cohort "
+                "with some churn.",
                 reason="no_churn",
                 parameter="alpha",
             )
