@@ -339,8 +339,30 @@ class MaximumLikelihoodModel:
         g = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
         return value, g * np.where(self._is_log(), theta, 1.0)  # chain rule to working scale
 
+    def _total_loglik_hessian(self, theta, data, w) -> np.ndarray | None:
+        """Analytic Hessian of the weighted total log-likelihood (natural parameters).
+
+        Default None: the base then differentiates the analytic gradient by central
+        differences (two gradient passes per parameter). Models may return the matrix to save
+        those passes.
+        """
+        return None
+
     def _hessian(self, x, data, w, total) -> np.ndarray:
         """Hessian of the (penalised) negative mean log-likelihood on the working scale."""
+        theta = self._natural(x)
+        with np.errstate(all="ignore"):
+            exact = self._total_loglik_hessian(theta, data, w)
+        if exact is not None:
+            # f(x) = -ll(theta(x)) / N + pen |theta|^2 with theta = exp(x) for log parameters:
+            # d2f/dx_i dx_j = H_ij d_i d_j + [i = j] g_i d_i (log ones), d = dtheta/dx
+            _, grad = self._total_loglik_grad(theta, data, w)
+            is_log = self._is_log()
+            d = np.where(is_log, theta, 1.0)
+            h_nat = -np.asarray(exact) / total + 2.0 * self.penalizer * np.eye(len(x))
+            g_nat = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
+            hess = d[:, None] * h_nat * d[None, :] + np.diag(np.where(is_log, g_nat * d, 0.0))
+            return 0.5 * (hess + hess.T)
         k = len(x)
         hess = np.empty((k, k))
         for j in range(k):

@@ -404,3 +404,34 @@ def test_free_parameters_have_closed_form_estimates_and_symmetric_intervals(mu):
     # weights equal repeated rows on the toy model too
     half = pd.DataFrame({"y": y[::2], "weight": 2.0})
     assert _Normal().fit(half).params_["sigma"] == pytest.approx(y[::2].std(), rel=1e-8)
+
+
+class _NormalExactHessian(_Normal):
+    """The toy model with an analytic Hessian of the total log-likelihood."""
+
+    def _total_loglik_hessian(self, theta, data, w):
+        mu, sigma = theta
+        (y,) = data
+        z = (y - mu) / sigma
+        n = w.sum()
+        return np.array(
+            [
+                [-n / sigma**2, -2 * np.dot(w, z) / sigma**2],
+                [-2 * np.dot(w, z) / sigma**2, (n - 3 * np.dot(w, z**2)) / sigma**2],
+            ]
+        )
+
+
+@pytest.mark.parametrize("penalizer", [0.0, 0.05])
+def test_analytic_hessian_hook_equals_finite_differences(penalizer):
+    y = 1.5 + 0.7 * stats.norm.ppf((np.arange(300) + 0.5) / 300)
+    data = pd.DataFrame({"y": y})
+    by_differences = _Normal(penalizer=penalizer).fit(data)
+    exact = _NormalExactHessian(penalizer=penalizer).fit(data)
+    np.testing.assert_allclose(exact.params_, by_differences.params_, rtol=1e-8)
+    np.testing.assert_allclose(
+        exact.covariance_log_params_(),
+        by_differences.covariance_log_params_(),
+        rtol=1e-5,
+        atol=1e-10,  # the off-diagonal is zero at the optimum (sum of z is 0)
+    )
