@@ -40,7 +40,7 @@ def install(path: str | os.PathLike[str] | None) -> None:
     original = warnings.showwarning
     shown: set[tuple[str, str]] = set()
 
-    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+    def show(message, category, filename, lineno, file=None, line=None):
         if isinstance(category, type) and issubclass(category, CrmlabWarning):
             key = (category.__name__, str(message))
             try:
@@ -57,7 +57,7 @@ def install(path: str | os.PathLike[str] | None) -> None:
     warnings.filterwarnings("always", category=CrmlabWarning)
 
 
-def load_ipython_extension(ipython: Any) -> None:  # noqa: ARG001 - IPython's signature
+def load_ipython_extension(ipython: Any) -> None:
     """IPython entry point: :func:`install` with the file named by :data:`NOTES_ENV`."""
     install(os.environ.get(NOTES_ENV))
 
