@@ -234,12 +234,13 @@ def clv_findings(
     tiers = clv_segments(clv_table) if tiers is None else tiers.reindex(clv.index)
     valuable = tiers.astype(str).isin(["high", "top"]).to_numpy()
     at_risk = valuable & (p_alive.to_numpy() < _P_ALIVE_BANDS[1])
-    findings.append(
-        f"{text.count(int(at_risk.sum()))} of the {text.count(int(valuable.sum()))} high- and "
-        f"top-tier customers are at risk (P(alive) < {text.number(_P_ALIVE_BANDS[1], None)}); "
-        f"they hold {text.money(clv.to_numpy()[at_risk].sum(), currency)} of CLV and are the "
-        "first to contact."
-    )
+    if not isinstance(transaction_model, NBD):  # nobody is at risk when nobody can leave
+        findings.append(
+            f"{text.count(int(at_risk.sum()))} of the {text.count(int(valuable.sum()))} high- and "
+            f"top-tier customers are at risk (P(alive) < {text.number(_P_ALIVE_BANDS[1], None)}); "
+            f"they hold {text.money(clv.to_numpy()[at_risk].sum(), currency)} of CLV and are the "
+            "first to contact."
+        )
     if spend_model is not None:
         mean_spend = spend_model.population_mean_spend()
         if text.available(mean_spend):

@@ -230,11 +230,14 @@ class ModelFits:
     no_dropout : list of str
         The names in ``not_identified`` whose failure lies at the no-dropout boundary: the
         data show no evidence of dropout, so the no-dropout NBD limit fits as well.
+    order : list of str
+        Every model's name, in the order asked for.
     """
 
     fitted: list[BaseModel] = field(default_factory=list)
     not_identified: dict[str, str] = field(default_factory=dict)
     no_dropout: list[str] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
 
 
 def _bound_names(exc: Exception) -> list[str]:
@@ -275,7 +278,7 @@ def _boundary_reason(name: str, model: BaseModel) -> tuple[str, bool] | None:
     on_dropout = any(n in dropout for n in names)
     values = ", ".join(f"{n} = {float(model.params_[n]):.3g}" for n in names)
     where = "the no-dropout boundary" if on_dropout else "the edge of the parameter space"
-    return f"its optimum lies at {where} ({values}, no standard errors)", on_dropout
+    return f"its optimum lies at {where}: {values}, without standard errors", on_dropout
 
 
 def fit_models(
@@ -312,6 +315,7 @@ def fit_models(
     )
     for model in instances:
         name = type(model).__name__
+        out.order.append(name)
         if repeaters == 0:
             reason, no_drop = "no customer made a repeat purchase in the calibration window", False
         else:
@@ -380,6 +384,8 @@ def model_comparison(
     for name, reason in fits.not_identified.items():
         table.loc[name] = np.nan
         table.loc[name, "status"] = f"not identified: {reason}"
+    order = [n for n in fits.order if n in table.index]
+    table = table.loc[order + [n for n in table.index if n not in order]]
     table.attrs["no_dropout"] = list(fits.no_dropout)
     return table
 
