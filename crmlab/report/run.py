@@ -16,6 +16,15 @@ What happens, in order:
    :class:`crmlab.errors.NotebookError` is raised (or, with ``raise_on_error=False``, the result
    says so).
 
+Data notes: every :class:`crmlab.errors.CrmlabWarning` a notebook raises (duplicates kept,
+returns dropped, a model not identified, ...) is recorded in its kernel
+(:mod:`crmlab.report.notes`) and shown, counted, under the notebook's progress line, in
+``index.html``, in ``manifest.json`` (``notes`` per notebook) and in the executed notebook's
+``metadata["crmlab"]["notes"]``; ``metadata["crmlab"]["parameters"]`` records each parameter's
+value and whether it was given for the run or is the notebook's default (an assumption). After a
+run with failures, :meth:`RunResult.failure_report` says which notebooks succeeded and where
+their reports are.
+
 The runner adds no randomness: the same notebooks, parameters and data give the same numbers, and
 two manifests can be diffed.
 """
