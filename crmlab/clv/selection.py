@@ -253,11 +253,14 @@ def _reason_from_error(name: str, exc: Exception) -> tuple[str, bool]:
     """A short reason for the comparison table, and whether it is the no-dropout boundary."""
     bound = _bound_names(exc)
     dropout = DROPOUT_PARAMETERS.get(name, ())
-    if bound and (getattr(exc, "reason", None) in (None, "parameter_at_bound", "flat_likelihood")):
+    reason = getattr(exc, "reason", None)
+    if bound and reason in (None, "parameter_at_bound", "flat_likelihood"):
         listed = ", ".join(bound)
         on_dropout = any(b in dropout for b in bound)
         kind = "dropout parameter" if on_dropout else "parameter"
         plural = "s" if len(bound) > 1 else ""
+        if reason == "flat_likelihood":
+            return f"its likelihood is flat in its {kind}{plural} {listed}", on_dropout
         return f"its {kind}{plural} {listed} ran to the edge of the search", on_dropout
     message = str(exc)
     if message.startswith(f"{name}:"):

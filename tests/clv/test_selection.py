@@ -10,6 +10,7 @@ import pytest
 from crmlab.clv import (
     BGNBD,
     MBGNBD,
+    MODELS,
     NBD,
     GammaGamma,
     ParetoNBD,
@@ -25,7 +26,7 @@ from crmlab.clv import (
     spend_summary,
 )
 from crmlab.datasets import load_cdnow
-from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
 
 
 def test_make_models_builds_unfitted_instances_in_order():
@@ -222,3 +223,37 @@ def test_calibration_end_default_depends_on_the_data():
     moved = tx.assign(date=tx["date"] + pd.DateOffset(years=27))
     assert calibration_end_or_default("", moved) == default_calibration_end(moved)
     assert calibration_end_or_default("2024-05-01", moved) == pd.Timestamp("2024-05-01")
+
+
+@pytest.mark.parametrize(
+    "error, reason, no_dropout",
+    [
+        (
+            ConvergenceError("ParetoNBD: parameter(s) ['s'] ran to the bound of the search."),
+            "its dropout parameter s ran to the edge of the search",
+            True,
+        ),
+        (
+            ConvergenceError("BGNBD: parameter(s) ['r'] ran to the bound of the search."),
+            "its parameter r ran to the edge of the search",
+            False,
+        ),
+        (
+            ConvergenceError("BGNBD: the optimiser stopped (ABNORMAL). Try a penalizer."),
+            "the optimiser stopped (ABNORMAL)",
+            False,
+        ),
+    ],
+)
+def test_reasons_of_convergence_errors(error, reason, no_dropout):
+    name = str(error).split(":")[0]
+
+    class Failing(MODELS[name]):
+        def fit(self, summary, **kwargs):
+            raise error
+
+    Failing.__name__ = name
+    with pytest.warns(CrmlabWarning, match="not identified"):
+        fits = fit_models([Failing()], _steady(200))
+    assert fits.not_identified == {name: reason}
+    assert (name in fits.no_dropout) is no_dropout
