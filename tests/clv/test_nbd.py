@@ -16,6 +16,8 @@ from crmlab.clv import BGNBD, NBD, customer_lifetime_value
 from crmlab.clv.bgnbd import bgnbd_loglik
 from crmlab.clv.nbd import nbd_loglik
 from crmlab.clv.paretonbd import paretonbd_loglik
+from crmlab.datasets import load_cdnow
+from crmlab.rfm import rfm_summary
 
 
 def _nbd_summary(n: int, r: float, alpha: float, seed: int) -> pd.DataFrame:
@@ -65,7 +67,8 @@ def test_fit_recovers_the_simulated_parameters(data):
 def test_predictions_are_the_no_dropout_limit_of_bgnbd(data):
     model = NBD().fit(data)
     r, alpha = model.params_
-    near = BGNBD().fit(data.head(300))  # any fitted instance; its parameters are replaced
+    # any fitted instance (on data that identify BG/NBD); its parameters are replaced
+    near = BGNBD().fit(rfm_summary(load_cdnow(), time_unit="W"))
     near.params_ = pd.Series([r, alpha, 1e-8, 1e4], index=["r", "alpha", "a", "b"])
     sample = data.head(200)
     np.testing.assert_allclose(
