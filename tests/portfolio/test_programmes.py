@@ -24,17 +24,17 @@ def test_simulated_programme_effect_recovered_and_naive_biased():
     panel, truth = simulate_programme(n_customers=600, n_weeks=40, effect=5.0, seed=3)
     est = programme_effect(panel)
     fe = est.loc["two-way fixed effects"]
-    assert fe["low"] < truth["effect"] < fe["high"]
+    assert fe["lower"] < truth["effect"] < fe["upper"]
     assert abs(fe["estimate"] - 5.0) < 0.3
     naive = est.loc["naive", "estimate"]
-    assert naive > fe["high"] + 5  # self-selection of heavy buyers inflates the naive gap
+    assert naive > fe["upper"] + 5  # self-selection of heavy buyers inflates the naive gap
     assert truth["baseline_gap"] > 5
 
 
 def test_simulator_without_selection_or_effect():
     panel, truth = simulate_programme(n_customers=400, n_weeks=20, effect=0.0, selection=0.0)
     est = programme_effect(panel)
-    assert est.loc["two-way fixed effects", "low"] < 0 < est.loc["two-way fixed effects", "high"]
+    assert est.loc["two-way fixed effects", "lower"] < 0 < est.loc["two-way fixed effects", "upper"]
     a, _ = simulate_programme(n_customers=50, n_weeks=10, seed=9)
     b, _ = simulate_programme(n_customers=50, n_weeks=10, seed=9)
     pd.testing.assert_frame_equal(a, b)
@@ -78,7 +78,7 @@ def test_campaign_effect_recovers_the_effect():
     tx, campaigns, receipts = _campaign_log()
     res = campaign_effect(tx, campaigns, receipts, 7, window=(6, 6))
     s = res.summary.iloc[0]
-    assert s["low"] < 6.0 < s["high"] and abs(s["estimate"] - 6) < 1.0
+    assert s["lower"] < 6.0 < s["upper"] and abs(s["estimate"] - 6) < 1.0
     assert s["n_treated"] == 80 and s["n_control"] == 120
     assert s["naive_difference"] > 30  # the pre-existing gap
     assert res.event_study.loc[-1, "estimate"] == 0

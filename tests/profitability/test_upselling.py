@@ -22,7 +22,7 @@ def test_upselling_trends_exact_lines():
     t = upselling_trends(tx, basket_column=None, min_baskets=4)
     assert t.loc[1, "slope"] == pytest.approx(2.0) and t.loc[1, "trend"] == "up"
     assert t.loc[2, "slope"] == pytest.approx(-1.0) and t.loc[2, "trend"] == "down"
-    assert t.loc[3, "trend"] == "stable" and t.loc[3, "slope_low"] < 0 < t.loc[3, "slope_high"]
+    assert t.loc[3, "trend"] == "stable" and t.loc[3, "slope_lower"] < 0 < t.loc[3, "slope_upper"]
     assert t.loc[4, "trend"] == "too few baskets" and np.isnan(t.loc[4, "slope"])
     assert t.loc[1, "relative_slope"] == pytest.approx(2 / 15)
     s = upselling_summary(t)

@@ -132,11 +132,9 @@ def test_bootstrap_intervals_cover_estimates(sat_model):
     boot = sat_model.bootstrap(n=60, seed=1)
     paths = boot[boot["kind"] == "path"]
     assert len(paths) == 10 and (boot["n_boot"] == 60).all()
-    assert (
-        (paths["ci_lower"] <= paths["estimate"]) & (paths["estimate"] <= paths["ci_upper"])
-    ).all()
+    assert ((paths["lower"] <= paths["estimate"]) & (paths["estimate"] <= paths["upper"])).all()
     val_sat = paths[(paths["from"] == "VAL") & (paths["to"] == "SAT")].iloc[0]
-    assert val_sat["ci_lower"] > 0.3
+    assert val_sat["lower"] > 0.3
     again = sat_model.bootstrap(n=60, seed=1)
     pd.testing.assert_frame_equal(boot, again)
 
@@ -148,7 +146,7 @@ def test_index_by_segment_welch():
     assert list(table.columns[:3]) == ["construct", "mean_female", "mean_male"]
     row = table.set_index("construct").loc["SAT"]
     assert row["difference"] == pytest.approx(row["mean_male"] - row["mean_female"])
-    assert 0 < row["p"] < 1
+    assert 0 < row["p_value"] < 1
 
 
 def test_errors():
