@@ -15,7 +15,7 @@ import pytest
 
 from crmlab._paths import notebooks_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = [
     "00_customer_base",
