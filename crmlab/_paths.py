@@ -1,15 +1,16 @@
 """Where crmlab's notebooks and bundled data live.
 
 In a source checkout they are the top-level ``notebooks/`` and ``data/`` folders; in an installed
-wheel they are ``crmlab/_notebooks/`` and ``crmlab/_data/`` (hatchling ``force-include``). This is
-the only module that knows either location.
+wheel they are ``crmlab/_notebooks/`` and ``crmlab/_data/`` (hatchling ``force-include``). The
+report templates are package data in ``crmlab/templates/`` either way. This is the only module
+that knows these locations.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["data_dir", "data_file", "notebooks_dir"]
+__all__ = ["data_dir", "data_file", "notebooks_dir", "templates_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -50,4 +51,14 @@ def data_file(name: str) -> Path:
     path = data_dir() / name
     if not path.is_file():
         raise FileNotFoundError(f"bundled data file {name!r} is missing from {path.parent}")
+    return path
+
+
+def templates_dir() -> Path:
+    """The folder of crmlab's report templates (nbconvert's ``crmlab_report``, the run index)."""
+    path = _PACKAGE / "templates"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"crmlab's templates folder {path} is missing; reinstall crmlab with `pip install .`"
+        )
     return path

@@ -4,8 +4,11 @@
 folder (see :func:`crmlab.report.run_notebooks` for the run folder and the failure policy).
 
 Exit codes: 0 success; 1 a notebook failed (the message names the notebook, the code cell and the
-error, and where the failed run was kept); 2 a usage error found before any kernel started
-(unknown notebook or parameter, wrong type, unusable ``--out``), with a one-line message.
+error, and where the failed run was kept), or a finished run was not in place after the final
+rename; 2 a usage error found before any kernel started (unknown notebook or parameter, wrong type
+or range, unusable ``--out`` or parameter file, an argument that is not UTF-8, another run writing
+to the same ``--out``), with a one-line message; 130 interrupted by SIGINT, 143 by SIGTERM (the
+run cleaned up after itself: no temporary folder, kernel or connection file is left).
 
 For development and tests, ``--notebooks-dir DIR`` (not shown in ``--help``) or the environment
 variable ``CRMLAB_NOTEBOOKS_DIR`` runs the notebooks of another folder.
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from crmlab import __version__
-from crmlab.errors import NotebookError, ParameterError
+from crmlab.errors import CrmlabError, ParameterError
 
 __all__ = ["build_parser", "main"]
 
@@ -81,11 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument(
         "--out",
         metavar="DIR",
-        help="run folder (new, empty, or a previous crmlab run folder, replaced on success); "
-        "default reports/<run-id>/ and reports/latest",
+        help="run folder (new, empty, or a previous crmlab run folder holding only what crmlab "
+        "wrote, replaced on success); default reports/<run-id>/ and reports/latest",
+    )
+    p_run.add_argument(
+        "--execution-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="fail a notebook whose cell runs longer than this (default: no limit)",
+    )
+    p_run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check parameters and write the notebooks with their parameters injected, "
+        "without executing them",
     )
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expects a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _notebooks_dir(args: argparse.Namespace) -> str | None:
@@ -150,7 +177,14 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         cli_parameters=[tuple(pair) for pair in args.parameter],
         command=["crmlab", *argv],
         raise_on_error=False,
+        inputs=[args.params] if args.params else [],
+        execution_timeout=args.execution_timeout,
+        dry_run=args.dry_run,
     )
+    if result.ok and args.dry_run:
+        for nb in result.notebooks:
+            sys.stdout.write(f"{result.run_dir / (nb.notebook + '.ipynb')}\n")
+        return 0
     if result.ok:
         sys.stdout.write(f"{result.index}\n")
         return 0
@@ -165,9 +199,34 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     return 1
 
 
+def _say(text: str) -> None:
+    """Write one line to stderr, whatever characters it holds (never a UnicodeEncodeError)."""
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    line = text.encode(encoding, "backslashreplace").decode(encoding, "replace")
+    sys.stderr.write(line.replace("\n", " ") + "\n")
+
+
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The message for the first argument that is not valid UTF-8 (None when all are)."""
+    for i, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return (
+                f"argument {i} ({shown[:60]!r}) is not valid UTF-8 text; type it again, or "
+                "rename the file it names to a UTF-8 name"
+            )
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``crmlab`` command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    bad = _not_utf8(argv)
+    if bad is not None:
+        _say(f"crmlab: error: {bad}")
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -176,13 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _cmd_run(args, argv)
     except ParameterError as exc:
-        sys.stderr.write(f"crmlab: error: {exc}\n")
+        _say(f"crmlab: error: {exc}")
         return 2
-    except NotebookError as exc:  # pragma: no cover - run_notebooks returns failures instead
-        sys.stderr.write(f"crmlab: {exc}\n")
+    except CrmlabError as exc:  # a run not in place after the final rename, ...
+        _say(f"crmlab: {exc}")
         return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("crmlab: interrupted; nothing was written\n")
-        return 130
+    except KeyboardInterrupt as exc:
+        name = str(exc) or "SIGINT"
+        _say(f"crmlab: interrupted ({name}); cleaned up, nothing was written")
+        return 143 if name == "SIGTERM" else 130
     parser.print_help(sys.stderr)
     return 2

@@ -13,6 +13,7 @@ import pytest
 
 import crmlab
 from crmlab.cli import main
+from crmlab.report.runfolder import write_marker
 
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -118,8 +119,9 @@ def test_run_converts_values_and_replaces_a_previous_run_folder(tmp_path, capsys
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "client_x"
     out.mkdir()
-    (out / "manifest.json").write_text("{}", encoding="utf-8")  # a previous run folder
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
     (out / "stale.html").write_text("old", encoding="utf-8")
+    write_marker(out, "previous")  # a previous run folder: crmlab wrote every file in it
     params = tmp_path / "p.yaml"
     params.write_text("rate: 1\nsegments: [x, y]\n02_types: {label: from-yaml}\n")
     code = main(
@@ -171,6 +173,7 @@ def test_failing_notebook_exits_1_and_leaves_the_destination_untouched(tmp_path)
     good.mkdir()
     (good / "manifest.json").write_text('{"status": "ok"}', encoding="utf-8")
     (good / "index.html").write_text("<p>the report the client already has</p>", encoding="utf-8")
+    write_marker(good, "previous")
     before = {p.name: p.read_bytes() for p in good.iterdir()}
 
     proc = crmlab_cmd("run", "00", "01", "--out", "good", cwd=tmp_path)

@@ -224,14 +224,15 @@ def test_good_run_writes_the_run_folder(good_run):
     assert re.fullmatch(r"\d{8}-\d{6}", result.run_id)
     assert result.run_dir.name == result.run_id
     names = sorted(p.name for p in result.run_dir.iterdir())
-    assert names == sorted(
-        ["index.html", "manifest.json"]
-        + [
-            f"{s}{ext}"
-            for s in ("00_good", "02_types")
-            for ext in (".ipynb", ".html", ".client.html")
-        ]
-    )
+    written = ["index.html", "manifest.json"] + [
+        f"{s}{ext}" for s in ("00_good", "02_types") for ext in (".ipynb", ".html", ".client.html")
+    ]
+    assert names == sorted([*written, ".crmlab-run"])
+    marker = json.loads((result.run_dir / ".crmlab-run").read_text(encoding="utf-8"))
+    assert marker["run_id"] == result.run_id
+    assert sorted(marker["files"]) == sorted(written)
+    for name, record in marker["files"].items():
+        assert record["sha256"] == _sha256(result.run_dir / name)
     reports = result.run_dir.parent
     assert (reports / "latest").is_symlink()
     assert (reports / "latest").resolve() == result.run_dir.resolve()

@@ -14,8 +14,8 @@ from crmlab.report.parameters import (
     NotebookInfo,
     NotebookParameter,
     list_notebooks,
-    load_parameter_file,
 )
+from crmlab.report.paramfile import load_parameter_file
 from crmlab.report.run import NotebookRun, RunResult, run_notebooks
 
 __all__ = [

@@ -6,30 +6,41 @@ import glob
 import hashlib
 import os
 import platform
+import re
 import sys
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Any
 
-__all__ = ["environment", "file_record", "input_files", "sha256_file"]
+__all__ = ["declared_packages", "environment", "file_record", "input_files", "sha256_file"]
 
-#: Packages whose versions every manifest records.
-PACKAGES = (
-    "pandas",
-    "numpy",
-    "scipy",
-    "statsmodels",
-    "lifetimes",
-    "papermill",
-    "matplotlib",
-    "seaborn",
-    "nbconvert",
-    "nbformat",
-    "nbclient",
-    "ipykernel",
-    "pyarrow",
-)
+_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def declared_packages() -> list[str]:
+    """The runtime requirements crmlab declares (its installed metadata), canonical names.
+
+    Requirements of optional extras (``dev``, ``spark``) are left out: they do not take part in
+    a report. When crmlab is not installed (a bare checkout on ``PYTHONPATH``) the list is empty.
+    """
+    try:
+        requirements = requires("crmlab") or []
+    except PackageNotFoundError:
+        return []
+    names = []
+    for text in requirements:
+        requirement, _, marker = text.partition(";")
+        if "extra" in marker:
+            continue
+        match = _REQUIREMENT_NAME.match(requirement)
+        if match and _canonical(match.group(1)) not in names:
+            names.append(_canonical(match.group(1)))
+    return sorted(names)
 
 
 def _version(name: str) -> str | None:
@@ -40,7 +51,7 @@ def _version(name: str) -> str | None:
 
 
 def environment() -> dict[str, Any]:
-    """crmlab, Python and dependency versions, and the platform."""
+    """crmlab, Python and dependency versions (:func:`declared_packages`), and the platform."""
     from crmlab import __version__
 
     return {
@@ -49,7 +60,7 @@ def environment() -> dict[str, Any]:
         "python_implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "machine": platform.machine(),
-        "packages": {name: _version(name) for name in PACKAGES},
+        "packages": {name: _version(name) for name in declared_packages()},
     }
 
 
@@ -72,16 +83,19 @@ def file_record(path: Path, shown: str | None = None) -> dict[str, Any]:
 
 
 def _expand(pattern: str) -> list[Path]:
-    """Files a path parameter designates: the file, every file of a folder, or a glob's matches."""
-    matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
-    files: list[Path] = []
-    for match in matches:
-        p = Path(match)
-        if p.is_file():
-            files.append(p)
-        elif p.is_dir():
-            files.extend(sorted(f for f in p.rglob("*") if f.is_file()))
-    return files
+    """Files a path parameter designates, as the readers take it: the file, or a glob's files.
+
+    A folder is never walked (the runner refuses one before any kernel starts), a device or a
+    pipe never opened, and a pattern matches regular files only, one folder level per ``*``.
+    """
+    if os.path.lexists(pattern) or not glob.has_magic(pattern):
+        return [Path(pattern)] if os.path.isfile(pattern) else []
+    path = Path(pattern).expanduser()  # matched as crmlab.io.read_transactions matches it
+    anchor = Path(path.anchor) if path.is_absolute() else Path()
+    parts = path.parts[1:] if path.is_absolute() else path.parts
+    if not parts or "**" in parts:
+        return []
+    return sorted(p for p in anchor.glob(str(Path(*parts))) if p.is_file())
 
 
 def bundled_files(data_dir: Path | None) -> list[dict[str, Any]]:
@@ -102,8 +116,9 @@ def input_files(
 ) -> dict[str, Any]:
     """The files a notebook read, hashed.
 
-    Every ``*_path`` parameter with a non-empty value is expanded (a file, a folder's files, or a
-    glob's matches) and each file hashed; a value matching nothing is recorded as missing. When a
+    Every ``*_path`` parameter with a non-empty value is expanded (a file, or a glob's matching
+    files; never a folder's contents) and each file hashed; a value matching nothing is recorded
+    as missing. When a
     ``*_path`` parameter is empty, or the notebook has none, the notebook reads crmlab's bundled
     data, so the bundled files' hashes are recorded too.
     """

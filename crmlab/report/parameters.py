@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.errors import ParameterError
+from crmlab.report.paramfile import YamlRefused, safe_yaml
+from crmlab.report.ranges import check_all
 
 __all__ = [
     "NotebookInfo",
@@ -100,6 +102,14 @@ def _from_node(node: ast.expr) -> tuple[_Type, ...]:
         name = head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")
         name = _ALIASES.get(name, name)
         inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if name == "Literal":
+            kinds: list[str] = []
+            for item in inner:
+                kind = type(item.value).__name__ if isinstance(item, ast.Constant) else "any"
+                kind = "None" if kind == "NoneType" else kind
+                if kind not in kinds:
+                    kinds.append(kind if kind in _SIMPLE else "any")
+            return tuple(_Type(k) for k in kinds) or (_Type("any"),)
         if name == "Optional":
             return _from_node(inner[0]) + (_Type("None"),)
         if name == "Union":
@@ -112,6 +122,45 @@ def _from_node(node: ast.expr) -> tuple[_Type, ...]:
             return (_Type(name, args),)
         return (_Type("any"),)
     return (_Type("any"),)
+
+
+def _literal_choices(text: str | None) -> tuple[Any, ...]:
+    """The values of a ``Literal[...]`` annotation (``Optional[Literal[...]]`` adds None)."""
+    if not text:
+        return ()
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return ()
+    found: list[Any] = []
+    others = False
+    for sub in _alternatives(node):
+        if isinstance(sub, ast.Subscript) and _head(sub) == "Literal":
+            inner = sub.slice.elts if isinstance(sub.slice, ast.Tuple) else [sub.slice]
+            for item in inner:
+                if isinstance(item, ast.Constant):
+                    found.append(item.value)
+        elif isinstance(sub, ast.Constant) and sub.value is None:
+            found.append(None)
+        else:
+            others = True
+    return () if others or not any(v is not None for v in found) else tuple(found)
+
+
+def _head(node: ast.Subscript) -> str:
+    head = node.value
+    return head.id if isinstance(head, ast.Name) else getattr(head, "attr", "")
+
+
+def _alternatives(node: ast.expr) -> list[ast.expr]:
+    """The alternatives of ``A | B``, ``Optional[A]`` and ``Union[A, B]``."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _alternatives(node.left) + _alternatives(node.right)
+    if isinstance(node, ast.Subscript) and _head(node) in {"Optional", "Union"}:
+        inner = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        out = [x for item in inner for x in _alternatives(item)]
+        return out + ([ast.Constant(None)] if _head(node) == "Optional" else [])
+    return [node]
 
 
 def _is_ellipsis(node: ast.expr) -> bool:
@@ -143,6 +192,10 @@ class NotebookParameter:
         The default as written in the cell.
     help : str
         The comment at the end of the line.
+    literal : bool
+        Whether the default is a Python literal.
+    choices : tuple
+        The allowed values of a ``Literal[...]`` annotation (empty when there is none).
     """
 
     name: str
@@ -151,6 +204,7 @@ class NotebookParameter:
     default_source: str
     help: str
     literal: bool = True
+    choices: tuple[Any, ...] = ()
     _types: tuple[_Type, ...] = field(default=(), repr=False, compare=False)
 
     @property
@@ -263,6 +317,7 @@ def _inspect_source(source: str) -> tuple[NotebookParameter, ...]:
                 default_source=default_source,
                 help=help_text,
                 literal=literal,
+                choices=_literal_choices(annotation),
                 _types=types,
             )
         )
@@ -474,13 +529,17 @@ _UNPARSABLE = object()
 
 
 def _load_text(text: str) -> Any:
-    """A list/dict/scalar written as YAML or JSON on the command line."""
+    """A list/dict/scalar written as YAML or JSON on the command line (no aliases)."""
+    try:
+        return _dates_to_text(safe_yaml(text))
+    except (YamlRefused, _yaml_error()):
+        return _UNPARSABLE
+
+
+def _yaml_error() -> type[Exception]:
     import yaml
 
-    try:
-        return _dates_to_text(yaml.safe_load(text))
-    except yaml.YAMLError:
-        return _UNPARSABLE
+    return yaml.YAMLError
 
 
 def _dates_to_text(value: Any) -> Any:
@@ -540,8 +599,10 @@ def resolve_parameters(
     Raises
     ------
     crmlab.errors.ParameterError
-        A name no selected notebook declares, or a value of the wrong type; the one-line message
-        names the parameter, the notebook(s), the expected type and the valid names.
+        A name no selected notebook declares, a value of the wrong type, outside its range
+        (:mod:`crmlab.report.ranges`) or its ``Literal[...]`` choices, or a ``*_path`` naming a
+        folder or a device; the one-line message names the parameter, the notebook(s), what is
+        expected and what to do.
     """
     by_stem = {nb.stem: nb for nb in notebooks}
     stems = ", ".join(by_stem)
@@ -584,6 +645,8 @@ def resolve_parameters(
                 ) from None
             if param.is_path and isinstance(converted, str) and converted:
                 converted = os.path.abspath(os.path.expanduser(converted))
+            declaring = ", ".join(nb2.stem for nb2, _ in targets)
+            check_all(name, converted, declaring, is_path=param.is_path, choices=param.choices)
             result[nb.stem][name] = converted
 
     overrides = dict(overrides or {})
@@ -613,34 +676,3 @@ def resolve_parameters(
     for name, text in pairs:
         apply(name, str(text), list(notebooks), from_cli=True)
     return result
-
-
-def load_parameter_file(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a YAML (or JSON) parameter file: a mapping of name: value and/or stem: {name: value}."""
-    import yaml
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParameterError(
-            f"cannot read parameter file {str(path)!r}: {exc.strerror or exc}", parameter="params"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ParameterError(
-            f"parameter file {str(path)!r} is not valid YAML{where}; write one 'name: value' a line",
-            parameter="params",
-        ) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ParameterError(
-            f"parameter file {str(path)!r} must hold a mapping of name: value, "
-            f"not a {type(data).__name__}",
-            parameter="params",
-        )
-    return data

@@ -25,10 +25,8 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import secrets
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crmlab.errors import CrmlabWarning, NotebookError, ParameterError
+from crmlab.report import runfolder as _rf
 from crmlab.report.parameters import (
     NotebookInfo,
     list_notebooks,
@@ -51,6 +50,8 @@ INDEX = "index.html"
 FAILED_DIR = ".failed"
 LATEST = "latest"
 MANIFEST_FORMAT = 1
+#: Folder inside the temporary run folder for kernel logs and connection files (removed).
+WORK_DIR = ".crmlab-work"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class NotebookRun:
     title : str
         First markdown heading.
     status : str
-        ``"ok"`` or ``"failed"``.
+        ``"ok"``, ``"failed"``, or ``"prepared"`` (a dry run: parameters injected, not executed).
     duration_s : float
         Wall time of the execution (kernel start included), seconds.
     parameters : dict
@@ -108,13 +109,13 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """Whether every notebook succeeded."""
-        return all(nb.status == "ok" for nb in self.notebooks)
+        """Whether every notebook succeeded (or, in a dry run, was prepared)."""
+        return not self.failed
 
     @property
     def failed(self) -> list[NotebookRun]:
         """The notebooks that failed."""
-        return [nb for nb in self.notebooks if nb.status != "ok"]
+        return [nb for nb in self.notebooks if nb.status == "failed"]
 
     @property
     def index(self) -> Path:
@@ -141,49 +142,6 @@ def _free_name(parent: Path, base: str) -> str:
         n += 1
         name = f"{base}-{n}"
     return name
-
-
-def _check_destination(out: Path) -> None:
-    """``--out`` must be absent, empty, or a previous crmlab run folder (it is then replaced)."""
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise ParameterError(
-            f"--out {str(out)!r} exists and is not a folder; choose a new folder name",
-            parameter="out",
-        )
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise ParameterError(
-            f"--out {str(out)!r} is a non-empty folder that is not a crmlab run folder; "
-            "choose a new or empty folder (a previous crmlab run folder is replaced)",
-            parameter="out",
-        )
-
-
-def _make_dir(parent: Path, prefix: str) -> Path:
-    """A new folder with a unique name (made with the user's umask, unlike ``mkdtemp``)."""
-    for _ in range(100):
-        path = parent / f"{prefix}{secrets.token_hex(4)}"
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"cannot create a temporary folder in {parent}")  # pragma: no cover
-
-
-def _replace_dir(new: Path, dest: Path) -> None:
-    """Move ``new`` to ``dest``; a previous ``dest`` is swapped out and removed afterwards."""
-    if not dest.exists():
-        os.replace(new, dest)
-        return
-    old = _make_dir(dest.parent, f".{dest.name}.old-")
-    os.replace(dest, old / dest.name)
-    try:
-        os.replace(new, dest)
-    except OSError:
-        os.replace(old / dest.name, dest)  # put the previous report back
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _point_latest(reports: Path, run_name: str) -> None:
@@ -246,30 +204,39 @@ def _run_one(
     label: str,
     started: _dt.datetime,
     bundled: list[dict[str, Any]],
+    execution_timeout: float | None = None,
+    dry_run: bool = False,
 ) -> tuple[NotebookRun, dict[str, Any]]:
     """Execute one notebook into ``folder``, write its HTML; its outcome and manifest record."""
     from crmlab.report import manifest as _manifest
-    from crmlab.report.execute import execute_notebook
+    from crmlab.report.execute import execute_notebook, prepare_notebook
 
     if stream is not None:
         stream.write(f"{label} ... ")
         stream.flush()
     before = {p.name for p in folder.iterdir()}
     executed = folder / f"{info.stem}.ipynb"
-    outcome = execute_notebook(
-        info.path,
-        executed,
-        overrides,
-        cwd=folder,
-        log_path=logs / f"{info.stem}.log",
-        stem=info.stem,
-    )
-    status = "ok" if outcome.error is None else "failed"
+    if dry_run:
+        outcome = prepare_notebook(info.path, executed, overrides, stem=info.stem)
+    else:
+        outcome = execute_notebook(
+            info.path,
+            executed,
+            overrides,
+            cwd=folder,
+            log_path=logs / f"{info.stem}.log",
+            stem=info.stem,
+            execution_timeout=execution_timeout,
+        )
+    status = "failed" if outcome.error is not None else "prepared" if dry_run else "ok"
     if stream is not None:
         stream.write(f"{status} ({outcome.duration_s:.1f} s)\n")
         stream.flush()
     names = []
-    if executed.is_file():
+    if executed.is_file() and dry_run:
+        _tidy_executed(executed, info.stem)
+        names.append(executed.name)
+    elif executed.is_file():
         _tidy_executed(executed, info.stem)
         full, client = folder / f"{info.stem}.html", folder / f"{info.stem}.client.html"
         writer.write(executed, full, client, _header_values(info, started, status))
@@ -321,6 +288,9 @@ def run_notebooks(
     reports_dir: str | os.PathLike[str] | None = None,
     command: Sequence[str] | None = None,
     raise_on_error: bool = True,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    execution_timeout: float | None = None,
+    dry_run: bool = False,
 ) -> RunResult:
     """Execute notebooks with papermill into a run folder of reports.
 
@@ -332,11 +302,13 @@ def run_notebooks(
     parameters : mapping, optional
         ``{name: value}`` for every selected notebook that declares ``name``, and/or
         ``{stem: {name: value}}`` for one notebook; values must have the declared type
-        (an int is accepted for a float). A name no selected notebook declares is an error.
+        (an int is accepted for a float) and lie in the parameter's range
+        (:mod:`crmlab.report.ranges`). A name no selected notebook declares is an error.
     out : path-like, optional
-        The run folder. It must not exist, be empty, or be a previous crmlab run folder (which is
-        replaced only if the new run succeeds). Default ``<reports_dir>/<run-id>``, and then
-        ``<reports_dir>/latest`` is pointed at it.
+        The run folder. It must not exist, be empty, or be a previous crmlab run folder (marked
+        by its ``.crmlab-run`` file) holding nothing crmlab did not write; it is replaced only if
+        the new run succeeds. No input file may lie inside it. Default
+        ``<reports_dir>/<run-id>``, and then ``<reports_dir>/latest`` is pointed at it.
     notebooks_dir : path-like, optional
         Where the notebooks are; default :func:`crmlab._paths.notebooks_dir`.
     progress : bool or text stream, default True
@@ -351,6 +323,14 @@ def run_notebooks(
         The command line to record in the manifest.
     raise_on_error : bool, default True
         Raise :class:`crmlab.errors.NotebookError` (of the first failure) when a notebook fails.
+    inputs : sequence of path-like, optional
+        Other files the run reads (the parameter file): refused when inside ``out``.
+    execution_timeout : float, optional
+        Longest time a cell may run, in seconds; the notebook fails when one runs longer.
+        Default: no limit.
+    dry_run : bool, default False
+        Validate and write the parameter-injected notebooks (status ``"prepared"``) into the
+        run folder without executing them (no kernel, no HTML).
 
     Returns
     -------
@@ -360,11 +340,16 @@ def run_notebooks(
     Raises
     ------
     crmlab.errors.ParameterError
-        Unknown notebook or parameter, wrong type, unusable ``out``; raised before any kernel
-        starts and before any folder is created.
+        Unknown notebook or parameter, wrong type or range, unusable ``out`` (a folder holding
+        files crmlab did not write, an input inside it, a name too long, a file in the way,
+        another run writing to it); raised before any kernel starts and before any folder is
+        created.
     crmlab.errors.NotebookError
         A notebook failed (only with ``raise_on_error``); the message names the notebook, the
         code cell, the error and the folder keeping the failed run.
+    crmlab.report.runfolder.RunFolderLost
+        The run was written but is not in place after the final rename (another program
+        changed the folder): success is never reported for a report that is not there.
 
     Examples
     --------
@@ -378,35 +363,129 @@ def run_notebooks(
     requested = [notebooks] if isinstance(notebooks, str) else notebooks
     selected = resolve_notebooks(requested, available)
     overrides = resolve_parameters(selected, parameters, cli_parameters, available=available)
+    if execution_timeout is not None and not execution_timeout > 0:
+        raise ParameterError(
+            f"execution timeout must be a number of seconds > 0, got {execution_timeout!r}",
+            parameter="execution_timeout",
+        )
+    read = [(f"notebook {info.stem}", str(info.path)) for info in selected]
+    read += [("parameter file", os.fspath(p)) for p in inputs]
+    for info in selected:
+        for param in info.parameters:
+            value = overrides[info.stem].get(param.name)
+            if param.is_path and isinstance(value, str) and value:
+                read.append((f"input {param.name}", value))
 
     started = _utc_now()
     run_id_base = started.strftime("%Y%m%d-%H%M%S")
     use_default = out is None
     reports = Path(reports_dir) if reports_dir is not None else Path.cwd() / "reports"
-    if use_default:
-        reports.mkdir(parents=True, exist_ok=True)
-        run_id = _free_name(reports, run_id_base)
-        dest = reports / run_id
-    else:
-        dest = Path(out).expanduser().absolute()
-        _check_destination(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        run_id = run_id_base
-    stream = _progress_stream(progress)
+    with _rf.interrupts_on_sigterm():
+        if use_default:
+            _make_parent(reports, "the reports folder")
+            run_id, dest, lock = _claim_default(reports, run_id_base)
+        else:
+            dest = Path(out).expanduser().absolute()
+            _rf.check_destination(dest)
+            _rf.check_inputs_outside(dest, read)
+            _make_parent(dest.parent, "--out")
+            lock = _rf.DestinationLock(dest)
+            if not lock.acquire():
+                raise lock.refusal()
+            run_id = run_id_base
+        try:
+            if not use_default:  # again, now that no other run can change it
+                _rf.check_destination(dest)
+                _rf.check_inputs_outside(dest, read)
+            _rf.sweep_stale(dest.parent, dest)
+            final, runs = _execute_all(
+                selected,
+                overrides,
+                dest=dest,
+                run_id=run_id,
+                started=started,
+                stream=_progress_stream(progress),
+                command=command,
+                execution_timeout=execution_timeout,
+                dry_run=dry_run,
+                point_latest=reports if use_default and not dry_run else None,
+            )
+        finally:
+            lock.release()
 
+    result = RunResult(run_id=run_id, run_dir=final, destination=dest, notebooks=tuple(runs))
+    if not result.ok and raise_on_error:
+        first = result.failed[0].error or NotebookError(
+            "failed", notebook=result.failed[0].notebook
+        )
+        raise NotebookError(
+            f"{first} ({len(result.failed)} of {len(runs)} notebooks failed; "
+            f"{dest} was not written; the run, failures marked, is in {final})",
+            notebook=first.notebook,
+            cell=first.cell,
+            ename=first.ename,
+            evalue=first.evalue,
+        )
+    return result
+
+
+def _make_parent(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _rf.RunFolderError(
+            f"cannot create {what} folder {str(folder)!r}: {exc.strerror or exc}; choose a "
+            "folder you can write to",
+            parameter="out",
+        ) from None
+
+
+def _claim_default(reports: Path, base: str) -> tuple[str, Path, _rf.DestinationLock]:
+    """A free ``reports/<run-id>`` name, locked so that a concurrent run takes another."""
+    n = 1
+    while True:
+        name = base if n == 1 else f"{base}-{n}"
+        n += 1
+        dest = reports / name
+        if os.path.lexists(dest):
+            continue
+        lock = _rf.DestinationLock(dest)
+        if not lock.acquire():
+            continue
+        if os.path.lexists(dest):  # finished between our check and our lock
+            lock.release()
+            continue
+        return name, dest, lock
+
+
+def _execute_all(
+    selected: Sequence[NotebookInfo],
+    overrides: Mapping[str, Mapping[str, Any]],
+    *,
+    dest: Path,
+    run_id: str,
+    started: _dt.datetime,
+    stream: TextIO | None,
+    command: Sequence[str] | None,
+    execution_timeout: float | None,
+    dry_run: bool,
+    point_latest: Path | None,
+) -> tuple[Path, list[NotebookRun]]:
+    """Steps 2 and 3 (see the module docstring), with ``dest``'s lock held."""
     from crmlab.report import manifest as _manifest
     from crmlab.report.html import ReportWriter, write_index
 
-    tmp = _make_dir(dest.parent, f".{dest.name}.tmp-")
-    logs = Path(tempfile.mkdtemp(prefix="crmlab-kernel-logs-"))
+    tmp = _rf.make_temp_dir(dest.parent, dest.name)
     try:
+        work = tmp / WORK_DIR
+        work.mkdir()
         try:
             from crmlab._paths import data_dir
 
             bundled = _manifest.bundled_files(data_dir())
         except FileNotFoundError:
             bundled = []
-        writer = ReportWriter()
+        writer = None if dry_run else ReportWriter()
         runs: list[NotebookRun] = []
         records: list[dict[str, Any]] = []
         clock = time.perf_counter()
@@ -415,27 +494,33 @@ def run_notebooks(
                 info,
                 overrides[info.stem],
                 folder=tmp,
-                logs=logs,
+                logs=work,
                 writer=writer,
                 stream=stream,
                 label=f"[{i}/{len(selected)}] {info.stem}",
                 started=started,
                 bundled=bundled,
+                execution_timeout=execution_timeout,
+                dry_run=dry_run,
             )
             runs.append(run)
             records.append(record)
+        shutil.rmtree(work)
+        (tmp / _rf.TMP_MARKER).unlink()
         finished = _utc_now()
-        ok = all(r.status == "ok" for r in runs)
+        ok = all(r.status != "failed" for r in runs)
         env = _manifest.environment()
+        status = "dry-run" if dry_run and ok else "ok" if ok else "failed"
         manifest = {
             "manifest_format": MANIFEST_FORMAT,
             "run_id": run_id,
-            "status": "ok" if ok else "failed",
+            "status": status,
             "started_at": _iso(started),
             "finished_at": _iso(finished),
             "duration_s": round(time.perf_counter() - clock, 3),
             "command": list(command) if command is not None else None,
             "notebooks_dir": str(selected[0].path.parent),
+            "execution_timeout_s": execution_timeout,
             **env,
             "notebooks": records,
         }
@@ -452,38 +537,24 @@ def run_notebooks(
             },
             records,
         )
+        token = _rf.write_marker(tmp, run_id)["token"]
 
         # ---- 3. move into place, or aside ---------------------------------------------------
-        if ok:
-            if use_default and dest.exists():
-                run_id = _free_name(reports, run_id_base)
-                dest = reports / run_id
-            _replace_dir(tmp, dest)
-            final = dest
-            if use_default:
-                _point_latest(reports, dest.name)
-        else:
-            failed_root = dest.parent / FAILED_DIR
-            failed_root.mkdir(exist_ok=True)
-            final = failed_root / _free_name(failed_root, run_id)
-            os.replace(tmp, final)
+        with _rf.deferred_signals():
+            if ok:
+                _rf.replace_dir(tmp, dest)
+                _rf.verify_run_folder(dest, token)
+                final = dest
+                if point_latest is not None:
+                    _point_latest(point_latest, dest.name)
+            else:
+                failed_root = dest.parent / FAILED_DIR
+                failed_root.mkdir(exist_ok=True)
+                final = failed_root / _free_name(failed_root, run_id)
+                os.replace(tmp, final)
+                _rf.verify_run_folder(final, token)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with _rf.deferred_signals():  # a second signal must not stop the clean-up
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    finally:
-        shutil.rmtree(logs, ignore_errors=True)
-
-    result = RunResult(run_id=run_id, run_dir=final, destination=dest, notebooks=tuple(runs))
-    if not result.ok and raise_on_error:
-        first = result.failed[0].error or NotebookError(
-            "failed", notebook=result.failed[0].notebook
-        )
-        raise NotebookError(
-            f"{first} ({len(result.failed)} of {len(runs)} notebooks failed; "
-            f"{dest} was not written; the run, failures marked, is in {final})",
-            notebook=first.notebook,
-            cell=first.cell,
-            ename=first.ename,
-            evalue=first.evalue,
-        )
-    return result
+    return final, runs
