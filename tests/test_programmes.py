@@ -142,3 +142,43 @@ def test_resolve_campaign():
     assert resolve_campaign(campaigns.iloc[:0], tx, "") is None
     with pytest.raises(ParameterError, match="campaign_id"):
         resolve_campaign(campaigns, tx, "x")
+
+
+def test_programme_effect_naive_row_is_welchs_t_interval_at_alpha():
+    panel, _ = simulate_programme(n_customers=120, n_weeks=12, effect=2.0, seed=5)
+    means = panel.groupby("customer_id").agg(y=("spend", "mean"), ever=("join_week", "first"))
+    joined = means.loc[means["ever"].notna(), "y"]
+    never = means.loc[means["ever"].isna(), "y"]
+    from scipy import stats
+
+    for alpha in (0.05, 0.2):
+        est = programme_effect(panel, alpha=alpha)
+        ref = stats.ttest_ind(joined, never, equal_var=False).confidence_interval(1 - alpha)
+        naive = est.loc["naive"]
+        assert naive["estimate"] == pytest.approx(joined.mean() - never.mean())
+        assert (naive["lower"], naive["upper"]) == pytest.approx((ref.low, ref.high), rel=1e-10)
+        assert est.attrs["alpha"] == alpha
+    wide, narrow = programme_effect(panel, alpha=0.01), programme_effect(panel, alpha=0.3)
+    assert (wide["upper"] - wide["lower"] > narrow["upper"] - narrow["lower"]).all()
+
+
+def test_twfe_and_campaign_effect_take_alpha_and_warn_on_level():
+    panel, _ = simulate_programme(n_customers=80, n_weeks=8, seed=2)
+    at_alpha = twfe(panel, "spend", ["member"], alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="alpha=0.1"):
+        at_level = twfe(panel, "spend", ["member"], level=0.9)
+    pd.testing.assert_frame_equal(at_alpha, at_level)
+    assert list(at_alpha.columns) == ["estimate", "std_error", "p_value", "lower", "upper"]
+    from scipy import stats
+
+    q = stats.norm.ppf(0.95)  # statsmodels' cluster-robust OLS uses normal quantiles
+    row = at_alpha.iloc[0]
+    assert row["upper"] - row["estimate"] == pytest.approx(q * row["std_error"], rel=1e-6)
+    tx, campaigns, receipts = _campaign_log()
+    new = campaign_effect(tx, campaigns, receipts, 7, window=(4, 4), alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="campaign_effect"):
+        old = campaign_effect(tx, campaigns, receipts, 7, window=(4, 4), level=0.9)
+    pd.testing.assert_frame_equal(new.summary, old.summary)
+    pd.testing.assert_frame_equal(new.event_study, old.event_study)
+    with pytest.raises(ParameterError, match="alpha"):
+        twfe(panel, "spend", ["member"], alpha=1.5)
