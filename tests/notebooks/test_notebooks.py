@@ -6,11 +6,15 @@ The strong notebook test is papermill through ``crmlab run`` asserting on the ex
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import subprocess
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import papermill
 import pytest
 
 from crmlab._paths import notebooks_dir
@@ -39,6 +43,7 @@ SMALL = {
 
 
 # Words the computed key findings of a notebook must contain at the small parameters.
+# (The numbers are checked by test_key_findings_quote_independently_computed_numbers.)
 FINDINGS_MENTION = {
     "00_customer_base": ["%"],
     "02_satisfaction_gaps": ["SERVQUAL", "adjusted p < 0.1"],
@@ -138,3 +143,200 @@ def test_notebook_runs_through_runner(run, stem: str):
     for name, value in SMALL.get(stem, {}).items():
         assert entry["parameters"][name] == value
     assert (out / f"{stem}.html").is_file() and (out / f"{stem}.client.html").is_file()
+
+
+# ------------------------------------------------------------------ the numbers of the findings
+# Each function recomputes a notebook's key numbers in the test process from the same data and
+# parameters (from the raw transactions where that is short, else with crmlab calls other than
+# the notebook's findings function) and returns the phrases the findings must quote.
+
+
+def _parameters(stem: str, overrides: dict) -> dict:
+    """The notebook's declared defaults (its parameters cell), updated with ``overrides``."""
+    declared = papermill.inspect_notebook(str(notebooks_dir() / f"{stem}.ipynb"))
+    values = {name: ast.literal_eval(p["default"]) for name, p in declared.items()}
+    return {**values, **overrides}
+
+
+@functools.cache
+def _cdnow():
+    from crmlab import inputs
+
+    return inputs.transactions_or_default("", {})
+
+
+def _key_00(p: dict) -> list[str]:
+    from crmlab import text
+
+    tx = _cdnow()
+    if p["observation_end"]:
+        tx = tx.loc[tx["date"].dt.normalize() <= p["observation_end"]]
+    days = tx.assign(day=tx["date"].dt.normalize()).drop_duplicates(["customer_id", "day"])
+    per = days.groupby("customer_id").agg(days=("day", "size"))
+    per["revenue"] = tx.groupby("customer_id")["amount"].sum()
+    profit = np.sort(p["margin_rate"] * per["revenue"] - p["cost_per_purchase"] * per["days"])
+    profit = profit[::-1]
+    cum = np.concatenate([[0.0], np.cumsum(profit)]) / profit.sum()
+    top20 = np.interp(0.2, np.arange(len(profit) + 1) / len(profit), cum)
+    gaps = days.sort_values(["customer_id", "day"]).groupby("customer_id")["day"].diff()
+    return [
+        f"The data hold {text.number(len(per))} customers",
+        f"{text.pct((per['days'] == 1).mean())} of them bought on a single day",
+        f"The most valuable 20% of customers bring {text.pct(top20)} of profit",
+        f"{text.pct((profit < 0).mean())} of customers lose money",
+        f"Half of the repeat purchases come within {gaps.dt.days.median():.0f} days",
+    ]
+
+
+def _key_01(p: dict) -> list[str]:
+    from crmlab import inputs, satisfaction, text, value
+    from crmlab.datasets import load_satisfaction
+
+    ratings, _ = inputs.ratings_or_default("", {}, n_respondents=300, seed=p["seed"])
+    table = value.perceived_value(ratings, n_bootstrap=0)  # point estimates need no resampling
+    best = table["net_value"].idxmax()
+    chain = satisfaction.value_chain(
+        load_satisfaction(), **satisfaction.ECSI_SATISFACTION_MODEL, n_bootstrap=0
+    )
+    total = chain.iloc[-1]
+    return [
+        f"{best} offers the highest perceived net value: benefits "
+        f"{text.number(table.loc[best, 'benefits'], 2)} minus costs "
+        f"{text.number(table.loc[best, 'costs'], 2)} = "
+        f"{text.number(table.loc[best, 'net_value'], 2)}",
+        f"its total effect on loyalty ({total['to']}) is {text.number(total['estimate'], 2)}",
+    ]
+
+
+def _key_02(p: dict) -> list[str]:
+    from scipy import stats
+
+    from crmlab import inputs, text
+
+    survey, _ = inputs.survey_or_default("", {}, {}, (p["scale_min"], p["scale_max"]))
+    diff = (survey["perception"] - survey["expectation"]).groupby(survey["item"])
+    mean, sd, n = diff.mean(), diff.std(ddof=1), diff.size()
+    worst = mean.idxmin()
+    half = stats.t.ppf(1 - p["alpha"] / 2, n[worst] - 1) * sd[worst] / np.sqrt(n[worst])
+    return [
+        f"(adjusted p < {p['alpha']:g})",
+        f"The largest shortfall is '{worst}'",
+        f"gap {text.number(mean[worst], 2)} ({text.pct(1 - p['alpha'])} interval "
+        f"{text.interval(mean[worst] - half, mean[worst] + half)})",
+    ]
+
+
+def _key_03(p: dict) -> list[str]:
+    from crmlab import clv, rfm, text
+
+    tx = _cdnow()
+    cal = rfm.rfm_summary(tx, calibration_end=p["calibration_end"], time_unit=p["time_unit"])
+    fitted = [m.fit(cal) for m in clv.make_models(p["models"])]
+    best = clv.best_model(clv.compare_models(cal, fitted, tx, p["calibration_end"], p["time_unit"]))
+    full = rfm.rfm_summary(tx, time_unit=p["time_unit"])
+    values = clv.customer_lifetime_value(
+        clv.MODELS[best]().fit(full),
+        clv.GammaGamma().fit(full),
+        full,
+        p["horizon"],
+        p["discount_rate"],
+        p["time_unit"],
+        p["margin_rate"],
+        n_draws=p["n_draws"],
+        seed=p["seed"],
+    )
+    return [
+        f"{best} predicts the holdout best",
+        f"Total CLV over the next {p['horizon']:g} weeks: {text.number(values['clv'].sum())}",
+    ]
+
+
+def _key_04(p: dict) -> list[str]:
+    from crmlab import text
+
+    tx = _cdnow()
+    active = tx.groupby(tx["date"].dt.to_period(p["period"]))["customer_id"].apply(set)
+    rates = [len(a & b) / len(a) for a, b in zip(active.iloc[:-1], active.iloc[1:], strict=True)]
+    return [
+        f"On average {text.pct(np.mean(rates), 1)} of the customers active in a period bought "
+        f"again in the next one (customer retention rate, {len(rates)} periods)"
+    ]
+
+
+@functools.cache
+def _journey_features():
+    from crmlab import clv, inputs, profitability, rfm, segments
+
+    data = inputs.portfolio_or_default("", {}, "")
+    tx = data.transactions
+    summary = rfm.rfm_summary(tx, time_unit="W")
+    future = clv.customer_lifetime_value(
+        clv.BGNBD().fit(summary),
+        clv.GammaGamma().fit(summary),
+        summary,
+        horizon=52,
+        discount_rate=0.1,
+        time_unit="W",
+    )
+    current = profitability.customer_current_value(tx, margin_rates={})
+    features = segments.customer_features(tx, clv=future["clv"], category_column="department")
+    return tx, features, current
+
+
+def _key_05(p: dict) -> list[str]:
+    from crmlab import segments, text
+
+    tx, features, current = _journey_features()
+    clusters = segments.cluster_customers(
+        features,
+        k=p["n_clusters"] or None,
+        seed=p["seed"],
+        revenue=current["total_revenue"],
+        profit=current["margin"],
+    )
+    largest = clusters.labels["cluster"].value_counts(normalize=True).max()
+    revenue = tx.loc[tx["amount"] > 0].groupby("department")["amount"].sum()
+    return [
+        f"The customers fall into {clusters.k} clusters (largest: {text.pct(largest)} of "
+        "customers)",
+        f"{revenue.idxmax()} is the largest department "
+        f"({text.pct(revenue.max() / revenue.sum())} of revenue)",
+    ]
+
+
+KEY_NUMBERS = {
+    "00_customer_base": _key_00,
+    "01_value_perception": _key_01,
+    "02_satisfaction_gaps": _key_02,
+    "03_clv_estimation": _key_03,
+    "04_retention_analysis": _key_04,
+    "05_customer_portfolio": _key_05,
+}
+
+
+def _findings_text(executed) -> str:
+    """The text/plain form of the key findings (``text.Findings``: one sentence a line)."""
+    cells = [c for c in executed.cells if c.cell_type == "code" and "text.Findings(" in c.source]
+    assert cells, "no cell shows text.Findings(...)"
+    return "".join("".join(o["data"]["text/plain"]) for o in cells[-1].outputs if "data" in o)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", [p.stem for p in NOTEBOOKS])
+def test_key_findings_quote_independently_computed_numbers(run, stem: str):
+    """The findings quote the numbers recomputed here at the small parameters, and at least one
+    of those numbers differs at the notebook's defaults and is not quoted: the changed
+    parameter reached the output (not just the manifest)."""
+    out, _ = run
+    text = _findings_text(nbformat.read(out / f"{stem}.ipynb", as_version=4))
+    expected = KEY_NUMBERS[stem](_parameters(stem, SMALL[stem]))
+    for phrase in expected:
+        assert phrase in text, f"{stem}: findings do not say {phrase!r}:\n{text}"
+    at_defaults = KEY_NUMBERS[stem](_parameters(stem, {}))
+    changed = [phrase for phrase in at_defaults if phrase not in expected]
+    assert changed, f"{stem}: the small parameters {SMALL[stem]} change none of the key numbers"
+    assert not any(phrase in text for phrase in changed), (stem, changed)
+
+
+def test_every_notebook_has_key_numbers():
+    assert set(KEY_NUMBERS) == set(EXPECTED) and set(SMALL) == set(EXPECTED)

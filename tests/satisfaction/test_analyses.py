@@ -125,8 +125,10 @@ def test_findings_are_computed(sim):
     ipa = importance_performance(survey, overall="overall_satisfaction")
     sentences = satisfaction_findings(g, d, ipa)
     assert len(sentences) == 4
-    worst = g.sort_values("gap").iloc[0]
-    assert f"'{worst['item']}'" in sentences[0] and f"{worst['gap']:.2f}" in sentences[0]
+    # the largest shortfall, from the raw answers (not from gap_scores' table)
+    item_gaps = (survey["perception"] - survey["expectation"]).groupby(survey["item"]).mean()
+    worst_item, worst_gap = item_gaps.idxmin(), item_gaps.min()
+    assert f"'{worst_item}'" in sentences[0] and f"{worst_gap:.2f}" in sentences[0]
     assert "reliability" in sentences[1]
 
 
