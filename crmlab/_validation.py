@@ -105,8 +105,9 @@ class RowKeys:
     Notes
     -----
     ``copy.deepcopy`` returns the object itself (it is never modified), so pandas' deep copy of
-    ``attrs`` on every operation costs nothing; equality is identity or equal content, so
-    ``pd.concat`` of frames sharing one map keeps it.
+    ``attrs`` on every operation costs nothing; equality is identity or equal content (and the
+    hash is consistent with it: kind and length), so ``pd.concat`` of frames sharing one map
+    keeps it.
     """
 
     __slots__ = ("index", "keys", "kind")
@@ -135,7 +136,8 @@ class RowKeys:
         )
 
     def __hash__(self) -> int:
-        return id(self)
+        # equal maps (see __eq__) have the same kind and length, so they hash alike
+        return hash((self.kind, len(self.keys)))
 
     def __repr__(self) -> str:
         return f"RowKeys(kind={self.kind!r}, n={len(self.keys)})"
@@ -157,10 +159,10 @@ class RowKeys:
         keys = self.lookup(labels)
         if keys is None:
             return None
-        return [_plain(k) for k in keys], self.kind
+        return [plain(k) for k in keys], self.kind
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """numpy scalars as Python scalars, so that ``rows`` compare and print nicely."""
     return value.item() if isinstance(value, np.generic) else value
 
@@ -172,7 +174,7 @@ def locate_rows(frame: pd.DataFrame | pd.Series, labels: Sequence[Any]) -> tuple
         found = keys.locate(labels)
         if found is not None:
             return found
-    return [_plain(label) for label in labels], "index"
+    return [plain(label) for label in labels], "index"
 
 
 def source_keys(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
@@ -229,16 +231,32 @@ def row_error(
     if values is None:
         values = frame[column]
     shown = list(pd.Series(values).iloc[np.flatnonzero(mask)[:MAX_SHOWN]])
+    head = f"{describe_column(frame, column)}{describe_source(frame)}"
+    return rows_error(head, user_name(frame, column), problem, advice, keys, kind, shown, total)
+
+
+def rows_error(
+    head: str,
+    column: Any,
+    problem: str,
+    advice: str,
+    keys: Sequence[Any],
+    kind: str,
+    shown: Sequence[Any],
+    total: int,
+) -> DataError:
+    """The DataError of :func:`row_error` from rows already located (``keys`` of ``kind``,
+    their ``shown`` values, ``total`` offending rows), for tables that are not pandas frames."""
+    keys = [plain(k) for k in keys][:MAX_SHOWN]
     lines = [
         f"  {kind} {key if kind != 'index' else _show(key)}: {_show(value)}"
-        for key, value in zip(keys, shown, strict=True)
+        for key, value in zip(keys, list(shown)[:MAX_SHOWN], strict=True)
     ]
     if total > MAX_SHOWN:
         lines.append(f"  ... and {total - MAX_SHOWN} more")
     noun = "row" if total == 1 else "rows"
-    head = f"{describe_column(frame, column)}{describe_source(frame)}: {problem} in {total} {noun}:"
-    message = "\n".join([head, *lines, advice])
-    return DataError(message, column=user_name(frame, column), rows=keys)
+    message = "\n".join([f"{head}: {problem} in {total} {noun}:", *lines, advice])
+    return DataError(message, column=column, rows=keys)
 
 
 def close_matches(name: Any, candidates: Iterable[Any], target: str | None = None) -> list[Any]:

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError
-from crmlab.profitability import labelled_transactions, purchase_days
+from crmlab.profitability import purchase_days
+from crmlab.transactions import labelled_transactions
 
 __all__ = [
     "WHOLESALE_CATEGORIES",

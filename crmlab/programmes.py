@@ -34,7 +34,7 @@ import pandas as pd
 
 from crmlab._deprecation import resolve_alpha
 from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = [
     "SELECTION_CAVEAT",
@@ -94,7 +94,7 @@ def loyalty_usage(
         ``retained`` (bool), ``spend_after`` and ``tier`` (``none``, then ``low`` ... ``high``
         for three tiers, else ``tier 1`` ... ``tier n``).
     """
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     if discount_column not in transactions.columns:
         raise DataError(
             f"transactions have no '{discount_column}' column; name your loyalty-discount "
@@ -476,7 +476,7 @@ def campaign_effect(
     before, after = (int(w) for w in window)
     if before < 2 or after < 1:
         raise ParameterError("window needs at least 2 weeks before and 1 after.", "window")
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     start = pd.Timestamp(campaigns.loc[campaign_id, "start_date"]).normalize()
     week = np.floor((frame["date"] - start).dt.days.to_numpy() / 7).astype(int)
     inside = (week >= -before) & (week < after)

@@ -5,6 +5,9 @@ probability models of customer-base analysis (Schmittlein, Morrison & Colombo 19
 & Lee 2005a, 2005b). The scores and segments are the managerial RFM grid of direct marketing
 (Hughes 1994; Blattberg, Kim & Neslin 2008, ch. 12). Everything is computed per customer-day:
 several purchases on the same day count as one purchase occasion whose value is their sum.
+The transactions contract, the time units and the calendar arithmetic these build on live in
+:mod:`crmlab.transactions`; the summary itself runs in :mod:`crmlab.engines` (pandas, DuckDB or
+Spark, one contract).
 
 References
 ----------
@@ -21,230 +24,63 @@ and What Will They Do Next? Management Science 33(1), 1-24.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.transactions import (
+    check_time_unit,
+    check_transactions,
+    daily,
+    elapsed,
+    to_day,
+    until,
+)
 
 __all__ = [
     "SEGMENT_RULES",
-    "TIME_UNITS",
     "interpurchase_distribution",
     "interpurchase_summary",
     "interpurchase_times",
-    "months_between",
     "rfm_scores",
     "rfm_segments",
     "rfm_summary",
     "segment_summary",
 ]
 
-#: Time units understood by every function of this module: days, weeks (days / 7) and fractional
-#: calendar months (see :func:`months_between`).
-TIME_UNITS = ("D", "W", "M")
+_DEPRECATED = {  # public names that moved to crmlab.transactions
+    "TIME_UNITS": "SUMMARY_TIME_UNITS",
+    "months_between": "months_between",
+    "resolve_window": "resolve_window",
+}
 
-_REQUIRED = ("customer_id", "date", "amount")
 
+def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:
+        from crmlab import transactions
 
-# --------------------------------------------------------------------------------------------
-# validation and time helpers
-# --------------------------------------------------------------------------------------------
-def _check_transactions(
-    transactions: pd.DataFrame, required: Sequence[str] = _REQUIRED
-) -> pd.DataFrame:
-    """Validate the transactions contract and return a copy of the needed columns.
-
-    Dates are normalised to days (time of day dropped). Raises :class:`DataError` naming the
-    column, up to five offending rows, and what to do.
-    """
-    if not isinstance(transactions, pd.DataFrame):
-        raise DataError(
-            f"transactions must be a pandas DataFrame, got {type(transactions).__name__}; "
-            "read your file with crmlab.io.read_transactions."
+        new = _DEPRECATED[name]
+        warnings.warn(
+            f"crmlab.rfm.{name} moved to crmlab.transactions.{new}; import it from there.",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    missing = [c for c in required if c not in transactions.columns]
-    if missing:
-        raise DataError(
-            f"transactions lack the column(s) {missing}; present: {list(transactions.columns)}. "
-            "Map your column names with crmlab.io.read_transactions(path, columns={...}).",
-            column=missing[0],
-        )
-    frame = transactions[list(required)].copy()
-    for col in required:
-        bad = frame.index[frame[col].isna()]
-        if len(bad):
-            raise DataError(
-                f"column '{col}' has {len(bad)} missing value(s), e.g. at rows {list(bad[:5])}; "
-                "drop or fill those rows before the analysis.",
-                column=col,
-                rows=list(bad[:5]),
-            )
-    if not pd.api.types.is_datetime64_any_dtype(frame["date"]):
-        raise DataError(
-            f"column 'date' must be datetime64, got {frame['date'].dtype}; parse it with "
-            "pd.to_datetime or read the file with crmlab.io.read_transactions.",
-            column="date",
-            rows=list(frame.index[:5]),
-        )
-    if getattr(frame["date"].dt, "tz", None) is not None:
-        raise DataError(
-            "column 'date' is timezone-aware; convert it to naive local dates first, e.g. "
-            "tx['date'] = tx['date'].dt.tz_convert('Europe/Paris').dt.tz_localize(None).",
-            column="date",
-        )
-    frame["date"] = frame["date"].dt.normalize().astype("datetime64[ns]")
-    if "amount" in frame.columns and not pd.api.types.is_numeric_dtype(frame["amount"]):
-        raise DataError(
-            f"column 'amount' must be numeric, got {frame['amount'].dtype}; convert it with "
-            "pd.to_numeric.",
-            column="amount",
-            rows=list(frame.index[:5]),
-        )
-    return frame
+        return getattr(transactions, new)
+    raise AttributeError(f"module 'crmlab.rfm' has no attribute {name!r}")
 
 
-def _check_time_unit(time_unit: str) -> str:
-    if time_unit not in TIME_UNITS:
-        raise ParameterError(
-            f"time_unit must be one of {list(TIME_UNITS)} (days, weeks, calendar months), "
-            f"got {time_unit!r}.",
-            parameter="time_unit",
-        )
-    return time_unit
-
-
-def _to_day(value: Any, name: str) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"{name} must be a date such as '1997-09-30', got {value!r}.", parameter=name
-        ) from exc
-    if pd.isna(stamp):
-        raise ParameterError(f"{name} must be a date, got {value!r}.", parameter=name)
-    if stamp.tzinfo is not None:
-        raise ParameterError(f"{name} must be timezone-naive, got {value!r}.", parameter=name)
-    return stamp.normalize()
-
-
-def _until(frame: pd.DataFrame, observation_end: Any) -> tuple[pd.DataFrame, pd.Timestamp]:
-    """The purchases up to ``observation_end`` (default: the last date) and that day."""
-    end = (
-        frame["date"].max()
-        if observation_end is None
-        else _to_day(observation_end, "observation_end")
-    )
-    frame = frame.loc[frame["date"] <= end]
-    if frame.empty:
-        raise ParameterError(
-            f"observation_end {end.date()} is before every purchase in the data.",
-            parameter="observation_end",
-        )
-    return frame, end
-
-
-def _add_months(dates: pd.DatetimeIndex, months: np.ndarray) -> pd.DatetimeIndex:
-    """Add whole calendar months, clipping the day to the target month's length (Jan 31 + 1 =
-    Feb 28 or 29)."""
-    total = dates.year.to_numpy() * 12 + dates.month.to_numpy() - 1 + np.asarray(months)
-    year, month = total // 12, total % 12 + 1
-    first = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": 1}))
-    day = np.minimum(dates.day.to_numpy(), first.dt.days_in_month.to_numpy())
-    return pd.DatetimeIndex(first + pd.to_timedelta(day - 1, unit="D"))
-
-
-def months_between(start: Any, end: Any) -> np.ndarray:
-    """Fractional calendar months from ``start`` to ``end`` (element-wise, ``end >= start``).
-
-    The rule: count the whole months ``m`` such that the ``m``-th monthly anniversary of
-    ``start`` is on or before ``end`` (an anniversary falling on a day the month lacks is clipped
-    to the month's last day, so Jan 31 + 1 month = Feb 28), then add the remaining days divided by
-    the number of days between that anniversary and the next one:
-
-    .. math:: \\text{months}(d_1, d_2) = m + \\frac{d_2 - a_m}{a_{m+1} - a_m},\\quad
-              a_m = d_1 \\oplus m \\text{ months}.
-
-    So Jan 15 to Feb 15 is exactly 1, Jan 31 to Feb 28 (1997) is exactly 1, and Jan 15 to
-    Mar 1 1997 is 1 + 14/28 = 1.5. Real month lengths are used; leap years count.
-
-    Parameters
-    ----------
-    start, end : date-like or array-like of dates
-        Broadcast against each other. Times of day are dropped.
-
-    Returns
-    -------
-    ndarray of float64
-    """
-    s = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(start))).normalize()
-    e = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(end))).normalize()
-    if len(s) == 1 and len(e) > 1:
-        s = s.repeat(len(e))
-    if len(e) == 1 and len(s) > 1:
-        e = e.repeat(len(s))
-    if len(s) == 0:
-        return np.zeros(0)
-    m = (e.year.to_numpy() - s.year.to_numpy()) * 12 + (e.month.to_numpy() - s.month.to_numpy())
-    m = m - (_add_months(s, m) > e).astype(int)
-    anniversary = _add_months(s, m)
-    following = _add_months(s, m + 1)
-    frac = (e - anniversary).days.to_numpy() / (following - anniversary).days.to_numpy()
-    return (m + frac).astype(float)
-
-
-def _elapsed(start: Any, end: Any, time_unit: str) -> np.ndarray:
-    """Time from ``start`` to ``end`` (day-normalised dates) in ``time_unit``."""
-    if time_unit == "M":
-        return months_between(start, end)
-    s = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(start))).to_numpy(dtype="datetime64[ns]")
-    e = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(end))).to_numpy(dtype="datetime64[ns]")
-    days = (e - s) / np.timedelta64(1, "D")
-    return days / 7.0 if time_unit == "W" else days
-
-
-def _daily(frame: pd.DataFrame) -> pd.DataFrame:
-    """Customer-day totals, sorted by customer and date (columns customer_id, date, amount)."""
-    return frame.groupby(["customer_id", "date"], sort=True, as_index=False)["amount"].sum()
-
-
-def resolve_window(
-    first_date: Any,
-    last_date: Any,
-    n_rows: int,
-    calibration_end: Any,
-    observation_end: Any,
-    time_unit: str,
-) -> tuple[pd.Timestamp, pd.Timestamp | None]:
-    """``(observation_end, calibration_end)`` of a summary, checked; shared by every engine.
-
-    ``first_date``/``last_date`` are the data's first and last purchase dates, ``n_rows`` its size.
-    """
-    _check_time_unit(time_unit)
-    if n_rows == 0 or first_date is None or pd.isna(first_date):
-        raise DataError("transactions is empty: there is nothing to summarise.")
-    first_date, last_date = pd.Timestamp(first_date), pd.Timestamp(last_date)
-    obs_end = last_date if observation_end is None else _to_day(observation_end, "observation_end")
-    if obs_end < first_date:
-        raise ParameterError(
-            f"observation_end {obs_end.date()} is before the first purchase in the data "
-            f"({first_date.date()}); choose a date between {first_date.date()} and "
-            f"{last_date.date()}.",
-            parameter="observation_end",
-        )
-    cal_end = None
-    if calibration_end is not None:
-        cal_end = _to_day(calibration_end, "calibration_end")
-        if cal_end < first_date or cal_end >= obs_end:
-            raise ParameterError(
-                f"calibration_end {cal_end.date()} must be on or after the first purchase "
-                f"({first_date.date()}) and before observation_end ({obs_end.date()}), so that "
-                "both the calibration and the holdout windows are non-empty.",
-                parameter="calibration_end",
-            )
-    return obs_end, cal_end
+# The old private spellings, so that code not yet moved to crmlab.transactions still runs
+# (tests/test_import_graph.py fails on any module that imports them).
+_check_transactions = check_transactions
+_check_time_unit = check_time_unit
+_to_day = to_day
+_until = until
+_elapsed = elapsed
+_daily = daily
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,6 +92,8 @@ def rfm_summary(
     observation_end: Any = None,
     time_unit: str = "W",
     columns: Mapping[Any, str] | None = None,
+    *,
+    returns: str | None = None,
 ) -> pd.DataFrame:
     """Frequency, recency, age and monetary value of each customer (the Fader-Hardie summary).
 
@@ -280,10 +118,16 @@ def rfm_summary(
         in the data.
     time_unit : {"D", "W", "M"}
         Days, weeks (days / 7, so 272 days = 38.857 weeks) or fractional calendar months (rule in
-        :func:`months_between`).
+        :func:`crmlab.transactions.months_between`).
     columns : mapping, optional
         ``{your column name: crmlab name}`` (e.g. ``{"Kunde": "customer_id"}``), applied before
         the analysis.
+    returns : {"error", "keep", "drop"}, optional
+        Negative amounts (returns), as in :func:`crmlab.io.read_transactions`: refused
+        (``"error"``), kept or dropped with a :class:`~crmlab.errors.CrmlabWarning`. Files and
+        Spark tables are read here, so for them the default is ``"error"``, the reader's; a
+        pandas DataFrame was already read (by ``read_transactions``, which applied its own
+        ``returns`` choice), so by default its amounts are taken as they are.
 
     Returns
     -------
@@ -333,67 +177,24 @@ def rfm_summary(
     from crmlab.engines import engine_of
 
     engine = engine_of(transactions)
-    if engine != "pandas":
-        if engine == "duckdb":
-            from crmlab.engines.duckdb_engine import rfm_summary as run
-        else:
-            from crmlab.engines.spark_engine import rfm_summary as run
-        return run(transactions, calibration_end, observation_end, time_unit, columns)
-    if columns is not None and isinstance(transactions, pd.DataFrame):
-        transactions = transactions.rename(columns=dict(columns))
-    time_unit = _check_time_unit(time_unit)
-    frame = _check_transactions(transactions)
-    obs_end, cal_end = resolve_window(
-        frame["date"].min() if len(frame) else None,
-        frame["date"].max() if len(frame) else None,
-        len(frame),
+    if engine == "duckdb":
+        from crmlab.engines.duckdb_engine import rfm_summary as run
+    elif engine == "spark":
+        from crmlab.engines.spark_engine import rfm_summary as run
+    else:
+        from crmlab.engines.pandas_engine import rfm_summary as run
+
+        return run(
+            transactions, calibration_end, observation_end, time_unit, columns, returns=returns
+        )
+    return run(
+        transactions,
         calibration_end,
         observation_end,
         time_unit,
+        columns,
+        returns="error" if returns is None else returns,
     )
-    window_end = obs_end if cal_end is None else cal_end
-
-    daily = _daily(frame.loc[frame["date"] <= obs_end])
-    in_window = daily["date"] <= window_end
-    cal = daily.loc[in_window]
-    grouped = cal.groupby("customer_id", sort=True)
-    stats = grouped.agg(
-        first=("date", "min"),
-        last=("date", "max"),
-        days=("date", "size"),
-        total=("amount", "sum"),
-        first_amount=("amount", "first"),
-    )
-    frequency = (stats["days"] - 1).astype(float)
-    repeat_total = stats["total"] - stats["first_amount"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_total / frequency.where(frequency > 0, 1), 0.0)
-    out = pd.DataFrame(
-        {
-            "frequency": frequency.to_numpy(),
-            "recency": _elapsed(stats["first"], stats["last"], time_unit),
-            "T": _elapsed(stats["first"], window_end, time_unit),
-            "monetary_value": np.asarray(monetary, dtype=float),
-        },
-        index=stats.index,
-    )
-    n_excluded = 0
-    if cal_end is not None:
-        hold = daily.loc[~in_window]
-        hstats = hold.groupby("customer_id", sort=True)["amount"].agg(["size", "mean"])
-        n_excluded = int((~hstats.index.isin(out.index)).sum())
-        hstats = hstats.reindex(out.index)
-        out["frequency_holdout"] = hstats["size"].fillna(0).to_numpy(dtype=float)
-        out["monetary_value_holdout"] = hstats["mean"].fillna(0).to_numpy(dtype=float)
-        out["duration_holdout"] = float(_elapsed(cal_end, obs_end, time_unit)[0])
-    out.index.name = "customer_id"
-    out.attrs = {
-        "time_unit": time_unit,
-        "calibration_end": cal_end,
-        "observation_end": obs_end,
-        "n_customers_excluded": n_excluded,
-    }
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,12 +216,12 @@ def _cut_scores(values: pd.Series, cuts: np.ndarray, n_bins: int, higher_is_bett
 
 def _window_spend(summary: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataFrame:
     """Purchase days and total spend of the summary's customers in the summary's window."""
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     end = summary.attrs.get("calibration_end") or summary.attrs.get("observation_end")
     if end is not None:
         frame = frame.loc[frame["date"] <= end]
-    daily = _daily(frame)
-    agg = daily.groupby("customer_id", sort=True)["amount"].agg(["size", "sum"])
+    days = daily(frame)
+    agg = days.groupby("customer_id", sort=True)["amount"].agg(["size", "sum"])
     agg = agg.reindex(summary.index)
     missing = agg.index[agg["size"].isna()]
     if len(missing):
@@ -431,6 +232,13 @@ def _window_spend(summary: pd.DataFrame, transactions: pd.DataFrame) -> pd.DataF
             rows=list(missing[:5]),
         )
     return agg
+
+
+_MEASURE_WORDS = {
+    "R": "time since the last purchase",
+    "F": "number of purchase days",
+    "M": "spend per purchase day",
+}
 
 
 def rfm_scores(
@@ -454,7 +262,9 @@ def rfm_scores(
     :math:`[(k-1)/n, k/n)`, i.e. :math:`\\text{score} = 1 + \\lfloor n \\cdot
     \\#\\{\\text{strictly worse}\\} / N \\rfloor`. The worst value always scores 1; a large tie (say
     60% one-time buyers) gets one score and the bins above it are narrower, instead of splitting
-    identical customers arbitrarily as ``qcut`` on row order would.
+    identical customers arbitrarily as ``qcut`` on row order would. A measure on which every
+    customer is equal (always so for a single customer) cannot be ranked: its score is the
+    middle one, :math:`\\lfloor (n + 1)/2 \\rfloor`, with a :class:`~crmlab.errors.CrmlabWarning`.
 
     Parameters
     ----------
@@ -516,6 +326,7 @@ def rfm_scores(
             parameter="cut_points",
         )
     out = pd.DataFrame(index=summary.index)
+    flat: list[str] = []
     for key, (values, higher) in measures.items():
         if key in cut_points:
             cuts = np.asarray(cut_points[key], dtype=float)
@@ -526,8 +337,22 @@ def rfm_scores(
                     parameter="cut_points",
                 )
             out[key] = _cut_scores(values, cuts, n_bins, higher)
-        else:
+        elif len(values) > 1 and values.nunique(dropna=False) > 1:
             out[key] = _rank_scores(values, n_bins, higher)
+        else:
+            out[key] = np.full(len(values), (n_bins + 1) // 2, dtype="int64")
+            flat.append(key)
+    if flat:
+        who = "the only customer has" if len(summary) == 1 else f"all {len(summary)} customers have"
+        warnings.warn(
+            f"{who} the same {', '.join(_MEASURE_WORDS[k] for k in flat)}, so the quantile "
+            f"scores cannot rank them: {'/'.join(flat)} is the middle score "
+            f"{(n_bins + 1) // 2} for everyone (neither best nor worst; a lone customer who "
+            "bought on the last day is not 'lost'). Pass cut_points={'R': [...], ...} to score "
+            "on absolute values.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
     out["rfm_cell"] = (out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)).astype(
         "string"
     )
@@ -806,17 +631,17 @@ def interpurchase_times(
         (the purchase day), ``previous_date`` (the customer's preceding purchase day), ``gap``
         (time between them, > 0, float64). A customer with k purchase days has k - 1 rows.
     """
-    time_unit = _check_time_unit(time_unit)
-    frame = _check_transactions(transactions, ("customer_id", "date"))
+    time_unit = check_time_unit(time_unit)
+    frame = check_transactions(transactions, ("customer_id", "date"))
     if observation_end is not None:
-        frame = frame.loc[frame["date"] <= _to_day(observation_end, "observation_end")]
+        frame = frame.loc[frame["date"] <= to_day(observation_end, "observation_end")]
     days = frame.drop_duplicates().sort_values(["customer_id", "date"], kind="mergesort")
     days = days.reset_index(drop=True)
     previous = days.groupby("customer_id", sort=False)["date"].shift(1)
     keep = previous.notna().to_numpy()
     out = days.loc[keep, ["customer_id", "date"]].reset_index(drop=True)
     out["previous_date"] = previous[keep].to_numpy()
-    out["gap"] = _elapsed(out["previous_date"], out["date"], time_unit) if len(out) else []
+    out["gap"] = elapsed(out["previous_date"], out["date"], time_unit) if len(out) else []
     out["gap"] = out["gap"].astype(float)
     return out
 
@@ -845,9 +670,9 @@ def interpurchase_summary(
         ``observation_end``). A customer whose ``time_since_last`` is far above their usual gap
         may be lapsing (the intuition behind recency in the Pareto/NBD, Schmittlein et al. 1987).
     """
-    time_unit = _check_time_unit(time_unit)
-    frame = _check_transactions(transactions, ("customer_id", "date"))
-    frame, end = _until(frame, observation_end)
+    time_unit = check_time_unit(time_unit)
+    frame = check_transactions(transactions, ("customer_id", "date"))
+    frame, end = until(frame, observation_end)
     gaps = interpurchase_times(frame, time_unit)
     last = frame.groupby("customer_id", sort=True)["date"].max()
     g = gaps.groupby("customer_id", sort=True)["gap"]
@@ -857,7 +682,7 @@ def interpurchase_summary(
     out["median_gap"] = g.median().reindex(last.index)
     out["std_gap"] = g.std(ddof=1).reindex(last.index)
     out["last_purchase"] = last
-    out["time_since_last"] = _elapsed(last, end, time_unit)
+    out["time_since_last"] = elapsed(last, end, time_unit)
     out.index.name = "customer_id"
     return out
 
@@ -871,7 +696,9 @@ def interpurchase_distribution(
     -------
     DataFrame
         Index ``statistic``: ``n_gaps``, ``mean``, ``std`` and one ``p<q>`` row per quantile
-        (``p50`` is the median gap); one column ``gap``.
+        (``p50`` is the median gap); one column ``gap``. Only defined statistics are rows:
+        without gaps the table holds only ``n_gaps`` (with a
+        :class:`~crmlab.errors.CrmlabWarning`), with one gap it has no ``std``.
     """
     if "gap" not in gaps:
         raise DataError(
@@ -882,9 +709,18 @@ def interpurchase_distribution(
     if np.any((q < 0) | (q > 1)):
         raise ParameterError(f"quantiles must be in [0, 1], got {list(q)}.", parameter="quantiles")
     values = gaps["gap"].astype(float)
-    rows = {"n_gaps": float(len(values)), "mean": values.mean(), "std": values.std(ddof=1)}
-    for p, v in zip(
-        q, values.quantile(q).to_numpy() if len(values) else [np.nan] * len(q), strict=True
-    ):
-        rows[f"p{round(100 * p):d}"] = float(v)
+    rows = {"n_gaps": float(len(values))}
+    if len(values) == 0:
+        warnings.warn(
+            "No customer bought on two different days, so there is no interpurchase time: the "
+            "gap distribution holds only n_gaps = 0 (no mean, spread or quantiles).",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+        return pd.DataFrame({"gap": pd.Series(rows)}).rename_axis("statistic")
+    rows["mean"] = values.mean()
+    if len(values) > 1:
+        rows["std"] = values.std(ddof=1)
+    for p, value in zip(q, values.quantile(q).to_numpy(), strict=True):
+        rows[f"p{round(100 * p):d}"] = float(value)
     return pd.DataFrame({"gap": pd.Series(rows)}).rename_axis("statistic")

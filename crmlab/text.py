@@ -36,6 +36,8 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
+from crmlab.transactions import TIME_UNITS
+
 __all__ = [
     "NOT_AVAILABLE",
     "Findings",
@@ -58,16 +60,6 @@ __all__ = [
 
 #: What a formatter writes for a missing (None, NaN) or infinite value.
 NOT_AVAILABLE = "not available"
-
-# Words of the time units (code -> singular, plural).
-# TODO(lead): take these from the time-unit table of crmlab.transactions once it is merged.
-_UNIT_WORDS: dict[str, tuple[str, str]] = {
-    "D": ("day", "days"),
-    "W": ("week", "weeks"),
-    "M": ("month", "months"),
-    "Q": ("quarter", "quarters"),
-    "Y": ("year", "years"),
-}
 
 
 # ----------------------------------------------------------------------------------- numbers
@@ -163,10 +155,10 @@ def unit_word(unit: str, n: float = 2) -> str:
 
     An unknown code is returned as it is, so a word such as ``"days"`` passes through.
     """
-    words = _UNIT_WORDS.get(str(unit))
-    if words is None:
+    spec = TIME_UNITS.get(str(unit))
+    if spec is None:
         return str(unit)
-    return words[0] if n == 1 else words[1]
+    return spec.singular if n == 1 else spec.plural
 
 
 def duration(value: Any, unit: str, digits: int | None = 0) -> str:

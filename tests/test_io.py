@@ -726,3 +726,99 @@ def test_glob_with_integer_and_text_ids_gives_text_ids(tmp_path):
     out = read_transactions(str(tmp_path / "x*.csv"))
     assert out["customer_id"].tolist() == ["007", "1", "2"]
     assert len(out) == 3 and out["amount"].sum() == 6.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeated header names and ragged rows (issue 12, classes 5 and 7)
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("repeated", ["amount", "date", "customer_id", "Umsatz"])
+def test_repeated_header_name_is_refused(tmp_path, repeated):
+    names = ["customer_id", "date", "amount", repeated]
+    rows = ["1,2020-01-01,5.0,6.0", "2,2020-01-02,7.0,8.0"]
+    if repeated == "Umsatz":
+        names = ["customer_id", "date", "Umsatz", "Umsatz"]
+    path = write(tmp_path, "dup.csv", "\n".join([",".join(names), *rows]) + "\n")
+    columns = {"Umsatz": "amount"} if repeated == "Umsatz" else None
+    with pytest.raises(DataError, match=f"2 columns named '{repeated}'") as info:
+        read_transactions(path, columns)
+    message = str(info.value)
+    assert info.value.column == repeated
+    assert "Rename all but one of them" in message and "fields" in message
+
+
+def test_repeated_header_name_outside_the_contract_is_kept(tmp_path):
+    path = write(tmp_path, "notes.csv", "customer_id,date,amount,note,note\n1,2020-01-01,5,a,b\n")
+    tx = read_transactions(path)
+    assert tx.columns.tolist() == ["customer_id", "date", "amount", "note", "note.1"]
+    assert tx[["note", "note.1"]].iloc[0].tolist() == ["a", "b"]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    n_rows=st.integers(1, 8),
+    bad_row=st.integers(0, 7),
+    extra=st.lists(st.sampled_from(["x", "12", "2020-01-01", ""]), min_size=1, max_size=3).filter(
+        lambda fields: any(fields)
+    ),
+    sep=st.sampled_from([",", ";"]),
+)
+def test_ragged_row_is_blamed_on_its_line(tmp_path, n_rows, bad_row, extra, sep):
+    bad_row = bad_row % n_rows
+    lines = [sep.join(["customer_id", "date", "amount"])]
+    for i in range(n_rows):
+        fields = [str(i), f"2020-01-{i + 1:02d}", "5.5"]
+        if i == bad_row:
+            fields += extra
+        lines.append(sep.join(fields))
+    path = write(tmp_path, "ragged.csv", "\n".join(lines) + "\n")
+    with pytest.raises(DataError) as info:
+        read_transactions(path, sep=sep)
+    message = str(info.value)
+    assert info.value.rows == [bad_row + 2]
+    assert f"line {bad_row + 2} has {3 + len(extra)} fields but the header has 3" in message
+    assert info.value.column is None  # not blamed on the date (or any) column
+    assert "dates that cannot be read" not in message
+
+
+def test_empty_trailing_fields_are_not_data(tmp_path):
+    path = write(
+        tmp_path, "trailing.csv", "customer_id,date,amount\n1,2020-01-01,5,\n2,2020-01-02,6\n"
+    )
+    assert read_transactions(path)["amount"].tolist() == [5.0, 6.0]
+
+
+def test_short_rows_are_missing_values_not_ragged(tmp_path):
+    path = write(tmp_path, "short.csv", "customer_id,date,amount\n1,2020-01-01,5\n2,2020-01-02\n")
+    with pytest.raises(DataError, match="missing amounts in 1 row") as info:
+        read_transactions(path)
+    assert info.value.rows == [3]
+
+
+def test_row_keys_hash_agrees_with_equality():
+    from crmlab._validation import RowKeys
+
+    index = pd.RangeIndex(3)
+    a, b = RowKeys(index, [2, 3, 4], "line"), RowKeys(index, [2, 3, 4], "line")
+    assert a == b and a is not b
+    assert hash(a) == hash(b)
+    assert len({a, b}) == 1
+    assert RowKeys(index, [2, 3, 5], "line") != a
+
+
+def test_map_columns_has_read_tables_messages():
+    from crmlab.io import map_columns
+
+    required = ["customer_id", "date", "amount"]
+    assert map_columns(["Kunde", "date", "amount", "x"], {"Kunde": "customer_id"}, required) == {
+        "customer_id": "Kunde",
+        "date": "date",
+        "amount": "amount",
+    }
+    with pytest.raises(DataError, match="The file 'x.csv' has no 'amount' column"):
+        map_columns(["customer_id", "date", "Umsatz"], None, required, label="'x.csv'")
+    with pytest.raises(DataError, match="2 columns named 'amount'"):
+        map_columns(["customer_id", "date", "amount", "amount"], None, required)
+    with pytest.raises(DataError, match=r"\(given in columns=\) is not in the Spark DataFrame"):
+        map_columns(required, {"Kunde": "customer_id"}, required, label="the Spark DataFrame")

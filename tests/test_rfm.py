@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 
 from crmlab.datasets import load_cdnow
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
 from crmlab.rfm import (
     SEGMENT_RULES,
     interpurchase_distribution,
     interpurchase_summary,
     interpurchase_times,
-    months_between,
     rfm_scores,
     rfm_segments,
     rfm_summary,
@@ -90,30 +89,6 @@ def test_summary_months_by_hand(log):
     #    Jan 31 -> Mar 10 = 1 month (to Feb 29) + 10 days of the 31-day period Feb 29..Mar 31
     np.testing.assert_allclose(s["recency"], [1 + 11 / 29, 0.0, 1.0, 9 / 31])
     np.testing.assert_allclose(s["T"], [2 + 9 / 31, 2.0, 1 + 10 / 31, 9 / 31])
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "months"),
-    [
-        ("1997-01-31", "1997-02-28", 1.0),
-        ("1996-01-31", "1996-02-29", 1.0),
-        ("1996-01-31", "1996-02-28", 28 / 29),  # Jan 31 .. Feb 29 is the 1st period
-        ("1997-01-15", "1997-02-15", 1.0),
-        ("1997-01-15", "1997-03-01", 1.5),
-        ("1997-01-31", "1997-03-01", 1 + 1 / 31),
-        ("1997-03-10", "1997-03-10", 0.0),
-        ("1997-12-20", "1998-01-04", 15 / 31),
-        ("1997-01-01", "1998-01-01", 12.0),
-    ],
-)
-def test_months_between(start, end, months):
-    assert months_between(start, end)[0] == pytest.approx(months)
-
-
-def test_months_between_is_monotone_in_end():
-    ends = pd.date_range("1996-01-31", "1998-12-31", freq="D")
-    m = months_between("1996-01-31", ends)
-    assert np.all(np.diff(m) > 0)
 
 
 def test_summary_calibration_holdout_by_hand(log):
@@ -409,3 +384,104 @@ def test_interpurchase_distribution(cdnow):
 def test_interpurchase_times_observation_end(log):
     gaps = interpurchase_times(log, observation_end="2020-02-01")
     assert list(gaps["gap"]) == [14.0]
+
+
+# --------------------------------------------------------------------------------------------
+# degenerate bases (issue 12, class 5): no "lost" lone customer, no "nan days"
+# --------------------------------------------------------------------------------------------
+def _one_day(n_customers: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": np.arange(n_customers),
+            "date": pd.Timestamp("2024-05-31"),
+            "amount": 10.0 + np.arange(n_customers),
+        }
+    )
+
+
+def test_lone_customer_who_bought_on_the_last_day_is_not_lost():
+    tx = _one_day(1)
+    summary = rfm_summary(tx, time_unit="D")
+    with pytest.warns(CrmlabWarning, match="the only customer has the same") as record:
+        scores = rfm_scores(summary, transactions=tx)
+    assert "time since the last purchase" in str(record[0].message)
+    assert scores[["R", "F", "M"]].iloc[0].tolist() == [3, 3, 3]  # the middle score
+    segment = rfm_segments(scores).iloc[0]
+    assert segment != "lost" and segment == "need attention"
+
+
+@pytest.mark.parametrize("n_bins", [2, 3, 5, 9])
+def test_measures_without_spread_get_the_middle_score(n_bins):
+    tx = _one_day(4)  # same day for everyone; spend differs
+    with pytest.warns(CrmlabWarning, match="all 4 customers have the same") as record:
+        scores = rfm_scores(rfm_summary(tx, time_unit="D"), n_bins=n_bins, transactions=tx)
+    message = str(record[0].message)
+    assert "R/F is the middle score" in message and "spend" not in message
+    assert (scores["R"] == (n_bins + 1) // 2).all() and (scores["F"] == (n_bins + 1) // 2).all()
+    assert scores["M"].min() == 1 and scores["M"].max() > 1  # M still ranks
+
+
+def test_all_purchases_on_one_day_give_no_nan_gap_statistics():
+    from crmlab.profitability import (
+        customer_base_findings,
+        customer_profitability,
+        whale_curve,
+        whale_curve_summary,
+    )
+
+    tx = _one_day(5)
+    gaps = interpurchase_times(tx)
+    with pytest.warns(CrmlabWarning, match="No customer bought on two different days"):
+        dist = interpurchase_distribution(gaps)
+    assert dist.index.tolist() == ["n_gaps"] and dist.loc["n_gaps", "gap"] == 0
+    assert not dist["gap"].isna().any()
+    summary = rfm_summary(tx, time_unit="D")
+    with pytest.warns(CrmlabWarning):
+        scores = rfm_scores(summary, transactions=tx)
+    table = segment_summary(summary, scores, rfm_segments(scores))
+    whale = whale_curve_summary(whale_curve(customer_profitability(tx)))
+    findings = customer_base_findings(summary, table, whale, gap_distribution=dist)
+    assert findings and not any("nan" in f.lower() for f in findings)
+
+
+def test_one_gap_has_no_spread_row():
+    tx = _one_day(1)
+    tx = pd.concat([tx, tx.assign(date=pd.Timestamp("2024-06-07"))], ignore_index=True)
+    dist = interpurchase_distribution(interpurchase_times(tx))
+    assert "std" not in dist.index and dist.loc["p50", "gap"] == 7.0
+    assert not dist["gap"].isna().any()
+
+
+@pytest.mark.parametrize("value", ["garbage", "2024-02-30", 12.5, "", [2024]])
+@pytest.mark.parametrize("name", ["observation_end", "calibration_end"])
+def test_window_garbage_names_the_parameter(log, name, value):
+    with pytest.raises(ParameterError) as info:
+        rfm_summary(log, **{name: value})
+    assert info.value.parameter == name and name in str(info.value)
+    if name == "observation_end":
+        for function in (interpurchase_summary, interpurchase_times):
+            with pytest.raises(ParameterError) as info:
+                function(log, observation_end=value)
+            assert info.value.parameter == "observation_end"
+
+
+def test_returns_option_of_the_pandas_path(log):
+    with_return = pd.concat(
+        [
+            log,
+            pd.DataFrame(
+                {"customer_id": [2], "date": [pd.Timestamp("2020-02-01")], "amount": [-50.0]}
+            ),
+        ],
+        ignore_index=True,
+    )
+    kept = rfm_summary(with_return, time_unit="D")  # a read frame: amounts taken as they are
+    assert kept.loc[2, "frequency"] == 1.0
+    with pytest.raises(DataError, match="negative amounts") as info:
+        rfm_summary(with_return, time_unit="D", returns="error")
+    assert info.value.rows == [len(log)]
+    with pytest.warns(CrmlabWarning, match="Dropped 1 row"):
+        dropped = rfm_summary(with_return, time_unit="D", returns="drop")
+    pd.testing.assert_frame_equal(dropped, rfm_summary(log, time_unit="D"))
+    with pytest.raises(ParameterError, match="returns"):
+        rfm_summary(log, returns="ignore")

@@ -17,6 +17,7 @@ from crmlab.clv.base import BaseModel
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.selection import best_model
+from crmlab.transactions import TIME_UNITS
 
 __all__ = ["clv_findings"]
 
@@ -27,8 +28,6 @@ _CRITERION_WORDS = {
     "aic": "AIC",
     "bic": "BIC",
 }
-# TODO(lead): take the units per year from crmlab.transactions' time-unit table once merged.
-_PER_YEAR = {"D": 365.25, "W": 365.25 / 7, "M": 12.0, "Q": 4.0, "Y": 1.0}
 
 
 def _pct(x: float) -> str:
@@ -125,7 +124,7 @@ def clv_findings(
         P(alive) < 0.7, the bands of :func:`crmlab.clv.action_rules`) and the spend-frequency correlation.
     """
     findings: list[str] = []
-    per_year = _PER_YEAR.get(time_unit, 1.0)
+    per_year = TIME_UNITS[time_unit].per_year if time_unit in TIME_UNITS else 1.0
     best = best_model(comparison, criterion)
     row = comparison.loc[best]
     holdout_total = row.get("actual_total", np.nan)

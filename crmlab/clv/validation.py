@@ -21,7 +21,7 @@ import pandas as pd
 
 from crmlab.clv.base import TransactionModel, check_columns
 from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import months_between
+from crmlab.transactions import months_between
 
 __all__ = [
     "compare_models",

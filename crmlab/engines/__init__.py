@@ -1,46 +1,25 @@
 """Execution engines: the customer summary of logs too large for pandas.
 
-:func:`crmlab.rfm.rfm_summary` dispatches here: a path or glob of Parquet/CSV files runs out of
-core in embedded DuckDB (:mod:`crmlab.engines.duckdb_engine`), a PySpark DataFrame runs in Spark
-(:mod:`crmlab.engines.spark_engine`, needs the ``crmlab[spark]`` extra). Both return exactly the
-pandas result. :func:`summary_histogram` moves only the distinct (frequency, recency, T) rows and
+:func:`crmlab.rfm.rfm_summary` dispatches here: a pandas DataFrame is summarised in pandas
+(:mod:`crmlab.engines.pandas_engine`), a path or glob of Parquet/CSV files out of core in embedded
+DuckDB (:mod:`crmlab.engines.duckdb_engine`), a PySpark DataFrame in Spark
+(:mod:`crmlab.engines.spark_engine`, needs the ``crmlab[spark]`` extra). All three apply the one
+transactions contract (:func:`crmlab.io.read_transactions`'s checks and messages) and return the
+same table. :func:`summary_histogram` moves only the distinct (frequency, recency, T) rows and
 their counts to Python: the CLV models fit on it as on the full summary (identical customers
 contribute identical likelihood terms). pyspark is never imported by importing crmlab.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from crmlab.engines._dispatch import engine_of, is_spark_dataframe
+
 __all__ = ["engine_of", "is_spark_dataframe", "summary_histogram"]
-
-
-def is_spark_dataframe(obj: Any) -> bool:
-    """True for a PySpark DataFrame (classic or Spark Connect), checked without importing it."""
-    return any(
-        cls.__name__ == "DataFrame" and cls.__module__.startswith("pyspark.")
-        for cls in type(obj).__mro__
-    )
-
-
-def engine_of(source: Any) -> str:
-    """``"duckdb"`` for paths/globs (str, PathLike or a list of them), ``"spark"`` for a PySpark
-    DataFrame, ``"pandas"`` otherwise."""
-    if isinstance(source, str | os.PathLike):
-        return "duckdb"
-    if (
-        isinstance(source, list | tuple)
-        and source
-        and all(isinstance(p, str | os.PathLike) for p in source)
-    ):
-        return "duckdb"
-    if is_spark_dataframe(source):
-        return "spark"
-    return "pandas"
 
 
 def summary_histogram(
@@ -51,6 +30,7 @@ def summary_histogram(
     columns: Mapping[Any, str] | None = None,
     *,
     by: Sequence[str] = ("frequency", "recency", "T"),
+    returns: str | None = None,
 ) -> pd.DataFrame:
     """The customer summary compressed to its distinct rows, with their number of customers.
 
@@ -66,6 +46,8 @@ def summary_histogram(
         The transactions contract.
     calibration_end, observation_end, time_unit, columns
         As in :func:`crmlab.rfm.rfm_summary`.
+    returns : {"error", "keep", "drop"}, optional
+        Negative amounts, as in :func:`crmlab.rfm.rfm_summary`.
     by : sequence of str
         Summary columns to group by; ``("frequency", "monetary_value")`` gives the table a
         Gamma-Gamma spend model fits on.
@@ -83,15 +65,33 @@ def summary_histogram(
     if engine == "duckdb":
         from crmlab.engines.duckdb_engine import summary_histogram as hist
 
-        return hist(source, calibration_end, observation_end, time_unit, columns, by=by)
+        return hist(
+            source,
+            calibration_end,
+            observation_end,
+            time_unit,
+            columns,
+            by=by,
+            returns="error" if returns is None else returns,
+        )
     if engine == "spark":
         from crmlab.engines.spark_engine import summary_histogram as hist
 
-        return hist(source, calibration_end, observation_end, time_unit, columns, by=by)
+        return hist(
+            source,
+            calibration_end,
+            observation_end,
+            time_unit,
+            columns,
+            by=by,
+            returns="error" if returns is None else returns,
+        )
     from crmlab.engines._common import shape_histogram
-    from crmlab.rfm import rfm_summary
+    from crmlab.engines.pandas_engine import rfm_summary
 
-    summary = rfm_summary(source, calibration_end, observation_end, time_unit, columns=columns)
+    summary = rfm_summary(
+        source, calibration_end, observation_end, time_unit, columns=columns, returns=returns
+    )
     counts = summary.groupby(by, sort=True).size().rename("weight").reset_index()
     out = shape_histogram(counts, by)
     out.attrs = {

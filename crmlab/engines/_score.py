@@ -9,11 +9,14 @@ import pandas as pd
 
 from crmlab.clv.base import check_horizon
 from crmlab.clv.value import customer_lifetime_value
-from crmlab.errors import ParameterError
+from crmlab.errors import NotFittedError, ParameterError
+from crmlab.transactions import TIME_UNITS
 
 __all__ = ["detached", "score_batch", "score_columns"]
 
-# fitted-data attributes that prediction with an explicit ``data`` table never reads
+# Training data a fitted model keeps for ``data=None`` predictions. The models do not yet offer
+# a public copy without it (the accessor the engines need: ``model.without_data()``); until they
+# do, the copy drops these instance attributes by name.
 _FITTED_DATA = ("_fitted_data", "_fitted_index")
 
 
@@ -25,7 +28,13 @@ def detached(model):
     """
     if model is None:
         return None
-    model._check_fitted()
+    if not hasattr(model, "params_"):
+        raise NotFittedError(
+            f"This {type(model).__name__} is not fitted yet: call fit(summary) before scoring."
+        )
+    without = getattr(model, "without_data", None)
+    if callable(without):
+        return without()
     light = copy.copy(model)
     for name in _FITTED_DATA:
         light.__dict__.pop(name, None)
@@ -44,9 +53,10 @@ def check_options(horizon, discount_rate, time_unit) -> None:
         raise ParameterError(
             f"horizon must be finite and > 0, got {horizon!r}.", parameter="horizon"
         )
-    if time_unit not in ("D", "W", "M", "Q", "Y"):
+    if time_unit not in TIME_UNITS:
         raise ParameterError(
-            f"time_unit must be one of D, W, M, Q, Y (that of the summary), got {time_unit!r}.",
+            f"time_unit must be one of {', '.join(TIME_UNITS)} (that of the summary), got "
+            f"{time_unit!r}.",
             parameter="time_unit",
         )
     if not np.isfinite(float(discount_rate)) or float(discount_rate) < 0:

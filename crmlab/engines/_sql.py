@@ -3,7 +3,8 @@
 The query reproduces :func:`crmlab.rfm.rfm_summary` step by step: transactions are cut to the
 observation window and aggregated to customer-days (same-day purchases are one occasion whose
 value is their sum), then to customers. Time is measured between calendar days in days, weeks
-(days / 7) or fractional calendar months by the rule of :func:`crmlab.rfm.months_between`, spelled
+(days / 7) or fractional calendar months by the rule of
+:func:`crmlab.transactions.months_between`, spelled
 out with ``make_date`` and ``last_day`` so both engines compute the same IEEE numbers as numpy.
 The two dialects differ only in identifier quoting, day differences and adding days to a date.
 """
@@ -12,13 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import ParameterError
 
-__all__ = ["Dialect", "DUCKDB", "SPARK", "summary_sql", "histogram_sql", "source_names"]
+__all__ = [
+    "DUCKDB",
+    "SPARK",
+    "Dialect",
+    "contract_checks",
+    "histogram_sql",
+    "summary_sql",
+    "typed_source",
+]
 
 REQUIRED = ("customer_id", "date", "amount")
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
@@ -50,38 +58,116 @@ class Dialect:
     def date_literal(self, stamp: pd.Timestamp) -> str:
         return f"DATE '{stamp.date().isoformat()}'"
 
+    def text(self, expr: str) -> str:
+        """``expr`` as trimmed text."""
+        return f"trim(CAST({expr} AS {'STRING' if self.name == 'spark' else 'VARCHAR'}))"
+
+    def parse_timestamp(self, expr: str) -> str:
+        """ISO 8601 text -> TIMESTAMP (NULL when unreadable); offsets converted to UTC (DuckDB)
+        or to the session time zone (Spark), as :func:`crmlab.io.read_transactions` does."""
+        if self.name == "spark":
+            return f"try_cast(trim({expr}) AS TIMESTAMP)"
+        return f"CAST(try_cast(trim({expr}) AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+    def parse_double(self, expr: str) -> str:
+        """Text -> DOUBLE (NULL when not a plain number)."""
+        return f"try_cast(trim({expr}) AS DOUBLE)"
+
+    def is_infinite(self, expr: str) -> str:
+        if self.name == "spark":
+            return f"({expr} = double('Infinity') OR {expr} = double('-Infinity'))"
+        return f"isinf({expr})"
+
+    def row_number(self) -> str:
+        """1-based position of a row in the source's order."""
+        if self.name == "spark":
+            return "row_number() OVER (ORDER BY monotonically_increasing_id())"
+        return "row_number() OVER ()"
+
 
 DUCKDB = Dialect("duckdb", '"')
 SPARK = Dialect("spark", "`")
 
 
-def source_names(found: Sequence[str], columns: Mapping[Any, str] | None) -> dict[str, str]:
-    """Map each contract column (customer_id, date, amount) to its name in the source.
+def contract_checks(
+    d: Dialect, names: Mapping[str, str], date_expr: str, amount_expr: str
+) -> list[tuple[str, str, str, str, str | None]]:
+    """The checks of :func:`crmlab.io.read_transactions` as SQL conditions, in its order.
 
-    ``columns`` maps the user's names to crmlab's (as in :func:`crmlab.io.read_transactions`).
-    Raises :class:`DataError` naming the missing columns and the columns found.
+    Each is ``(contract column, raw value, condition, problem, advice)``; ``advice`` None means
+    "computed from the offending values" (dates: :func:`crmlab.io.date_advice`; amounts:
+    :func:`crmlab.io.number_advice`). ``date_expr``/``amount_expr`` are the typed values.
     """
-    if columns is not None and not isinstance(columns, Mapping):
-        raise ParameterError(
-            "columns must be a mapping {your name: crmlab name}, e.g. "
-            "{'Kunde': 'customer_id', 'Datum': 'date', 'Betrag': 'amount'}.",
-            parameter="columns",
-        )
-    inverse = {str(v): str(k) for k, v in (columns or {}).items()}
-    names = {c: inverse.get(c, c) for c in REQUIRED}
-    missing = [c for c in REQUIRED if names[c] not in found]
-    if missing:
-        shown = [names[c] for c in missing]
-        raise DataError(
-            f"transactions lack the column(s) {shown}; present: {list(found)}. Map your column "
-            "names with columns={'your name': 'customer_id', ...}.",
-            column=missing[0],
-        )
-    return names
+    cid, date, amount = (d.quote(names[c]) for c in REQUIRED)
+    low, high = "TIMESTAMP '1677-09-22 00:00:00'", "TIMESTAMP '2262-04-12 00:00:00'"
+    return [
+        (
+            "customer_id",
+            cid,
+            f"({cid} IS NULL OR {d.text(cid)} = '')",
+            "missing customer ids",
+            "Every transaction needs a customer id: fill them in or remove these rows.",
+        ),
+        (
+            "date",
+            date,
+            f"({date} IS NOT NULL AND {d.text(date)} <> '' AND {date_expr} IS NULL)",
+            "dates that cannot be read",
+            None,
+        ),
+        (
+            "date",
+            date,
+            f"({date_expr} IS NOT NULL AND ({date_expr} < {low} OR {date_expr} >= {high}))",
+            "dates outside the years 1677-2262",
+            "Fix these dates (a typo in the year?) or remove these rows.",
+        ),
+        (
+            "date",
+            date,
+            f"({date} IS NULL OR {d.text(date)} = '')",
+            "missing dates",
+            "Every transaction needs a date: fill them in or remove these rows.",
+        ),
+        (
+            "amount",
+            amount,
+            f"({amount} IS NOT NULL AND {d.text(amount)} <> '' AND {amount_expr} IS NULL)",
+            "amounts that are not numbers",
+            None,
+        ),
+        (
+            "amount",
+            amount,
+            f"({amount} IS NULL OR {d.text(amount)} = '')",
+            "missing amounts",
+            "Every transaction needs an amount: fill them in (0 for free items) or remove "
+            "these rows.",
+        ),
+        (
+            "amount",
+            amount,
+            f"({d.is_infinite(amount_expr)})",
+            "infinite amounts",
+            "Fix these rows.",
+        ),
+    ]
+
+
+def typed_source(
+    d: Dialect, source: str, names: Mapping[str, str], date_expr: str, amount_expr: str
+) -> str:
+    """A subquery of ``source`` with the typed contract columns ``customer_id``, ``date``
+    (TIMESTAMP) and ``amount`` (DOUBLE)."""
+    cid = d.quote(names["customer_id"])
+    return (
+        f"(SELECT {cid} AS customer_id, {date_expr} AS {d.quote('date')}, "
+        f"{amount_expr} AS amount FROM {source})"
+    )
 
 
 def _months(d: Dialect, start: str, end: str) -> str:
-    """Fractional calendar months from ``start`` to ``end`` (see crmlab.rfm.months_between)."""
+    """Fractional calendar months from ``start`` to ``end`` (crmlab.transactions.months_between)."""
 
     def add_months(m: str) -> str:
         total = f"(year({start}) * 12 + month({start}) - 1 + ({m}))"

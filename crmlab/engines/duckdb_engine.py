@@ -16,9 +16,11 @@ Raasveldt, M. and Muehleisen, H. (2019). DuckDB: an Embeddable Analytical Databa
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from crmlab import io
 from crmlab.engines import _sql
-from crmlab.engines._common import null_error, resolve_window, shape_histogram, shape_summary
+from crmlab.engines._common import check_contract, shape_histogram, shape_summary, window
 from crmlab.engines._score import check_options, detached, score_batch, score_columns
 from crmlab.errors import DataError, ParameterError
 
@@ -86,8 +89,8 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _reader(source: Any, file_format: str | None = None) -> str:
-    """The DuckDB table function reading ``source`` (a path, glob or list of them)."""
+def _reader(source: Any, file_format: str | None = None) -> tuple[str, str, str]:
+    """``(format, list of paths as SQL, label)`` of ``source`` (a path, glob or list of them)."""
     paths = [source] if isinstance(source, str | os.PathLike) else list(source)
     if not paths or not all(isinstance(p, str | os.PathLike) for p in paths):
         raise ParameterError(
@@ -114,9 +117,8 @@ def _reader(source: Any, file_format: str | None = None) -> str:
             f"file_format must be 'parquet' or 'csv', got {fmt!r}.", parameter="file_format"
         )
     listed = "[" + ", ".join(_sql_string(p) for p in paths) + "]"
-    if fmt == "parquet":
-        return f"read_parquet({listed})"
-    return f"read_csv({listed}, header = true)"
+    label = repr(paths[0]) if len(paths) == 1 else f"the files {paths[:3]!r}"
+    return fmt, listed, label
 
 
 def _relation(con: duckdb.DuckDBPyConnection, reader: str, source: Any) -> duckdb.DuckDBPyRelation:
@@ -129,6 +131,34 @@ def _relation(con: duckdb.DuckDBPyConnection, reader: str, source: Any) -> duckd
         ) from exc
 
 
+def _header(con: duckdb.DuckDBPyConnection, listed: str, source: Any) -> list[str]:
+    """The CSV header as written (DuckDB renames repeated names, read_transactions refuses them)."""
+    row = _relation(con, f"read_csv({listed}, header = false, all_varchar = true)", source)
+    first = row.limit(1).fetchall()
+    return [] if not first else [str(name).strip() for name in first[0]]
+
+
+_EXPLAIN_MAX_BYTES = 256 * 2**20
+
+
+def _explain_one_column(source: Any, name: str, columns: Any, label: str) -> None:
+    """DuckDB's sniffer read a CSV as one column (a ragged line, or an unusual delimiter): raise
+    the reason :func:`crmlab.io.read_transactions` gives for the first file (read in memory
+    only here, after the failure, and only when it is small), else a plain DataError."""
+    paths = [source] if isinstance(source, str | os.PathLike) else list(source)
+    files = sorted(glob.glob(os.fspath(paths[0]))) if paths else []
+    if files and os.path.getsize(files[0]) <= _EXPLAIN_MAX_BYTES:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # only the reader's error matters here
+            io.read_transactions(files[0], columns)  # raises the reader's message
+    raise DataError(
+        f"DuckDB reads {label} as one single column named {name!r}: some line has more fields "
+        "than the header, or the delimiter is not detected. Check that every line has as many "
+        "fields as the header (quote values that contain the delimiter), or read the file with "
+        "crmlab.io.read_transactions(path, sep=...)."
+    )
+
+
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     source: Any,
@@ -137,49 +167,59 @@ def _prepare(
     time_unit: str,
     columns: Mapping[Any, str] | None,
     file_format: str | None,
+    returns: str = "error",
 ):
-    """Validate the source; return (reader, names, obs_end, cal_end)."""
-    reader = _reader(source, file_format)
-    rel = _relation(con, reader, source)
-    found = list(rel.columns)
-    names = _sql.source_names(found, columns)
-    types = dict(zip(found, (str(t).upper() for t in rel.types), strict=True))
-    date_type = types[names["date"]]
-    if date_type not in _DATE_TYPES:
+    """Validate the source against the transactions contract of crmlab.io.read_transactions.
+
+    Returns ``(reader, names, obs_end, cal_end)``: ``reader`` is a subquery with the columns
+    ``customer_id``, ``date`` (TIMESTAMP) and ``amount`` (DOUBLE), returns dropped when
+    ``returns="drop"``; ``names`` maps the contract columns to themselves.
+    """
+    fmt, listed, label = _reader(source, file_format)
+    if fmt == "csv":  # dates as text, read as read_transactions reads them (never guessed)
+        header = _header(con, listed, source)
+        if len(header) == 1 and any(sep in header[0] for sep in ",;\t"):
+            _explain_one_column(source, header[0], columns, label)
+        names = io.map_columns(header, columns, _sql.REQUIRED, label=label)
+        raw = f"read_csv({listed}, header = true, types = {{{_sql_string(names['date'])}: 'VARCHAR'}})"
+    else:
+        raw = f"read_parquet({listed})"
+        found = list(_relation(con, raw, source).columns)
+        names = io.map_columns(found, columns, _sql.REQUIRED, label=label)
+    rel = _relation(con, raw, source)
+    types = dict(zip(rel.columns, (str(t).upper() for t in rel.types), strict=True))
+    d = _sql.DUCKDB
+    date, amount = d.quote(names["date"]), d.quote(names["amount"])
+    date_type, amount_type = types[names["date"]], types[names["amount"]]
+    if date_type in _DATE_TYPES:
+        date_expr = f"CAST({date} AS TIMESTAMP)"
+    elif date_type == "VARCHAR":
+        date_expr = d.parse_timestamp(date)
+    else:
         raise DataError(
             f"column '{names['date']}' must hold dates or timestamps without time zone, its "
             f"type is {date_type}; store dates as Parquet timestamps/dates, write them as "
             "YYYY-MM-DD in CSV, or convert time zones to naive local dates first.",
             column=names["date"],
         )
-    amount_type = types[names["amount"]]
     numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC", "BIGINT", "HUGEINT")
-    if not any(t in amount_type for t in numeric):
+    if any(t in amount_type for t in numeric):
+        amount_expr = f"CAST({amount} AS DOUBLE)"
+    elif amount_type == "VARCHAR":
+        amount_expr = d.parse_double(amount)
+    else:
         raise DataError(
             f"column '{names['amount']}' must be numeric, its type is {amount_type}; fix the "
             "file (decimal point, no currency signs).",
             column=names["amount"],
         )
-    q = _sql.DUCKDB.quote
-    cid, date, amount = (q(names[c]) for c in _sql.REQUIRED)
-    stats = con.execute(
-        f"SELECT count(*), count_if({cid} IS NULL), count_if({date} IS NULL), "
-        f"count_if({amount} IS NULL), min(CAST({date} AS DATE)), max(CAST({date} AS DATE)) "
-        f"FROM {reader}"
-    ).fetchall()[0]
-    n_rows, null_counts, first, last = stats[0], stats[1:4], stats[4], stats[5]
-    for key, count in zip(_sql.REQUIRED, null_counts, strict=True):
-        if count:
-            col = q(names[key])
-            rows = con.execute(
-                f"SELECT rn FROM (SELECT row_number() OVER () - 1 AS rn, {col} AS v "
-                f"FROM {reader}) WHERE v IS NULL ORDER BY rn LIMIT 5"
-            ).fetchall()
-            raise null_error(names[key], int(count), [int(r[0]) for r in rows])
-    obs_end, cal_end = resolve_window(
-        first, last, n_rows, calibration_end, observation_end, time_unit
-    )
-    return reader, names, obs_end, cal_end
+
+    def run(sql: str) -> list:
+        return con.execute(sql).fetchall()
+
+    typed = check_contract(d, run, raw, names, date_expr, amount_expr, returns, label)
+    obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit)
+    return typed, {c: c for c in _sql.REQUIRED}, obs_end, cal_end
 
 
 def rfm_summary(
@@ -189,6 +229,7 @@ def rfm_summary(
     time_unit: str = "W",
     columns: Mapping[Any, str] | None = None,
     *,
+    returns: str = "error",
     file_format: str | None = None,
     memory_limit: str | None = None,
     temp_directory: str | os.PathLike | None = None,
@@ -205,6 +246,9 @@ def rfm_summary(
         As in :func:`crmlab.rfm.rfm_summary`.
     columns : mapping, optional
         ``{your column name: crmlab name}`` for ``customer_id``, ``date``, ``amount``.
+    returns : {"error", "keep", "drop"}
+        Negative amounts (returns), as in :func:`crmlab.io.read_transactions`: refused with the
+        rows listed (default), kept or dropped with a :class:`~crmlab.errors.CrmlabWarning`.
     file_format : {"parquet", "csv"}, optional
         Default: from the file extension.
     memory_limit, temp_directory, threads
@@ -222,14 +266,17 @@ def rfm_summary(
     Raises
     ------
     DataError
-        Files that cannot be read, missing columns (named, with the columns found), missing
-        values (count and up to five 0-based row positions), dates or amounts of the wrong type.
+        The contract of :func:`crmlab.io.read_transactions`, with its messages: files that
+        cannot be read; missing or repeated columns (named, with the columns found); missing
+        customer ids, dates or amounts, dates that are not ISO 8601 (``03/04/2011`` is refused,
+        not guessed month-first), amounts that are not numbers or infinite, negative amounts
+        with ``returns="error"`` (count and up to five 1-based data row numbers with values).
     ParameterError
         As :func:`crmlab.rfm.rfm_summary` (time_unit, calibration_end, observation_end).
     """
     with connect(memory_limit, temp_directory, threads) as con:
         reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format
+            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
         )
         query = _sql.summary_sql(
             _sql.DUCKDB, reader, names, time_unit, obs_end, cal_end, keep_excluded=True
@@ -246,6 +293,7 @@ def summary_histogram(
     columns: Mapping[Any, str] | None = None,
     *,
     by: Sequence[str] = ("frequency", "recency", "T"),
+    returns: str = "error",
     file_format: str | None = None,
     memory_limit: str | None = None,
     temp_directory: str | os.PathLike | None = None,
@@ -258,7 +306,7 @@ def summary_histogram(
     by = _sql.check_by(by)
     with connect(memory_limit, temp_directory, threads) as con:
         reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format
+            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
         )
         summary = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
         query = _sql.histogram_sql(_sql.DUCKDB, summary, by)
@@ -282,6 +330,7 @@ def score_to_parquet(
     time_unit: str = "W",
     columns: Mapping[Any, str] | None = None,
     batch_size: int = 200_000,
+    returns: str = "error",
     file_format: str | None = None,
     memory_limit: str | None = None,
     temp_directory: str | os.PathLike | None = None,
@@ -333,7 +382,7 @@ def score_to_parquet(
     out_path = Path(path)
     with connect(memory_limit, temp_directory, threads) as con:
         reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format
+            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
         )
         query = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
         batches = con.sql(query).to_arrow_reader(int(batch_size))

@@ -25,10 +25,13 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from crmlab import io
 from crmlab.engines import _sql
-from crmlab.engines._common import null_error, resolve_window, shape_histogram, shape_summary
+from crmlab.engines._common import check_contract, shape_histogram, shape_summary, window
+from crmlab.engines._dispatch import is_spark_dataframe
 from crmlab.engines._score import check_options, detached, score_batch, score_columns
 from crmlab.errors import DataError
+from crmlab.transactions import elapsed
 
 __all__ = ["rfm_summary", "score", "summary_frame", "summary_histogram"]
 
@@ -36,8 +39,6 @@ _DATE_TYPES = (T.DateType, T.TimestampType, T.TimestampNTZType)
 
 
 def _check(transactions: Any) -> DataFrame:
-    from crmlab.engines import is_spark_dataframe
-
     if not is_spark_dataframe(transactions):
         raise DataError(
             f"transactions must be a PySpark DataFrame here, got {type(transactions).__name__}."
@@ -51,50 +52,54 @@ def _prepare(
     observation_end: Any,
     time_unit: str,
     columns: Mapping[Any, str] | None,
+    returns: str = "error",
 ):
-    """Validate the DataFrame; return (names, obs_end, cal_end)."""
+    """Validate the DataFrame against the contract of crmlab.io.read_transactions.
+
+    Returns ``(typed, names, obs_end, cal_end)``: ``typed`` builds, from a temporary view name,
+    the subquery with the typed columns ``customer_id``, ``date`` (TIMESTAMP) and ``amount``
+    (DOUBLE), returns dropped when ``returns="drop"``; ``names`` maps the contract columns to
+    themselves.
+    """
     sdf = _check(sdf)
-    names = _sql.source_names(list(sdf.columns), columns)
+    label = "the Spark DataFrame"
+    names = io.map_columns(list(sdf.columns), columns, _sql.REQUIRED, label=label)
     fields = {f.name: f.dataType for f in sdf.schema.fields}
-    date_type = fields[names["date"]]
-    if not isinstance(date_type, _DATE_TYPES):
+    d = _sql.SPARK
+    date, amount = d.quote(names["date"]), d.quote(names["amount"])
+    date_type, amount_type = fields[names["date"]], fields[names["amount"]]
+    if isinstance(date_type, _DATE_TYPES):
+        date_expr = f"CAST({date} AS TIMESTAMP)"
+    elif isinstance(date_type, T.StringType):  # read as read_transactions reads them
+        date_expr = d.parse_timestamp(date)
+    else:
         raise DataError(
             f"column '{names['date']}' must hold dates or timestamps, its type is "
             f"{date_type.simpleString()}; convert it with pyspark.sql.functions.to_date.",
             column=names["date"],
         )
-    if not isinstance(fields[names["amount"]], T.NumericType):
+    if isinstance(amount_type, T.NumericType):
+        amount_expr = f"CAST({amount} AS DOUBLE)"
+    elif isinstance(amount_type, T.StringType):
+        amount_expr = d.parse_double(amount)
+    else:
         raise DataError(
             f"column '{names['amount']}' must be numeric, its type is "
-            f"{fields[names['amount']].simpleString()}; cast it to double.",
+            f"{amount_type.simpleString()}; cast it to double.",
             column=names["amount"],
         )
-    cid, date, amount = (F.col(_sql.SPARK.quote(names[c])) for c in _sql.REQUIRED)
-    row = sdf.agg(
-        F.count(F.lit(1)).alias("n"),
-        F.count_if(cid.isNull()).alias("n_cid"),
-        F.count_if(date.isNull()).alias("n_date"),
-        F.count_if(amount.isNull()).alias("n_amount"),
-        F.min(F.to_date(date)).alias("first"),
-        F.max(F.to_date(date)).alias("last"),
-    ).collect()[0]
-    for key, count in zip(
-        _sql.REQUIRED, (row["n_cid"], row["n_date"], row["n_amount"]), strict=True
-    ):
-        if count:
-            col = F.col(_sql.SPARK.quote(names[key]))
-            positions = (
-                sdf.select(col.isNull().alias("v"))
-                .rdd.zipWithIndex()
-                .filter(lambda pair: pair[0][0])
-                .map(lambda pair: pair[1])
-                .take(5)
-            )
-            raise null_error(names[key], int(count), [int(p) for p in positions])
-    obs_end, cal_end = resolve_window(
-        row["first"], row["last"], row["n"], calibration_end, observation_end, time_unit
-    )
-    return names, obs_end, cal_end
+    view = f"crmlab_check_{uuid.uuid4().hex}"
+    sdf.createOrReplaceTempView(view)
+    try:
+
+        def run(sql: str) -> list:
+            return [tuple(row) for row in sdf.sparkSession.sql(sql).collect()]
+
+        typed = check_contract(d, run, view, names, date_expr, amount_expr, returns, label)
+        obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit)
+    finally:
+        sdf.sparkSession.catalog.dropTempView(view)
+    return (lambda name: typed.replace(view, name)), {c: c for c in _sql.REQUIRED}, obs_end, cal_end
 
 
 def _run(sdf: DataFrame, build) -> DataFrame:
@@ -114,6 +119,8 @@ def summary_frame(
     observation_end: Any = None,
     time_unit: str = "W",
     columns: Mapping[Any, str] | None = None,
+    *,
+    returns: str = "error",
 ) -> DataFrame:
     """The customer summary as a Spark DataFrame (for scoring where the data live).
 
@@ -122,17 +129,15 @@ def summary_frame(
     ``calibration_end``, ``frequency_holdout``, ``monetary_value_holdout``,
     ``duration_holdout``. Customers first seen after ``calibration_end`` are left out.
     """
-    names, obs_end, cal_end = _prepare(
-        transactions, calibration_end, observation_end, time_unit, columns
+    typed, names, obs_end, cal_end = _prepare(
+        transactions, calibration_end, observation_end, time_unit, columns, returns
     )
     out = _run(
         transactions,
-        lambda view: _sql.summary_sql(_sql.SPARK, view, names, time_unit, obs_end, cal_end),
+        lambda view: _sql.summary_sql(_sql.SPARK, typed(view), names, time_unit, obs_end, cal_end),
     )
     if cal_end is not None:
-        from crmlab.rfm import _elapsed
-
-        duration = float(_elapsed(cal_end, obs_end, time_unit)[0])
+        duration = float(elapsed(cal_end, obs_end, time_unit)[0])
         out = out.withColumn("duration_holdout", F.lit(duration).cast("double"))
     return out
 
@@ -143,12 +148,19 @@ def rfm_summary(
     observation_end: Any = None,
     time_unit: str = "W",
     columns: Mapping[Any, str] | None = None,
+    *,
+    returns: str = "error",
 ) -> pd.DataFrame:
     """:func:`crmlab.rfm.rfm_summary` of a PySpark DataFrame, computed in Spark.
 
     The transactions are aggregated in Spark; only the per-customer summary is collected to the
     driver. ``date`` may be a date, timestamp or timestamp without time zone column (days are
-    taken in the session time zone, as Spark shows them).
+    taken in the session time zone, as Spark shows them), or ISO 8601 text (as
+    :func:`crmlab.io.read_transactions` reads it; other text such as ``03/04/2011`` is refused).
+    The contract and its messages are those of ``read_transactions``: missing ids, dates or
+    amounts, unreadable dates, amounts that are not numbers and, with ``returns="error"`` (the
+    default; ``"keep"``/``"drop"`` warn), negative amounts are refused with up to five 1-based
+    row positions.
 
     Returns
     -------
@@ -163,13 +175,13 @@ def rfm_summary(
         As :func:`crmlab.rfm.rfm_summary` (missing columns are named with the columns found;
         missing values give their count and up to five 0-based row positions).
     """
-    names, obs_end, cal_end = _prepare(
-        transactions, calibration_end, observation_end, time_unit, columns
+    typed, names, obs_end, cal_end = _prepare(
+        transactions, calibration_end, observation_end, time_unit, columns, returns
     )
     result = _run(
         transactions,
         lambda view: _sql.summary_sql(
-            _sql.SPARK, view, names, time_unit, obs_end, cal_end, keep_excluded=True
+            _sql.SPARK, typed(view), names, time_unit, obs_end, cal_end, keep_excluded=True
         ),
     )
     frame = _to_pandas(result)
@@ -191,20 +203,21 @@ def summary_histogram(
     columns: Mapping[Any, str] | None = None,
     *,
     by: Sequence[str] = ("frequency", "recency", "T"),
+    returns: str = "error",
 ) -> pd.DataFrame:
     """Distinct summary rows and their number of customers, grouped in Spark.
 
     See :func:`crmlab.engines.summary_histogram`.
     """
     by = _sql.check_by(by)
-    names, obs_end, cal_end = _prepare(
-        transactions, calibration_end, observation_end, time_unit, columns
+    typed, names, obs_end, cal_end = _prepare(
+        transactions, calibration_end, observation_end, time_unit, columns, returns
     )
     result = _run(
         transactions,
         lambda view: _sql.histogram_sql(
             _sql.SPARK,
-            _sql.summary_sql(_sql.SPARK, view, names, time_unit, obs_end, cal_end),
+            _sql.summary_sql(_sql.SPARK, typed(view), names, time_unit, obs_end, cal_end),
             by,
         ),
     )

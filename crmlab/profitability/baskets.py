@@ -14,7 +14,7 @@ from crmlab.profitability._common import (
     _level_values,
     _require,
 )
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["category_associations", "next_category_suggestions"]
 
@@ -85,7 +85,7 @@ def category_associations(
         raise ParameterError(f"unit must be 'basket' or 'customer', got {unit!r}.", "unit")
     if unit == "basket":
         _require(transactions, "basket_id", "use unit='customer' or add a basket_id column.")
-    _check_transactions(transactions)
+    check_transactions(transactions)
     m, u_labels, i_labels = _incidence(transactions, level, unit)
     n = m.shape[0]
     item_count = np.asarray(m.sum(axis=0)).ravel()
@@ -150,7 +150,7 @@ def next_category_suggestions(
         ``suggestion``, ``because`` (the bought category of the best rule), ``confidence``,
         ``lift``. Customers without any applicable rule are absent.
     """
-    _check_transactions(transactions)
+    check_transactions(transactions)
     m, customers, items = _incidence(transactions, level, "customer")
     pos = {name: i for i, name in enumerate(items)}
     r = rules.loc[rules["lift"] > min_lift]

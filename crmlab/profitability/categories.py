@@ -16,7 +16,7 @@ from crmlab.profitability._common import (
     _line_margin,
     _require,
 )
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["PriceTiers", "category_profitability", "price_tiers"]
 
@@ -62,7 +62,7 @@ def category_profitability(
         ``baskets`` (distinct ``basket_id``, else distinct customer-days), ``lines``,
         ``revenue_share``, ``margin_share`` and ``revenue_per_customer``.
     """
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     key = _level_values(transactions, level).to_numpy()
     amount = frame["amount"].to_numpy(dtype=float)
     if "discount" in transactions.columns:
@@ -177,7 +177,7 @@ def price_tiers(
 
     if not 2 <= int(n_tiers) <= 5:
         raise ParameterError(f"n_tiers must be 2..5, got {n_tiers!r}.", parameter="n_tiers")
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     _require(transactions, "product", "price tiers need product ids (map a 'product' column).")
     cat = _level_values(transactions, level).to_numpy()
     if "quantity" in transactions.columns:

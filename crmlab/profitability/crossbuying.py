@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions, labelled_transactions
 
 __all__ = [
     "cross_buying",
@@ -21,51 +21,6 @@ __all__ = [
     "labelled_transactions",
     "purchase_days",
 ]
-
-
-def labelled_transactions(
-    transactions: pd.DataFrame, column: str, name: str, *, missing: str, fill: str
-) -> pd.DataFrame:
-    """The checked contract columns plus ``column`` (as ``name``), which must exist and be full.
-
-    Parameters
-    ----------
-    transactions : DataFrame
-        The transactions contract plus ``column``. Not modified.
-    column : str
-        The extra column to carry (e.g. ``"category"`` or ``"channel"``).
-    name : str
-        Its name in the returned frame.
-    missing : str
-        The error message when ``column`` is absent.
-    fill : str
-        The advice appended to the error when ``column`` has missing values.
-
-    Returns
-    -------
-    DataFrame
-        The checked ``customer_id``, ``date``, ``amount`` (as :func:`crmlab.rfm.rfm_summary`
-        checks them) and ``name``.
-
-    Raises
-    ------
-    DataError
-        ``column`` missing or with missing values (rows shown), or the contract broken.
-    """
-    if column not in transactions.columns:
-        raise DataError(missing, column=column)
-    frame = _check_transactions(transactions)
-    values = transactions[column]
-    bad = transactions.index[values.isna()]
-    if len(bad):
-        raise DataError(
-            f"column '{column}' has {len(bad)} missing value(s), e.g. at rows "
-            f"{list(bad[:5])}; {fill}",
-            column=column,
-            rows=list(bad[:5]),
-        )
-    frame[name] = values.to_numpy()
-    return frame
 
 
 def purchase_days(frame: pd.DataFrame) -> pd.Series:
@@ -187,7 +142,7 @@ def cross_buying_retention(
         ``customers``, ``mean_categories``, ``mean_spend`` (before the split),
         ``retention`` (share buying after the split) and ``mean_spend_after``.
     """
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     dates = frame["date"]
     split = (
         dates.min() + (dates.max() - dates.min()) / 2

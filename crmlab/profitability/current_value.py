@@ -11,7 +11,7 @@ import pandas as pd
 from crmlab.profitability._common import (
     _line_margin,
 )
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["customer_current_value"]
 
@@ -46,7 +46,7 @@ def customer_current_value(
         period (0 for customers who did not buy in it), ``total_revenue`` (whole log).
         ``attrs``: ``basis`` (``"margin"`` or ``"revenue"``), ``period_start``.
     """
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     no_rates = cost_column is None and not margin_rates and default_rate is None
     if no_rates:
         margin = frame["amount"].to_numpy(dtype=float)

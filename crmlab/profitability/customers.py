@@ -13,7 +13,7 @@ from crmlab.errors import DataError, ParameterError
 from crmlab.profitability._common import (
     _check_rate,
 )
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["customer_profitability", "profit_deciles", "whale_curve", "whale_curve_summary"]
 
@@ -66,7 +66,7 @@ def customer_profitability(
     if margin_rate is not None:
         margin_rate = _check_rate(margin_rate, "margin_rate")
     cost_per_purchase = _check_rate(cost_per_purchase, "cost_per_purchase", 0.0, np.inf)
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     if frame.empty:
         raise DataError("transactions is empty: there are no customers.")
     if cost_column is not None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._deprecation import resolve_alpha
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["upselling_summary", "upselling_trends"]
 
@@ -52,7 +52,7 @@ def upselling_trends(
     from scipy.stats import t as student_t
 
     alpha = resolve_alpha(alpha, level, "upselling_trends")
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     min_baskets = max(3, int(min_baskets))
     if basket_column is not None and basket_column in transactions.columns:
         frame["basket"] = transactions[basket_column].to_numpy()

@@ -28,7 +28,7 @@ Validator = Callable[[Any, str], Any]
 @cache
 def ranges() -> dict[str, Validator]:
     """Parameter name -> validator (``validator(value, name)`` raises ``ParameterError``)."""
-    from crmlab.rfm import TIME_UNITS
+    from crmlab.transactions import SUMMARY_TIME_UNITS as TIME_UNITS
 
     date = partial(checks.check_date, empty=True)
     count = checks.check_count

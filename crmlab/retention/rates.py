@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import ParameterError
-from crmlab.rfm import _check_transactions, _to_day, interpurchase_summary
+from crmlab.rfm import interpurchase_summary
+from crmlab.transactions import check_transactions, to_day
 
 __all__ = ["customer_periods", "overdue_customers", "retention_rates"]
 
@@ -60,7 +61,7 @@ def customer_periods(transactions: pd.DataFrame, period: str = "M") -> pd.DataFr
         cohort: 0 for the first).
     """
     period = _check_period(period)
-    frame = _check_transactions(transactions, ("customer_id", "date"))
+    frame = check_transactions(transactions, ("customer_id", "date"))
     out = pd.DataFrame(
         {
             "customer_id": frame["customer_id"].to_numpy(),
@@ -180,7 +181,7 @@ def overdue_customers(
             parameter="min_purchases",
         )
     if observation_end is not None:
-        observation_end = _to_day(observation_end, "observation_end")
+        observation_end = to_day(observation_end, "observation_end")
     out = interpurchase_summary(transactions, observation_end=observation_end, time_unit=time_unit)
     enough = (out["n_gaps"] + 1 >= int(min_purchases)).to_numpy() & out["median_gap"].gt(
         0

@@ -31,7 +31,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from crmlab.errors import ConvergenceError, DataError, ParameterError
-from crmlab.rfm import _check_time_unit, _check_transactions, _elapsed, _until
+from crmlab.transactions import check_time_unit, check_transactions, elapsed, until
 
 __all__ = [
     "churn_durations",
@@ -88,7 +88,7 @@ def churn_durations(
         ``log_first_amount`` (``log(1 + max(first_amount, 0))``) and, when ``quantity`` is
         present, ``first_quantity``; then the columns of ``covariates``.
     """
-    time_unit = _check_time_unit(time_unit)
+    time_unit = check_time_unit(time_unit)
     if not np.isscalar(inactivity_threshold) or not float(inactivity_threshold) > 0:
         raise ParameterError(
             f"inactivity_threshold must be a number > 0 (in {time_unit}), got "
@@ -99,8 +99,8 @@ def churn_durations(
     has_quantity = "quantity" in transactions.columns
     if has_quantity:
         required.append("quantity")
-    frame = _check_transactions(transactions, tuple(required))
-    frame, end = _until(frame, observation_end)
+    frame = check_transactions(transactions, tuple(required))
+    frame, end = until(frame, observation_end)
     g = frame.groupby("customer_id", sort=True)
     first = g["date"].min()
     last = g["date"].max()
@@ -108,11 +108,11 @@ def churn_durations(
     out["first_purchase"] = first
     out["last_purchase"] = last
     out["n_purchases"] = g["date"].nunique().astype("int64")
-    since = _elapsed(last, end, time_unit)
+    since = elapsed(last, end, time_unit)
     out["time_since_last"] = since
     churned = since > float(inactivity_threshold)
     out["duration"] = np.where(
-        churned, _elapsed(first, last, time_unit), _elapsed(first, end, time_unit)
+        churned, elapsed(first, last, time_unit), elapsed(first, end, time_unit)
     ).astype(float)
     out["event"] = churned.astype("int64")
     on_first = frame.loc[frame["date"].to_numpy() == first.reindex(frame["customer_id"]).to_numpy()]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import DataError, ParameterError
-from crmlab.rfm import _check_transactions
+from crmlab.transactions import check_transactions
 
 __all__ = ["ClusterResult", "cluster_customers", "customer_features"]
 
@@ -56,7 +56,7 @@ def customer_features(
         frequency and monetary value are the RFM measures of Hughes (1994); logs tame their skew
         before standardisation.
     """
-    frame = _check_transactions(transactions)
+    frame = check_transactions(transactions)
     end = (
         frame["date"].max().normalize()
         if observation_end is None

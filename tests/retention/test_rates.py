@@ -134,3 +134,27 @@ def test_overdue_customers(small):
 def test_bad_transactions():
     with pytest.raises(DataError, match="date"):
         retention_rates(pd.DataFrame({"customer_id": [1]}), "M")
+
+
+@pytest.mark.parametrize("value", ["garbage", "2020-02-30", 7.5, [2020], ""])
+def test_overdue_observation_end_garbage_names_the_parameter(small, value):
+    with pytest.raises(ParameterError) as info:
+        overdue_customers(small, observation_end=value)
+    assert info.value.parameter == "observation_end"
+
+
+def test_lone_customer_on_the_last_day_is_not_overdue():
+    lone = _log([(7, "2020-05-31")])
+    out = overdue_customers(lone)
+    assert out["status"].tolist() == ["too few purchases"]
+    assert out["overdue"].isna().all()  # unknown, never silently True or False
+    rates = retention_rates(lone)
+    assert rates["active"].tolist() == [1] and rates["new"].tolist() == [1]
+
+
+def test_bad_transactions_messages_come_from_the_one_contract():
+    frame = _log([(1, "2020-01-05"), (2, "2020-01-10")])
+    frame.loc[1, "date"] = pd.NaT
+    with pytest.raises(DataError, match="missing dates in 1 row") as info:
+        retention_rates(frame)
+    assert info.value.rows == [1]

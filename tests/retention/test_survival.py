@@ -150,3 +150,20 @@ def test_cdnow_pipeline():
     assert logrank_test(durations, segment)["p_value"].iloc[0] < 1e-3
     cox = cox_model(durations, ["log_first_amount", "first_quantity"])
     assert cox.loc["log_first_amount", "hazard_ratio"] < 1
+
+
+@pytest.mark.parametrize("value", ["garbage", "2020-02-30", 7.5, [2020]])
+def test_churn_observation_end_garbage_names_the_parameter(value):
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "date": pd.to_datetime(["2020-01-01", "2020-03-01"]), "amount": 1.0}
+    )
+    with pytest.raises(ParameterError) as info:
+        churn_durations(tx, 30, observation_end=value)
+    assert info.value.parameter == "observation_end"
+
+
+def test_lone_customer_who_bought_on_the_last_day_is_not_churned():
+    tx = pd.DataFrame({"customer_id": [5], "date": pd.to_datetime(["2020-03-01"]), "amount": 9.0})
+    out = churn_durations(tx, 30)
+    assert out["event"].tolist() == [0] and out["duration"].tolist() == [0.0]
+    assert out["time_since_last"].tolist() == [0.0]

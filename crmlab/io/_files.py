@@ -1,0 +1,386 @@
+"""The byte layer of :mod:`crmlab.io`: find, decompress, decode, sniff and parse a CSV or
+Parquet file, and map its rows to file lines."""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io as _io
+import lzma
+import os
+import re
+import warnings
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab import _validation as v
+from crmlab.errors import DataError, ParameterError
+
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+_COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip")
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+_SNIFF_LINES = 50
+
+
+DUPLICATES_ATTR = "crmlab_duplicate_columns"
+
+
+def read_file(
+    source: Any,
+    as_text: Any,
+    *,
+    encoding: str | None,
+    sep: str | None,
+    decimal: str,
+    thousands: str | None,
+) -> tuple[pd.DataFrame, np.ndarray, str, str]:
+    """Read a file; returns (frame with RangeIndex, keys per row, kind of keys, label)."""
+    if not isinstance(source, str | os.PathLike):
+        raise ParameterError(
+            f"source must be a file path or a pandas DataFrame, not {type(source).__name__}.",
+            parameter="source",
+        )
+    path = Path(source).expanduser()
+    label = repr(str(source))
+    name = path.name.lower()
+    _check_exists(path, label)
+    compression = next((c for c in _COMPRESSIONS if name.endswith(c)), None)
+    base = name[: -len(compression)] if compression else name
+    if base.endswith(_CSV_SUFFIXES):
+        kind = "csv"
+    elif base.endswith(_PARQUET_SUFFIXES) and compression is None:
+        kind = "parquet"
+    else:
+        hint = ""
+        if base.endswith((".xlsx", ".xls", ".xlsm", ".ods")):
+            hint = (
+                " Save the sheet as CSV, or read it with pandas.read_excel and pass the DataFrame."
+            )
+        raise DataError(
+            f"Cannot read {label}: unsupported file type. crmlab reads .csv, .txt, .tsv (also "
+            f"compressed: .gz, .bz2, .xz, .zip) and .parquet/.pq files, or a DataFrame.{hint}"
+        )
+    if kind == "parquet":
+        frame = _read_parquet(path, label)
+        return frame, np.arange(1, len(frame) + 1), "row", label
+    return _read_csv(
+        path,
+        label,
+        compression,
+        as_text,
+        encoding=encoding,
+        sep=sep,
+        decimal=decimal,
+        thousands=thousands,
+        tsv=base.endswith(".tsv"),
+    )
+
+
+def _check_exists(path: Path, label: str) -> None:
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise DataError(f"{label} is a folder, not a file; pass the path of the data file.")
+    folder = path.parent if str(path.parent) else Path(".")
+    message = f"File not found: {label} (looked for {path.absolute()})."
+    if folder.is_dir():
+        try:
+            nearby = [p.name for p in folder.iterdir() if p.is_file()]
+        except OSError:
+            nearby = []
+        close = v.close_matches(path.name, nearby)
+        if close:
+            message += f" Similar files in {folder}: {', '.join(repr(c) for c in close)}."
+    else:
+        message += f" The folder {str(folder)!r} does not exist either."
+    message += " Check the path (relative paths start from the current folder, " + (
+        f"{Path.cwd()})."
+    )
+    raise DataError(message)
+
+
+def _read_parquet(path: Path, label: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises many types (ArrowInvalid, OSError, ...)
+        raise DataError(
+            f"Cannot read {label} as Parquet ({type(err).__name__}: {err}). The file may be "
+            "corrupt, truncated or not Parquet at all: export it again, or save it as CSV."
+        ) from err
+    return frame.reset_index(drop=True)
+
+
+def _read_bytes(path: Path, label: str, compression: str | None) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"Cannot read {label}: {err}.") from err
+    if not raw:
+        raise DataError(
+            f"The file {label} is empty (0 bytes); export the data again with a header line."
+        )
+    if compression is None:
+        return raw
+    try:
+        if compression == ".gz":
+            return gzip.decompress(raw)
+        if compression == ".bz2":
+            return bz2.decompress(raw)
+        if compression == ".xz":
+            return lzma.decompress(raw)
+        with zipfile.ZipFile(_io.BytesIO(raw)) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+            if len(members) != 1:
+                raise DataError(
+                    f"The zip archive {label} holds {len(members)} files; crmlab reads archives "
+                    "with exactly one file. Unzip it and pass the data file."
+                )
+            return archive.read(members[0])
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, ValueError) as err:
+        raise DataError(
+            f"Cannot decompress {label} ({compression} expected): {err}. The file may be corrupt "
+            "or not compressed: check its extension."
+        ) from err
+
+
+def _decode(raw: bytes, encoding: str | None, label: str) -> str:
+    if encoding is not None:
+        try:
+            return raw.decode(encoding).lstrip("\ufeff")
+        except LookupError as err:
+            raise ParameterError(
+                f"encoding={encoding!r} is not an encoding Python knows (try 'utf-8', "
+                "'cp1252', 'latin-1').",
+                parameter="encoding",
+            ) from err
+        except UnicodeDecodeError as err:
+            line = raw[: err.start].count(b"\n") + 1
+            raise DataError(
+                f"The file {label} cannot be decoded as {encoding!r}: byte {raw[err.start]:#04x} "
+                f"on line {line} is invalid. Pass the file's encoding, e.g. encoding='utf-8', "
+                "'cp1252' (Excel on Windows) or 'latin-1'.",
+                rows=[line],
+            ) from err
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16").lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        start = raw.rfind(b"\n", 0, err.start) + 1
+        end = raw.find(b"\n", err.start)
+        text = raw[start : end if end >= 0 else len(raw)].decode("cp1252", errors="replace")
+        raise DataError(
+            f"The file {label} is not UTF-8: byte {raw[err.start]:#04x} on line {line} cannot "
+            f"be decoded (read as cp1252 that line is {text.strip()[:80]!r}). Pass its encoding, "
+            "e.g. encoding='cp1252' (Excel on Windows, Western European) or encoding='latin-1', "
+            "or save the file as UTF-8.",
+            rows=[line],
+        ) from err
+
+
+def _sniff(text: str, default: str) -> str:
+    """The delimiter that splits the first lines into equally many (several) fields."""
+    sample = text[: 1 << 16]
+    lines = [line for line in sample.splitlines() if line.strip()]
+    if len(sample) < len(text) and len(lines) > 1:
+        lines = lines[:-1]  # possibly cut in the middle
+    lines = lines[: _SNIFF_LINES + 1]
+    best: tuple[float, int, int] | None = None
+    choice = default
+    for rank, delimiter in enumerate(_DELIMITERS):
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        agreement = sum(c == counts[0] for c in counts) / len(counts)
+        score = (agreement, counts[0], -rank - (delimiter != default) * 10)
+        if best is None or score > best:
+            best, choice = score, delimiter
+    return choice
+
+
+def _read_csv(
+    path: Path,
+    label: str,
+    compression: str | None,
+    as_text: Any,
+    *,
+    encoding: str | None,
+    sep: str | None,
+    decimal: str,
+    thousands: str | None,
+    tsv: bool,
+) -> tuple[pd.DataFrame, np.ndarray, str, str]:
+    raw = _read_bytes(path, label, compression)
+    text = _decode(raw, encoding, label)
+    if re.search(r"\S", text) is None:
+        raise DataError(f"The file {label} holds no data, not even a header line.")
+    delimiter = sep if sep is not None else _sniff(text, "\t" if tsv else ",")
+    if delimiter == decimal:
+        raise ParameterError(
+            f"The file {label} is separated by {delimiter!r}, which is also the decimal mark "
+            f"(decimal={decimal!r}); pass sep= explicitly, e.g. sep=';'.",
+            parameter="decimal",
+        )
+    options: dict[str, Any] = {"sep": delimiter, "decimal": decimal}
+    if len(delimiter) == 1:
+        options["low_memory"] = False  # one pass: no DtypeWarning on mixed columns
+    if thousands is not None:
+        options["thousands"] = thousands
+    try:
+        header = pd.read_csv(_io.StringIO(text), nrows=0, **options).columns
+        clean = [c.strip() if isinstance(c, str) else c for c in header]
+        dtype = {raw_name: "str" for raw_name, c in zip(header, clean, strict=True) if as_text(c)}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with more fields than the header is never taken for an
+            # index column (which would shift every value into the wrong column)
+            frame = pd.read_csv(_io.StringIO(text), dtype=dtype or None, index_col=False, **options)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            _check_ragged(text, delimiter, label)
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"The file {label} holds no data, not even a header line.") from err
+    except (pd.errors.ParserError, ValueError, csv.Error) as err:
+        _check_ragged(text, delimiter, label)
+        raise DataError(
+            f"The file {label} cannot be read as CSV with sep={delimiter!r}: {err}. Check the "
+            "delimiter (pass sep=...), unbalanced quotes, and that every line has as many fields "
+            "as the header.",
+        ) from err
+    raw_names = _header_fields(text, delimiter)
+    if raw_names is not None and len(raw_names) == len(clean):
+        clean = raw_names  # pandas renames repeated names ("amount.1"): see them as written
+    frame.columns = unique_names(clean)
+    repeated = {name: [i + 1 for i, c in enumerate(clean) if c == name] for name in clean}
+    repeated = {name: fields for name, fields in repeated.items() if len(fields) > 1}
+    if repeated:
+        frame.attrs[DUPLICATES_ATTR] = repeated
+    if frame.shape[1] == 1:
+        _check_single_column(frame, delimiter, label)
+    if len(frame) == 0:
+        raise DataError(
+            f"The file {label} has a header ({v.list_columns(frame.columns)}) but no data rows; "
+            "export the data again."
+        )
+    keys, kind = _line_numbers(text, delimiter, len(frame))
+    return frame, keys, kind, label
+
+
+def unique_names(names: list[Any]) -> list[Any]:
+    """Header names with repeats made unique as pandas does ("amount", "amount.1", ...)."""
+    seen: dict[Any, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        out.append(name if count == 0 else f"{name}.{count}")
+    return out
+
+
+def _header_fields(text: str, delimiter: str) -> list[str] | None:
+    """The header's names as written (stripped), or None when the csv module cannot tell."""
+    if len(delimiter) != 1:
+        return None
+    try:
+        for row in csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter):
+            if row and not (len(row) == 1 and not row[0].strip()):
+                return [name.strip() for name in row]
+    except csv.Error:
+        return None
+    return None
+
+
+def _check_ragged(text: str, delimiter: str, label: str) -> None:
+    """Raise a DataError naming the first line with more fields than the header, if any."""
+    if len(delimiter) != 1:
+        return
+    try:
+        reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
+        header: list[str] | None = None
+        start = 1
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                start = reader.line_num + 1
+                continue
+            if header is None:
+                header = row
+            elif len(row) > len(header) and any(x.strip() for x in row[len(header) :]):
+                extra = row[len(header) :]
+                shown = ", ".join(repr(x) for x in extra[: v.MAX_SHOWN])
+                names = ", ".join(repr(h.strip()) for h in header)
+                raise DataError(
+                    f"The file {label}: line {start} has {len(row)} fields but the header has "
+                    f"{len(header)} ({names}); the extra field {shown} follows "
+                    f"{header[-1].strip()!r}. A {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                    "inside an unquoted value (e.g. a decimal comma or a name) splits it in two: "
+                    "quote such values, fix the line, or add the missing header name.",
+                    rows=[start],
+                )
+            start = reader.line_num + 1
+    except csv.Error:
+        return
+
+
+def _check_single_column(frame: pd.DataFrame, delimiter: str, label: str) -> None:
+    name = str(frame.columns[0])
+    for other in _DELIMITERS:
+        if other != delimiter and other in name:
+            raise DataError(
+                f"The file {label} was read as one single column named {name!r}: it seems to be "
+                f"separated by {_DELIMITER_NAMES[other]}s ({other!r}), not by {delimiter!r}. "
+                f"Pass sep={other!r}.",
+                column=name,
+            )
+
+
+def _line_numbers(text: str, delimiter: str, n_rows: int) -> tuple[np.ndarray, str]:
+    """File line of each data row (header = line 1): blank lines are skipped by the reader,
+    quoted values may span lines. Falls back to 1-based row numbers if the count disagrees."""
+    if '"' not in text and "\r" not in text and re.search(r"(^|\n)[ \t\f\v]*\n", text) is None:
+        # No quotes and no blank line (but perhaps a last line without a line break).
+        breaks = text.count("\n") + (not text.endswith("\n"))
+        if breaks == n_rows + 1:
+            return np.arange(2, n_rows + 2), "line"
+    if '"' not in text:
+        lines = re.split(r"\r\n|\r|\n", text)
+        numbers = np.array([i + 1 for i, line in enumerate(lines) if line.strip()][1:])
+        if len(numbers) == n_rows:
+            return numbers, "line"
+    if len(delimiter) == 1:
+        try:
+            numbers_list = []
+            reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
+            previous = 0
+            for row in reader:
+                if row and not (len(row) == 1 and not row[0].strip()):
+                    numbers_list.append(previous + 1)
+                previous = reader.line_num
+            if len(numbers_list) == n_rows + 1:
+                return np.array(numbers_list[1:]), "line"
+        except csv.Error:
+            pass
+    return np.arange(1, n_rows + 1), "row"

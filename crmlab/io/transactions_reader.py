@@ -1,0 +1,477 @@
+"""Reading transactions: the types, returns and duplicates of :func:`read_transactions`, and the
+one-column checks of the transactions contract that :mod:`crmlab.transactions` builds on."""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+
+from crmlab import _validation as v
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.io.tables import (
+    Source,
+    _check_choice,
+    _check_mapping,
+    _whole,
+    read_table,
+    require_columns,
+)
+
+REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
+
+
+OPTIONAL_TRANSACTION_COLUMNS: tuple[str, ...] = ("quantity", "product", "category", "channel")
+
+
+def read_transactions(
+    source: Source,
+    columns: Mapping[Any, str] | None = None,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    returns: str = "error",
+    duplicates: str = "keep",
+    encoding: str | None = None,
+    sep: str | None = None,
+    decimal: str = ".",
+    thousands: str | None = None,
+) -> pd.DataFrame:
+    """Read transactions from a CSV/Parquet file or a DataFrame and validate them.
+
+    Parameters
+    ----------
+    source : str, path or DataFrame
+        ``.csv``/``.txt``/``.tsv`` (optionally ``.gz``, ``.bz2``, ``.xz``, ``.zip``) or
+        ``.parquet``/``.pq`` file, or a DataFrame (copied; never changed). The file is only read.
+        A glob pattern (``"orders/2026-*.parquet"``) reads every matching file, each validated
+        on its own, into one frame in memory; for logs larger than memory, pass the pattern to
+        :func:`crmlab.rfm.rfm_summary` instead, which summarises it out of core in DuckDB.
+    columns : mapping, optional
+        Your column names to ours, e.g. ``{"Kunde": "customer_id", "Datum": "date",
+        "Umsatz": "amount"}``. Required: ``customer_id``, ``date``, ``amount``; optional:
+        ``quantity``, ``product``, ``category``, ``channel``. Columns already named like ours are
+        used as they are; other columns are kept, after ours, untouched.
+    date_format : str, optional
+        strftime format of the dates (passed to :func:`pandas.to_datetime`), e.g. ``"%d.%m.%Y"``
+        or ``"%Y%m%d"`` (which also reads numbers such as 19970131). Default: ISO 8601, dates
+        (``1997-01-31``) or dates and times (``1997-01-31 14:05:00``, ``T`` separator, offsets).
+    dayfirst : bool
+        Read dates that are not ISO 8601 day first (``31/01/1997``), in the format guessed from
+        the first such date.
+    returns : {"error", "keep", "drop"}
+        Negative amounts (returns, refunds): ``"error"`` (default) raises a DataError listing
+        them; ``"keep"`` keeps them with a :class:`~crmlab.errors.CrmlabWarning` giving the count;
+        ``"drop"`` drops them with a CrmlabWarning giving the count.
+    duplicates : {"keep", "drop"}
+        Exact duplicate rows (equal in every column): ``"keep"`` (default) keeps them and warns
+        with the count when there are any (CDNOW has 21: same-day purchases of equal value);
+        ``"drop"`` keeps the first of each and warns with the count dropped.
+    encoding : str, optional
+        Text encoding of a CSV file. Default: UTF-8 with or without byte-order mark (also UTF-16
+        with a byte-order mark); others (``"cp1252"``, ``"latin-1"``) must be named.
+    sep : str, optional
+        CSV delimiter; sniffed among ``,`` ``;`` tab ``|`` when None.
+    decimal, thousands : str
+        Decimal mark and thousands separator of the numbers (``decimal=","`` reads ``12,50``).
+        One currency symbol ($, €, £, ¥) before or after an amount is accepted when the whole
+        column uses the same symbol; it is dropped (no conversion between currencies).
+
+    Returns
+    -------
+    DataFrame
+        One row per transaction line, sorted by customer and date (stable: ties keep the file's
+        order), with a fresh RangeIndex:
+
+        - ``customer_id``: int64 when every key is an integer written without leading zeros
+          (``"17"``, ``17.0``), otherwise the stripped text (``str`` dtype). Never null.
+        - ``date`` (datetime64[ns], timezone-naive): the purchase time. Timestamps with a UTC
+          offset or timezone are converted to UTC and the timezone dropped; timestamps without
+          one are taken as they are. Never null.
+        - ``amount`` (float64): money spent, finite; negative only with ``returns="keep"``.
+        - ``quantity`` (int64 when all whole numbers and present, else float64), ``product``,
+          ``category``, ``channel`` (``str``, stripped; blank is missing), when present.
+        - every other column of the input, unchanged, in its order.
+
+        ``attrs`` map each row to its file line (see the module notes).
+
+    Raises
+    ------
+    DataError
+        With ``.column`` (your name for it) and ``.rows`` (up to five file line numbers, Parquet
+        row numbers or index labels): the file problems of :func:`read_table`; a required column
+        missing; customer ids, dates or amounts missing; dates that cannot be read or fall outside
+        1677-2262; amounts or quantities that are not numbers (with a hint about decimal commas,
+        thousands separators or currency symbols); infinite amounts; returns with
+        ``returns="error"``; a CSV read as one column because of the wrong delimiter.
+    ParameterError
+        Unknown ``returns``/``duplicates`` choice, a mapping to a name that is not a transaction
+        column, ``decimal`` equal to ``sep`` or ``thousands``.
+
+    Warns
+    -----
+    CrmlabWarning
+        Returns kept or dropped; duplicate rows kept or dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.io import read_transactions
+    >>> raw = pd.DataFrame({"Kunde": ["7", "3"], "Datum": ["2024-02-01", "2024-01-05"],
+    ...                     "Umsatz": ["12.5", "3"]})
+    >>> tx = read_transactions(raw, {"Kunde": "customer_id", "Datum": "date", "Umsatz": "amount"})
+    >>> tx.dtypes.astype(str).tolist(), tx["customer_id"].tolist()
+    (['int64', 'datetime64[ns]', 'float64'], [3, 7])
+    """
+    _check_choice("returns", returns, ("error", "keep", "drop"))
+    _check_choice("duplicates", duplicates, ("keep", "drop"))
+    files = _glob_files(source)
+    if files is not None:
+        options = dict(
+            date_format=date_format, dayfirst=dayfirst, returns=returns, duplicates=duplicates,
+            encoding=encoding, sep=sep, decimal=decimal, thousands=thousands,
+        )  # fmt: skip
+        return _concat_transactions([read_transactions(f, columns, **options) for f in files])
+    ours = REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS
+    mapping = _check_mapping(columns)
+    for key, target in mapping.items():
+        if target not in ours:
+            close = v.close_matches(target, ours)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                f"columns maps {key!r} to {target!r}, which is not a transaction column.{hint} "
+                f"Transaction columns: {v.list_columns(ours)}; other columns need no mapping.",
+                parameter="columns",
+            )
+    frame = read_table(
+        source,
+        REQUIRED_TRANSACTION_COLUMNS,
+        mapping,
+        optional=OPTIONAL_TRANSACTION_COLUMNS,
+        encoding=encoding,
+        sep=sep,
+        decimal=decimal,
+        thousands=thousands,
+        text_columns=("customer_id", "product", "category", "channel"),
+        what="transactions",
+    )
+    keys, kind = v.source_keys(frame)
+    out = _typed_transactions(
+        frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
+    )
+    keep = check_returns(frame, (out["amount"] < 0).to_numpy(), returns, stacklevel=2)
+
+    repeated = keep & _duplicated(out, keep)
+    if repeated.any():
+        where = _where(keys[repeated], kind)
+        if duplicates == "drop":
+            keep &= ~repeated
+            message = (
+                f"Dropped {_count(repeated)} repeating an earlier row exactly{where}; "
+                "the first of each is kept."
+            )
+        else:
+            message = (
+                f"Found {_count(repeated)} repeating an earlier row exactly{where}. They are kept "
+                "(several equal purchases on one day can be genuine); pass duplicates='drop' to "
+                "drop them."
+            )
+        warnings.warn(message, CrmlabWarning, stacklevel=2)
+
+    if not keep.all():
+        out, keys = out[keep], keys[keep]
+        if len(out) == 0:
+            raise DataError(
+                "No transactions are left after dropping returns and duplicates; "
+                "check the amounts, or pass returns='keep'."
+            )
+    order = _sort_order(out["customer_id"], out["date"])
+    out = out.iloc[order].reset_index(drop=True)
+    out.attrs = {
+        v.LINES_ATTR: v.RowKeys(out.index, keys[order], kind),
+        v.SOURCE_ATTR: frame.attrs.get(v.SOURCE_ATTR),
+        v.NAMES_ATTR: dict(frame.attrs.get(v.NAMES_ATTR) or {}),
+    }
+    return out
+
+
+def _glob_files(source: Any) -> list[Path] | None:
+    """The files a glob pattern (``*``, ``?``, ``[``) names, sorted; ``None`` for other sources."""
+    if isinstance(source, pd.DataFrame) or not isinstance(source, str | os.PathLike):
+        return None
+    text = os.fspath(source)
+    if not any(ch in text for ch in "*?[") or Path(text).exists():
+        return None
+    pattern = Path(text).expanduser()
+    anchor = Path(pattern.anchor) if pattern.is_absolute() else Path()
+    parts = pattern.parts[1:] if pattern.is_absolute() else pattern.parts
+    files = sorted(p for p in anchor.glob(str(Path(*parts))) if p.is_file())
+    if not files:
+        raise DataError(
+            f"no file matches {text!r} (looked from {Path.cwd()}): check the folder and the "
+            "pattern, e.g. 'orders/2026-*.parquet'."
+        )
+    return files
+
+
+def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Transactions of several files as one frame in the contract's order.
+
+    Each file was validated on its own (errors name the file and its lines); customer ids that
+    are integers in one file and text in another become text throughout. Duplicates are checked
+    within each file, not across files.
+    """
+    if len({str(p["customer_id"].dtype) for p in parts}) > 1:
+        parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs = {}
+    order = _sort_order(frame["customer_id"], frame["date"])
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def check_customer_ids(frame: pd.DataFrame) -> pd.Series:
+    """Customer keys of ``frame``: int64 when every key is an integer written without leading
+    zeros, else stripped text; raise a DataError listing the rows without one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.io import check_customer_ids
+    >>> check_customer_ids(pd.DataFrame({"customer_id": [" 7", "3"]})).tolist()
+    [7, 3]
+    """
+    require_columns(frame, ["customer_id"])
+    ids = v.parse_customer_ids(frame["customer_id"])
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise v.row_error(
+            frame,
+            missing,
+            "customer_id",
+            "missing customer ids",
+            "Every transaction needs a customer id: fill them in or remove these rows.",
+        )
+    if not ptypes.is_integer_dtype(ids.dtype):
+        ids = ids.astype("str")
+    return ids
+
+
+def check_dates(
+    frame: pd.DataFrame, *, date_format: str | None = None, dayfirst: bool = False
+) -> pd.Series:
+    """Purchase times of ``frame["date"]`` as timezone-naive datetime64[ns]; raise a DataError
+    listing dates that cannot be read (ISO 8601 unless ``date_format``/``dayfirst``, as in
+    :func:`read_transactions`), fall outside 1677-2262 or are missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.io import check_dates
+    >>> try:
+    ...     check_dates(pd.DataFrame({"date": ["2011-03-04", "03/04/2011"]}))
+    ... except ValueError as err:
+    ...     print(err.rows)
+    [1]
+    """
+    require_columns(frame, ["date"])
+    dates, unreadable, outside = v.parse_dates(
+        frame["date"], date_format=date_format, dayfirst=dayfirst
+    )
+    if unreadable.any():
+        raise v.row_error(
+            frame,
+            unreadable,
+            "date",
+            "dates that cannot be read",
+            date_advice(frame["date"][unreadable], date_format, dayfirst),
+        )
+    if outside.any():
+        raise v.row_error(
+            frame,
+            outside,
+            "date",
+            "dates outside the years 1677-2262",
+            "Fix these dates (a typo in the year?) or remove these rows.",
+        )
+    missing = dates.isna().to_numpy()
+    if missing.any():
+        raise v.row_error(
+            frame,
+            missing,
+            "date",
+            "missing dates",
+            "Every transaction needs a date: fill them in or remove these rows.",
+        )
+    return dates
+
+
+def check_amounts(
+    frame: pd.DataFrame, *, decimal: str = ".", thousands: str | None = None
+) -> np.ndarray:
+    """Amounts of ``frame["amount"]`` as float64; raise a DataError listing amounts that are not
+    numbers (with a hint about decimal commas, thousands separators or currency symbols), are
+    missing or are infinite. Negative amounts (returns) are not checked here: see
+    :func:`check_returns`.
+    """
+    require_columns(frame, ["amount"])
+    amounts, bad, notes = v.parse_numbers(frame["amount"], decimal=decimal, thousands=thousands)
+    if bad.any():
+        raise v.row_error(
+            frame, bad, "amount", "amounts that are not numbers", v.number_advice(notes)
+        )
+    numbers = amounts.to_numpy()
+    missing = np.isnan(numbers)
+    if missing.any():
+        raise v.row_error(
+            frame,
+            missing,
+            "amount",
+            "missing amounts",
+            "Every transaction needs an amount: fill them in (0 for free items) or remove "
+            "these rows.",
+        )
+    infinite = ~np.isfinite(numbers)
+    if infinite.any():
+        raise v.row_error(frame, infinite, "amount", "infinite amounts", "Fix these rows.")
+    return numbers
+
+
+#: What to do about negative amounts (returns), as :func:`read_transactions` spells it.
+RETURNS_ADVICE = "Pass returns='keep' to keep them as returns, or returns='drop' to drop them."
+
+
+def check_returns(
+    frame: pd.DataFrame, negative: Any, returns: str, *, stacklevel: int = 2
+) -> np.ndarray:
+    """Apply the ``returns`` policy to the rows of ``frame`` where ``negative`` holds.
+
+    ``"error"`` raises the DataError of :func:`read_transactions` (listing the rows),
+    ``"keep"`` and ``"drop"`` warn with the count (:class:`~crmlab.errors.CrmlabWarning`).
+    Returns the mask of rows to keep.
+    """
+    _check_choice("returns", returns, ("error", "keep", "drop"))
+    negative = np.asarray(negative, dtype=bool)
+    keep = np.ones(len(negative), bool)
+    if not negative.any():
+        return keep
+    if returns == "error":
+        raise v.row_error(
+            frame, negative, "amount", "negative amounts (returns or refunds)", RETURNS_ADVICE
+        )
+    keys, kind = v.source_keys(frame)
+    where = _where(keys[negative], kind)
+    if returns == "drop":
+        keep &= ~negative
+        message = f"Dropped {_count(negative)} with a negative amount (returns){where}."
+    else:
+        message = f"Kept {_count(negative)} with a negative amount (returns){where}."
+    warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
+    return keep
+
+
+def _typed_transactions(
+    frame: pd.DataFrame,
+    *,
+    date_format: str | None,
+    dayfirst: bool,
+    decimal: str,
+    thousands: str | None,
+) -> pd.DataFrame:
+    ids = check_customer_ids(frame)
+    dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
+    numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
+    out = pd.DataFrame(
+        {"customer_id": ids.to_numpy(), "date": dates.to_numpy(), "amount": numbers},
+        index=frame.index,
+    )
+    out["customer_id"] = out["customer_id"].astype(ids.dtype)
+    out["date"] = out["date"].astype("datetime64[ns]")
+    out["amount"] = out["amount"].astype("float64")
+    if "quantity" in frame.columns:
+        quantity, bad, notes = v.parse_numbers(
+            frame["quantity"], decimal=decimal, thousands=thousands
+        )
+        values = quantity.to_numpy()
+        bad = bad | np.isinf(values)
+        if bad.any():
+            raise v.row_error(
+                frame, bad, "quantity", "quantities that are not numbers", v.number_advice(notes)
+            )
+        if _whole(values):
+            out["quantity"] = values.astype("int64")
+        else:
+            out["quantity"] = values
+    for name in ("product", "category", "channel"):
+        if name in frame.columns:
+            out[name] = v.as_text(frame[name]).to_numpy()
+            out[name] = out[name].astype("str")
+    for name in frame.columns:
+        if name not in out.columns:
+            out[name] = frame[name]
+    return out
+
+
+def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False) -> str:
+    """What to do about dates that cannot be read (``bad``: some of them), as
+    :func:`read_transactions` advises."""
+    examples = [str(x).strip() for x in pd.Series(list(bad), dtype=object).dropna().head(20)]
+    formats = set()
+    for example in examples:
+        formats.add(v.guess_format(example, dayfirst=dayfirst))
+    if date_format is not None:
+        tip = f"They do not match date_format={date_format!r}."
+    else:
+        tip = "Dates are read as ISO 8601 (1997-01-31 or 1997-01-31 14:05:00) by default."
+    if len(formats) == 1 and None not in formats:
+        (fmt,) = formats
+        tip += f" These look like date_format={fmt!r}; pass that"
+        tip += " (or dayfirst=True for day-first dates)." if not dayfirst else "."
+    else:
+        tip += (
+            " Pass date_format (e.g. '%d.%m.%Y', '%m/%d/%Y', '%Y%m%d') or dayfirst=True, "
+            "or fix these rows."
+        )
+    if any(re.fullmatch(r"\d+(\.0+)?", e) for e in examples) and date_format is None:
+        tip += (
+            " Plain numbers are not dates; for numbers such as 19970131 pass date_format='%Y%m%d'."
+        )
+    return tip
+
+
+def _duplicated(out: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
+    """Rows equal in every column to an earlier kept row."""
+    subset = out[keep]
+    try:
+        flags = subset.duplicated(keep="first").to_numpy()
+    except TypeError:  # unhashable values (lists, dicts) in some other column
+        flags = subset.astype({c: "str" for c in subset.columns[3:]}).duplicated().to_numpy()
+    result = np.zeros(len(out), bool)
+    result[np.flatnonzero(keep)] = flags
+    return result
+
+
+def _sort_order(ids: pd.Series, dates: pd.Series) -> np.ndarray:
+    if ptypes.is_integer_dtype(ids.dtype):
+        codes = ids.to_numpy()
+    else:
+        codes = pd.factorize(ids, sort=True)[0]
+    return np.lexsort((dates.to_numpy().view("int64"), codes))
+
+
+def _count(mask: np.ndarray) -> str:
+    n = int(mask.sum())
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _where(keys: np.ndarray, kind: str) -> str:
+    shown = ", ".join(str(v.plain(k)) for k in keys[: v.MAX_SHOWN])
+    more = ", ..." if len(keys) > v.MAX_SHOWN else ""
+    plural = "s" if len(keys) > 1 else ""
+    return f" ({kind}{plural} {shown}{more})"
