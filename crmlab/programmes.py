@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab._deprecation import resolve_alpha
 from crmlab.errors import DataError, ParameterError
 from crmlab.transactions import check_transactions
 
@@ -194,7 +195,9 @@ def twfe(
     regressors: Sequence[str],
     unit: str = "customer_id",
     time: str = "week",
-    level: float = 0.95,
+    alpha: float = 0.05,
+    *,
+    level: float | None = None,
 ) -> pd.DataFrame:
     """Two-way fixed-effects regression with errors clustered by unit.
 
@@ -213,16 +216,20 @@ def twfe(
         Columns of :math:`x_{it}` (e.g. a treatment indicator).
     unit, time : str
         Unit and period columns.
-    level : float
-        Confidence level of the intervals.
+    alpha : float
+        Significance level: the intervals cover ``1 - alpha`` (default 95%).
+    level : float, optional
+        Deprecated: the confidence level ``1 - alpha``.
 
     Returns
     -------
     DataFrame
-        Index the regressors; ``estimate``, ``std_error``, ``low``, ``high``, ``p_value``.
-        ``attrs``: ``n_obs``, ``n_units``.
+        Index the regressors; ``estimate``, ``std_error``, ``p_value``, ``lower``, ``upper``.
+        ``attrs``: ``n_obs``, ``n_units``, ``alpha``.
     """
     import statsmodels.api as sm
+
+    alpha = resolve_alpha(alpha, level, "twfe")
 
     cols = [outcome, *regressors]
     missing = [c for c in [*cols, unit, time] if c not in panel.columns]
@@ -232,18 +239,18 @@ def twfe(
     t, _ = pd.factorize(panel[time], sort=True)
     z = _demean(panel[cols].to_numpy(dtype=float), u, t)
     model = sm.OLS(z[:, 0], z[:, 1:]).fit(cov_type="cluster", cov_kwds={"groups": u})
-    ci = model.conf_int(alpha=1 - level)
+    ci = model.conf_int(alpha=alpha)
     out = pd.DataFrame(
         {
             "estimate": model.params,
             "std_error": model.bse,
-            "low": ci[:, 0],
-            "high": ci[:, 1],
             "p_value": model.pvalues,
+            "lower": ci[:, 0],
+            "upper": ci[:, 1],
         },
         index=pd.Index(list(regressors), name="term"),
     )
-    out.attrs.update(n_obs=len(panel), n_units=int(u.max() + 1))
+    out.attrs.update(n_obs=len(panel), n_units=int(u.max() + 1), alpha=alpha)
     return out
 
 
@@ -254,6 +261,7 @@ def programme_effect(
     unit: str = "customer_id",
     time: str = "week",
     ever_member: str | None = "join_week",
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Effect of a programme with staggered joining, against the naive comparison.
 
@@ -265,6 +273,8 @@ def programme_effect(
         :func:`crmlab.datasets.simulate_programme` returns.
     outcome, member, unit, time, ever_member : str
         Column names.
+    alpha : float
+        Significance level: both intervals cover ``1 - alpha`` (default 95%).
 
     Returns
     -------
@@ -273,12 +283,15 @@ def programme_effect(
         unbiased for a constant effect under parallel trends) and ``"naive"`` (mean weekly
         outcome of customers who ever join minus that of those who never join, over the whole
         panel: biased by who chooses to join, and diluted by the weeks before joining);
-        columns ``estimate``, ``low``, ``high`` (the naive row has a Welch interval on the
-        customers' means).
+        columns ``estimate``, ``lower``, ``upper``. The naive row's interval is Welch's t interval
+        (Welch 1947) on the customers' mean weekly outcomes: standard error
+        :math:`\\sqrt{s_a^2/n_a + s_b^2/n_b}` and Student's t with the Welch-Satterthwaite
+        degrees of freedom. ``attrs["alpha"]``.
     """
     from scipy import stats
 
-    fe = twfe(panel, outcome, [member], unit=unit, time=time)
+    alpha = resolve_alpha(alpha, None, "programme_effect")
+    fe = twfe(panel, outcome, [member], unit=unit, time=time, alpha=alpha)
     if ever_member is not None and ever_member in panel.columns:
         ever = panel[ever_member].notna()
     else:
@@ -288,16 +301,20 @@ def programme_effect(
     a = means.loc[means["ever"], "y"].to_numpy()
     b = means.loc[~means["ever"], "y"].to_numpy()
     diff = a.mean() - b.mean()
-    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-    q = stats.norm.ppf(0.975)
-    return pd.DataFrame(
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = np.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    q = stats.t.ppf(1 - alpha / 2, dof)
+    out = pd.DataFrame(
         {
             "estimate": [float(fe["estimate"].iloc[0]), diff],
-            "low": [float(fe["low"].iloc[0]), diff - q * se],
-            "high": [float(fe["high"].iloc[0]), diff + q * se],
+            "lower": [float(fe["lower"].iloc[0]), diff - q * se],
+            "upper": [float(fe["upper"].iloc[0]), diff + q * se],
         },
         index=pd.Index(["two-way fixed effects", "naive"], name="method"),
     )
+    out.attrs["alpha"] = alpha
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -313,14 +330,14 @@ class CampaignEffect:
     ----------
     summary : DataFrame
         One row: ``campaign_id``, ``estimate`` (difference-in-differences effect on weekly
-        spend per household, money), ``std_error``, ``low``, ``high``, ``p_value``,
+        spend per household, money), ``std_error``, ``p_value``, ``lower``, ``upper``,
         ``relative_effect`` (estimate over the treated households' mean weekly spend before),
         ``baseline`` (that mean), ``naive_difference`` (treated minus control mean weekly spend
         after the start: what a naive comparison reports), ``n_treated``, ``n_control``,
         ``weeks_before``, ``weeks_after``.
     event_study : DataFrame
         Index ``week`` (weeks relative to the campaign start; -1 is the reference, fixed at 0);
-        ``estimate``, ``low``, ``high``: the treated-minus-control difference in each week
+        ``estimate``, ``lower``, ``upper``: the treated-minus-control difference in each week
         relative to week -1.
     weekly : DataFrame
         Index ``week``; mean weekly spend of the ``treated`` and ``control`` households.
@@ -411,7 +428,9 @@ def campaign_effect(
     receipts: pd.DataFrame,
     campaign_id: Any,
     window: tuple[int, int] = (8, 8),
-    level: float = 0.95,
+    alpha: float = 0.05,
+    *,
+    level: float | None = None,
 ) -> CampaignEffect:
     """Difference-in-differences effect of a campaign on weekly spend, with an event study.
 
@@ -438,14 +457,17 @@ def campaign_effect(
         The campaign to evaluate.
     window : (int, int)
         Weeks before and after the start in the panel.
-    level : float
-        Confidence level.
+    alpha : float
+        Significance level: the intervals cover ``1 - alpha`` (default 95%).
+    level : float, optional
+        Deprecated: the confidence level ``1 - alpha``.
 
     Returns
     -------
     CampaignEffect
         Summary, event study, weekly means and the selection caveat.
     """
+    alpha = resolve_alpha(alpha, level, "campaign_effect")
     if campaign_id not in campaigns.index:
         raise ParameterError(
             f"campaign_id {campaign_id!r} is not in campaigns (e.g. {list(campaigns.index[:5])}).",
@@ -482,7 +504,7 @@ def campaign_effect(
     d = np.repeat(treated, n_w).astype(float)
     post = (panel["week"].to_numpy() >= 0).astype(float)
     panel["did"] = d * post
-    est = twfe(panel, "spend", ["did"], level=level).iloc[0]
+    est = twfe(panel, "spend", ["did"], alpha=alpha).iloc[0]
     event_terms = []
     for k in weeks:
         if k == -1:
@@ -490,12 +512,12 @@ def campaign_effect(
         name = f"w{k}"
         panel[name] = d * (panel["week"].to_numpy() == k)
         event_terms.append(name)
-    ev = twfe(panel, "spend", event_terms, level=level)
+    ev = twfe(panel, "spend", event_terms, alpha=alpha)
     event = pd.DataFrame(
         {
             "estimate": ev["estimate"].to_numpy(),
-            "low": ev["low"].to_numpy(),
-            "high": ev["high"].to_numpy(),
+            "lower": ev["lower"].to_numpy(),
+            "upper": ev["upper"].to_numpy(),
         },
         index=pd.Index([k for k in weeks if k != -1], name="week"),
     )
@@ -512,9 +534,9 @@ def campaign_effect(
             "campaign_id": [campaign_id],
             "estimate": [float(est["estimate"])],
             "std_error": [float(est["std_error"])],
-            "low": [float(est["low"])],
-            "high": [float(est["high"])],
             "p_value": [float(est["p_value"])],
+            "lower": [float(est["lower"])],
+            "upper": [float(est["upper"])],
             "relative_effect": [float(est["estimate"]) / baseline if baseline else np.nan],
             "baseline": [baseline],
             "naive_difference": [naive],
@@ -524,6 +546,7 @@ def campaign_effect(
             "weeks_after": [after],
         }
     )
+    summary.attrs["alpha"] = event.attrs["alpha"] = alpha
     return CampaignEffect(
         summary=summary, event_study=event, weekly=weekly, caveat=SELECTION_CAVEAT
     )

@@ -76,8 +76,8 @@ def _gaps(n):
             "item": NAMES[:n],
             "dimension": NAMES[::-1][:n],
             "gap": gap,
-            "ci_lower": gap - 0.3,
-            "ci_upper": gap + 0.3,
+            "gap_lower": gap - 0.3,
+            "gap_upper": gap + 0.3,
             "significant": [True] * n,
         }
     )
@@ -93,7 +93,9 @@ def test_satisfaction_findings_without_numbers():
     )
     paths = pd.DataFrame([[0.0, 0.4], [0.0, 0.0]], index=["$V$", "SAT"], columns=["$V$", "SAT"])
     pls = SimpleNamespace(path_coefficients_=paths, r_squared_=pd.Series({"SAT": np.nan}))
-    index = pd.DataFrame({"construct": ["SAT"], "mean_a": [50.0], "mean_b": [np.nan], "p": np.nan})
+    index = pd.DataFrame(
+        {"construct": ["SAT"], "mean_a": [50.0], "mean_b": [np.nan], "p_value": np.nan}
+    )
     lines = satisfaction_findings(gaps, dims, None, pls, index)
     assert_clean(lines)
     text = " ".join(lines)
@@ -130,7 +132,7 @@ def test_portfolio_findings_plain_text_and_missing_numbers():
     )
     effect = SimpleNamespace(
         summary=pd.DataFrame(
-            {"campaign_id": [NAMES[4]], "estimate": [np.nan], "low": [np.nan], "high": [1.0]}
+            {"campaign_id": [NAMES[4]], "estimate": [np.nan], "lower": [np.nan], "upper": [1.0]}
         )
     )
     lines = portfolio_findings(categories=categories, rules=rules, effect=effect)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -142,3 +144,85 @@ def test_wheel_works_outside_the_checkout(wheel, tmp_path):
         check=True,
     )
     assert "00_customer_base" in listed.stdout
+
+
+# ------------------------------------------------------------------ declared dependencies
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def third_party_imports(package: Path) -> dict[str, set[str]]:
+    """Top-level modules imported anywhere under ``package`` (inside functions too), outside
+    the standard library and the package itself, with the files that import each.
+
+    Literal ``importlib.import_module("x")`` and ``importlib.util.find_spec("x")`` count.
+    """
+    found: dict[str, set[str]] = {}
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute | ast.Name)
+                and getattr(node.func, "attr", getattr(node.func, "id", ""))
+                in {"import_module", "find_spec"}
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                names = [node.args[0].value]
+            for name in names:
+                top = name.split(".")[0]
+                if top and top != package.name and top not in sys.stdlib_module_names:
+                    found.setdefault(top, set()).add(str(path.relative_to(package.parent)))
+    return found
+
+
+def undeclared(imports: dict[str, set[str]], declared: set[str]) -> dict[str, list[str]]:
+    """Imported modules whose distribution (``packages_distributions``) is not declared."""
+    dists = importlib.metadata.packages_distributions()
+    missing = {}
+    for module, files in imports.items():
+        owners = {_normal(d) for d in dists.get(module, [module])}
+        if not owners & declared:
+            missing[module] = sorted(files)
+    return missing
+
+
+def _declared_at_runtime() -> set[str]:
+    """The dependencies plus every optional extra except ``dev`` (test tools are no runtime)."""
+    project = _pyproject()["project"]
+    reqs = list(project["dependencies"])
+    for extra, items in project["optional-dependencies"].items():
+        if extra != "dev":
+            reqs.extend(items)
+    return {_normal(_split(r)[0]) for r in reqs}
+
+
+def test_every_imported_third_party_module_is_declared():
+    imports = third_party_imports(ROOT / "crmlab")
+    assert {"numpy", "pandas", "sklearn", "threadpoolctl", "jupyter_client"} <= set(imports)
+    missing = undeclared(imports, _declared_at_runtime())
+    assert not missing, (
+        "crmlab imports modules whose distributions pyproject.toml does not declare (add them "
+        f"to [project] dependencies, or to an extra when optional): {missing}"
+    )
+
+
+def test_undeclared_import_check_catches_a_missing_dependency(tmp_path):
+    pkg = tmp_path / "crmlab"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("import numpy\nfrom crmlab import sub\n", encoding="utf-8")
+    (pkg / "sub" / "__init__.py").write_text(
+        "import os\n\ndef f():\n    from sklearn.cluster import KMeans\n"
+        "    import importlib.util\n    return importlib.util.find_spec('yaml'), KMeans\n",
+        encoding="utf-8",
+    )
+    imports = third_party_imports(pkg)
+    assert set(imports) == {"numpy", "sklearn", "yaml"}  # os is stdlib, crmlab is ours
+    assert undeclared(imports, {"numpy", "pyyaml"}) == {"sklearn": ["crmlab/sub/__init__.py"]}
+    assert undeclared(imports, {"numpy", "pyyaml", "scikit-learn"}) == {}

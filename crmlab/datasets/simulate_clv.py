@@ -62,7 +62,7 @@ def simulate_bgnbd(
     n_customers: int,
     params: dict[str, float] | None = None,
     T: float | np.ndarray | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
     resolution: float | None = 1 / 7,
 ) -> SimulatedCustomers:
     """Customers following the BG/NBD model (Fader, Hardie and Lee 2005).
@@ -80,8 +80,8 @@ def simulate_bgnbd(
         ``r, alpha, a, b``; default the CDNOW estimates (0.243, 4.414, 0.793, 2.426).
     T : float or array, optional
         Age of each customer at the end of the window (time units); default 39 to 51 weeks.
-    seed : int or None
-        Random seed.
+    seed : int or None, default 0
+        Random seed (the same seed gives the same customers; None draws a fresh one).
     resolution : float or None, default 1/7
         Round times to multiples of this (1/7 week = one day, as transaction dates are);
         None keeps continuous times.
@@ -114,7 +114,7 @@ def simulate_paretonbd(
     n_customers: int,
     params: dict[str, float] | None = None,
     T: float | np.ndarray | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
     resolution: float | None = 1 / 7,
 ) -> SimulatedCustomers:
     """Customers following the Pareto/NBD model (Schmittlein, Morrison and Colombo 1987).
@@ -155,7 +155,7 @@ def simulate_gammagamma(
     n_customers: int,
     params: dict[str, float] | None = None,
     frequency: np.ndarray | None = None,
-    seed: int | None = None,
+    seed: int | None = 0,
 ) -> SimulatedCustomers:
     """Mean spend per repeat transaction following the Gamma-Gamma model (Fader and Hardie 2013).
 
@@ -171,8 +171,8 @@ def simulate_gammagamma(
     frequency : array of int, optional
         Repeat purchases of each customer; default ``1 + Poisson(2)``. Customers with 0 get
         ``monetary_value`` 0.
-    seed : int or None
-        Random seed.
+    seed : int or None, default 0
+        Random seed (the same seed gives the same customers; None draws a fresh one).
 
     Returns
     -------

@@ -16,7 +16,7 @@ def simulate_subscriptions(
     beta: float,
     n_periods: int,
     n_cohorts: int = 1,
-    seed: int | None = None,
+    seed: int | None = 0,
 ) -> pd.DataFrame:
     """Subscribers following the shifted-beta-geometric model (Fader & Hardie 2007).
 
@@ -35,7 +35,9 @@ def simulate_subscriptions(
     n_periods : int
         Last period observed (>= n_cohorts).
     n_cohorts : int, default 1
-    seed : int or None
+        Number of cohorts.
+    seed : int or None, default 0
+        Random seed (the same seed gives the same customers; None draws a fresh one).
 
     Returns
     -------

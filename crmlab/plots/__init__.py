@@ -5,6 +5,7 @@ Plot functions never compute analyses; they draw the tables the analysis modules
 
 from __future__ import annotations
 
+from crmlab._deprecation import renamed
 from crmlab.plots.base import *  # noqa: F403
 from crmlab.plots.base import __all__ as _base
 from crmlab.plots.clv import *  # noqa: F403
@@ -21,3 +22,14 @@ from crmlab.plots.value import *  # noqa: F403
 from crmlab.plots.value import __all__ as _value
 
 __all__ = [*_base, *_clv, *_customer_base, *_portfolio, *_retention, *_satisfaction, *_value]
+
+# Old figure names (``portfolio_map``, ``event_study_plot``, ...): deprecated aliases.
+from crmlab.plots import portfolio as _portfolio_module
+
+__getattr__ = renamed(
+    __name__,
+    {
+        old: (lambda new=new: getattr(_portfolio_module, new))
+        for old, new in _portfolio_module.RENAMED.items()
+    },
+)

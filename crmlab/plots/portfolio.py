@@ -8,22 +8,23 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from crmlab._deprecation import renamed
 from crmlab.plots.base import PALETTE, _legend, _new_axes, _text, _texts, crmlab_theme
 
 __all__ = [
-    "association_plot",
-    "category_profitability_plot",
-    "channel_mix_plot",
-    "cluster_profile_plot",
-    "cluster_selection_plot",
-    "concentration_plot",
-    "event_study_plot",
-    "portfolio_map",
-    "price_tier_plot",
+    "plot_associations",
+    "plot_category_profitability",
+    "plot_channel_mix",
+    "plot_cluster_profiles",
+    "plot_cluster_selection",
+    "plot_concentration",
+    "plot_event_study",
+    "plot_portfolio_map",
+    "plot_price_tiers",
 ]
 
 
-def cluster_selection_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_cluster_selection(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Silhouette (or BIC) against the number of clusters, the chosen k marked.
 
     Parameters
@@ -46,7 +47,7 @@ def cluster_selection_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def cluster_profile_plot(
+def plot_cluster_profiles(
     profiles: pd.DataFrame, features: list[str] | None = None, ax: Axes | None = None
 ) -> Axes:
     """Heatmap of cluster profiles: each feature's cluster means, standardised across clusters.
@@ -82,7 +83,7 @@ def cluster_profile_plot(
     return ax
 
 
-def portfolio_map(
+def plot_portfolio_map(
     portfolio: pd.DataFrame, ax: Axes | None = None, log: bool = True, max_points: int = 5000
 ) -> Axes:
     """Customers by current and future value, coloured by strategy, with the thresholds.
@@ -137,7 +138,7 @@ def portfolio_map(
     return ax
 
 
-def concentration_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_concentration(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Bars: share of value held by the top p of customers.
 
     Parameters
@@ -159,7 +160,7 @@ def concentration_plot(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def category_profitability_plot(table: pd.DataFrame, top: int = 15, ax: Axes | None = None) -> Axes:
+def plot_category_profitability(table: pd.DataFrame, top: int = 15, ax: Axes | None = None) -> Axes:
     """Horizontal bars of net revenue, margin and discounts for the largest categories.
 
     Parameters
@@ -188,7 +189,7 @@ def category_profitability_plot(table: pd.DataFrame, top: int = 15, ax: Axes | N
     return ax
 
 
-def price_tier_plot(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_price_tiers(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stacked bars: each customer value decile's spend split over the price tiers.
 
     Parameters
@@ -217,7 +218,7 @@ def price_tier_plot(shares: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def association_plot(rules: pd.DataFrame, top: int = 12, ax: Axes | None = None) -> Axes:
+def plot_associations(rules: pd.DataFrame, top: int = 12, ax: Axes | None = None) -> Axes:
     """Horizontal bars of the lift of the strongest rules (one direction per pair).
 
     Parameters
@@ -244,7 +245,7 @@ def association_plot(rules: pd.DataFrame, top: int = 12, ax: Axes | None = None)
     return ax
 
 
-def event_study_plot(effect: Any, ax: Axes | None = None) -> Axes:
+def plot_event_study(effect: Any, ax: Axes | None = None) -> Axes:
     """Event study: treated-minus-control weekly spend by week relative to the campaign start.
 
     Parameters
@@ -257,7 +258,7 @@ def event_study_plot(effect: Any, ax: Axes | None = None) -> Axes:
     event = effect if isinstance(effect, pd.DataFrame) else effect.event_study
     with crmlab_theme():
         ax = _new_axes(ax)
-        err = np.vstack([event["estimate"] - event["low"], event["high"] - event["estimate"]])
+        err = np.vstack([event["estimate"] - event["lower"], event["upper"] - event["estimate"]])
         ax.errorbar(event.index, event["estimate"], yerr=err, fmt="o", color=PALETTE[0], capsize=3)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color=PALETTE[3], ls="--", lw=1, label="campaign start")
@@ -268,7 +269,7 @@ def event_study_plot(effect: Any, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def channel_mix_plot(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_channel_mix(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stacked horizontal bars of the category mix of spend by channel group.
 
     Parameters
@@ -298,3 +299,21 @@ def channel_mix_plot(mix: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_title("Spend mix by channel")
         _legend(ax, entries, loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
     return ax
+
+
+#: Old names of the figures above (before every figure was ``plot_*``), deprecated.
+RENAMED: dict[str, str] = {
+    "cluster_selection_plot": "plot_cluster_selection",
+    "cluster_profile_plot": "plot_cluster_profiles",
+    "portfolio_map": "plot_portfolio_map",
+    "concentration_plot": "plot_concentration",
+    "category_profitability_plot": "plot_category_profitability",
+    "price_tier_plot": "plot_price_tiers",
+    "association_plot": "plot_associations",
+    "event_study_plot": "plot_event_study",
+    "channel_mix_plot": "plot_channel_mix",
+}
+
+__getattr__ = renamed(
+    __name__, {old: (lambda new=new: globals()[new]) for old, new in RENAMED.items()}
+)

@@ -32,7 +32,7 @@ def _interval_dots(table: pd.DataFrame, label: str, ax: Axes, title: str) -> Axe
     ax.errorbar(
         gap,
         y,
-        xerr=[gap - table["ci_lower"].to_numpy(), table["ci_upper"].to_numpy() - gap],
+        xerr=[gap - table["gap_lower"].to_numpy(), table["gap_upper"].to_numpy() - gap],
         fmt="none",
         ecolor="0.4",
         elinewidth=1.2,
@@ -53,7 +53,7 @@ def plot_gap_scores(gaps: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Red dots: significant shortfalls; green: significantly above expectations; grey: not
     significant (adjusted p, see :func:`crmlab.satisfaction.gap_scores`).
     """
-    _need(gaps, ["item", "dimension", "gap", "ci_lower", "ci_upper", "significant"],
+    _need(gaps, ["item", "dimension", "gap", "gap_lower", "gap_upper", "significant"],
           "crmlab.satisfaction.gap_scores")  # fmt: skip
     if "segment" in gaps.columns and gaps["segment"].nunique() > 1:
         raise ParameterError("plot one segment at a time: filter the table first.")
@@ -86,7 +86,7 @@ def plot_dimension_gaps(dimensions: pd.DataFrame, ax: Axes | None = None) -> Axe
     Takes :func:`crmlab.satisfaction.dimension_gaps`; with a segment column, one series per
     segment (dodged).
     """
-    _need(dimensions, ["dimension", "gap", "ci_lower", "ci_upper", "significant"],
+    _need(dimensions, ["dimension", "gap", "gap_lower", "gap_upper", "significant"],
           "crmlab.satisfaction.dimension_gaps")  # fmt: skip
     seg_cols = [c for c in dimensions.columns if c not in _DIM_COLUMNS]
     with crmlab_theme():
@@ -107,7 +107,7 @@ def plot_dimension_gaps(dimensions: pd.DataFrame, ax: Axes | None = None) -> Axe
             bars = ax.errorbar(
                 gap,
                 y,
-                xerr=[gap - part["ci_lower"].to_numpy(), part["ci_upper"].to_numpy() - gap],
+                xerr=[gap - part["gap_lower"].to_numpy(), part["gap_upper"].to_numpy() - gap],
                 fmt="o",
                 color=PALETTE[k % len(PALETTE)],
                 capsize=3,
@@ -125,7 +125,7 @@ def plot_dimension_gaps(dimensions: pd.DataFrame, ax: Axes | None = None) -> Axe
 
 _DIM_COLUMNS = {
     "dimension", "n_items", "n", "expectation_mean", "perception_mean", "gap", "gap_se",
-    "ci_lower", "ci_upper", "t", "p_t", "wilcoxon_w", "p_wilcoxon", "p_adjusted", "significant",
+    "gap_lower", "gap_upper", "t", "p_t", "wilcoxon_w", "p_wilcoxon", "p_adjusted", "significant",
 }  # fmt: skip
 
 
@@ -178,23 +178,20 @@ def plot_drivers(drivers: pd.DataFrame, ax: Axes | None = None, standardised: bo
     Takes :func:`crmlab.satisfaction.driver_model`. With ``standardised=True`` and an OLS table
     the standardised betas are drawn (intervals rescaled by the same factor).
     """
-    _need(drivers, ["term", "coef", "ci_lower", "ci_upper", "kind"],
+    _need(drivers, ["term", "estimate", "lower", "upper", "kind"],
           "crmlab.satisfaction.driver_model")  # fmt: skip
     table = drivers[drivers["kind"] == "coefficient"].copy()
-    use_std = standardised and "std_beta" in table and table["std_beta"].notna().all()
+    use_std = standardised and "standardized" in table and table["standardized"].notna().all()
     if use_std:
-        factor = table["std_beta"] / table["coef"]
-        table["ci_lower"], table["ci_upper"] = (
-            table["ci_lower"] * factor,
-            table["ci_upper"] * factor,
-        )
-        table["coef"] = table["std_beta"]
-    table = table.sort_values("coef")
+        factor = table["standardized"] / table["estimate"]
+        table["lower"], table["upper"] = table["lower"] * factor, table["upper"] * factor
+        table["estimate"] = table["standardized"]
+    table = table.sort_values("estimate")
     with crmlab_theme():
         ax = _new_axes(ax)
         y = np.arange(len(table))
-        c = table["coef"].to_numpy()
-        ax.errorbar(c, y, xerr=[c - table["ci_lower"].to_numpy(), table["ci_upper"].to_numpy() - c],
+        c = table["estimate"].to_numpy()
+        ax.errorbar(c, y, xerr=[c - table["lower"].to_numpy(), table["upper"].to_numpy() - c],
                     fmt="o", color=PALETTE[0], capsize=3)  # fmt: skip
         ax.axvline(0, color="0.2", lw=0.8)
         ax.set_yticks(y)

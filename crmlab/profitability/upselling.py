@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab._deprecation import resolve_alpha
 from crmlab.transactions import check_transactions
 
 __all__ = ["upselling_summary", "upselling_trends"]
@@ -14,14 +15,16 @@ def upselling_trends(
     transactions: pd.DataFrame,
     basket_column: str | None = "basket_id",
     min_baskets: int = 4,
-    level: float = 0.95,
+    alpha: float = 0.05,
+    *,
+    level: float | None = None,
 ) -> pd.DataFrame:
     """Per-customer trend of basket value over time: who is moving up, who down.
 
     For each customer, the least-squares line :math:`v_j = a + b\\,t_j + e_j` through their
     basket values :math:`v_j` at times :math:`t_j` (weeks since the first date of the data):
     :math:`\\hat b = S_{tv}/S_{tt}`, standard error :math:`\\sqrt{s^2/S_{tt}}` with
-    :math:`s^2 = \\sum e_j^2/(n-2)`, and the ``level`` interval from Student's t with
+    :math:`s^2 = \\sum e_j^2/(n-2)`, and the ``1 - alpha`` interval from Student's t with
     :math:`n-2` degrees of freedom. Computed for all customers at once from grouped sums.
 
     Parameters
@@ -32,19 +35,23 @@ def upselling_trends(
         Basket id column.
     min_baskets : int
         Customers with fewer baskets get ``trend = "too few baskets"`` (at least 3).
-    level : float
-        Confidence level of the interval.
+    alpha : float
+        Significance level: the interval covers ``1 - alpha`` (default 95%); a trend is ``up``
+        or ``down`` when it excludes 0.
+    level : float, optional
+        Deprecated: the confidence level ``1 - alpha``.
 
     Returns
     -------
     DataFrame
         Index ``customer_id``; ``n_baskets``, ``mean_basket``, ``slope`` (change of basket
-        value per week), ``slope_low``, ``slope_high``, ``relative_slope`` (slope over mean
+        value per week), ``slope_lower``, ``slope_upper``, ``relative_slope`` (slope over mean
         basket: share per week) and ``trend``: ``"up"`` (interval above 0: up-selling
         works), ``"down"`` (below 0), ``"stable"`` or ``"too few baskets"``.
     """
     from scipy.stats import t as student_t
 
+    alpha = resolve_alpha(alpha, level, "upselling_trends")
     frame = check_transactions(transactions)
     min_baskets = max(3, int(min_baskets))
     if basket_column is not None and basket_column in transactions.columns:
@@ -71,7 +78,7 @@ def upselling_trends(
         slope = (sxy / sxx).to_numpy()
         rss = np.clip((syy - slope * sxy).to_numpy(), 0, None)
         se = np.sqrt(rss / (n - 2) / sxx.to_numpy())
-        q = student_t.ppf(0.5 + level / 2, np.maximum(n - 2, 1))
+        q = student_t.ppf(1 - alpha / 2, np.maximum(n - 2, 1))
     mean = (s["sv"] / n).to_numpy()
     enough = (n >= min_baskets) & (sxx.to_numpy() > 0)
     low, high = slope - q * se, slope + q * se
@@ -81,14 +88,15 @@ def upselling_trends(
             "n_baskets": n.astype("int64"),
             "mean_basket": mean,
             "slope": np.where(enough, slope, np.nan),
-            "slope_low": np.where(enough, low, np.nan),
-            "slope_high": np.where(enough, high, np.nan),
+            "slope_lower": np.where(enough, low, np.nan),
+            "slope_upper": np.where(enough, high, np.nan),
             "relative_slope": np.where(enough, slope / mean, np.nan),
             "trend": pd.Categorical(trend, categories=["up", "stable", "down", "too few baskets"]),
         },
         index=s.index,
     )
     out.index.name = "customer_id"
+    out.attrs["alpha"] = alpha
     return out
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from crmlab._deprecation import check_alpha
 from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
 from crmlab.io import check_numeric, row_error
 
@@ -45,17 +46,19 @@ def driver_model(
     kind : {"ols", "ordered_logit"}
         Linear model with HC3 errors, or proportional-odds ordered logit.
     alpha : float
-        Level of the confidence intervals.
+        Significance level: the intervals cover ``1 - alpha`` (default 0.05, 95% intervals).
 
     Returns
     -------
     DataFrame
-        One row per term: term, coef, std_error (HC3 for OLS), statistic (t for OLS, z for the
-        ordered logit), p, ci_lower, ci_upper, std_beta (OLS only: standardised coefficient;
-        NaN for the intercept and thresholds), kind ("coefficient", "intercept" or "threshold").
+        One row per term: term, estimate (the coefficient), std_error (HC3 for OLS), statistic
+        (t for OLS, z for the ordered logit), p_value, lower, upper (the ``1 - alpha``
+        interval), standardized (OLS only: standardised coefficient; NaN for the intercept and
+        thresholds), kind ("coefficient", "intercept" or "threshold").
         ``attrs`` holds n, r_squared (OLS) or pseudo_r_squared (McFadden, ordered logit), and
         kind.
     """
+    alpha = check_alpha(alpha)
     if kind not in ("ols", "ordered_logit"):
         raise ParameterError(
             f"kind must be 'ols' or 'ordered_logit', got {kind!r}.", parameter="kind"
@@ -94,16 +97,16 @@ def driver_model(
         table = pd.DataFrame(
             {
                 "term": res.params.index,
-                "coef": res.params.to_numpy(),
+                "estimate": res.params.to_numpy(),
                 "std_error": res.bse.to_numpy(),
                 "statistic": res.tvalues.to_numpy(),
-                "p": res.pvalues.to_numpy(),
-                "ci_lower": ci.iloc[:, 0].to_numpy(),
-                "ci_upper": ci.iloc[:, 1].to_numpy(),
+                "p_value": res.pvalues.to_numpy(),
+                "lower": ci.iloc[:, 0].to_numpy(),
+                "upper": ci.iloc[:, 1].to_numpy(),
             }
         )
         sd_x = x.std(ddof=1).reindex(table["term"]).to_numpy()
-        table["std_beta"] = table["coef"].to_numpy() * sd_x / sd_y
+        table["standardized"] = table["estimate"].to_numpy() * sd_x / sd_y
         table["kind"] = np.where(table["term"] == "const", "intercept", "coefficient")
         table.attrs.update(n=int(res.nobs), r_squared=float(res.rsquared), kind=kind)
         return table
@@ -127,13 +130,13 @@ def driver_model(
     table = pd.DataFrame(
         {
             "term": res.params.index,
-            "coef": res.params.to_numpy(),
+            "estimate": res.params.to_numpy(),
             "std_error": res.bse.to_numpy(),
             "statistic": res.tvalues.to_numpy(),
-            "p": res.pvalues.to_numpy(),
-            "ci_lower": ci.iloc[:, 0].to_numpy(),
-            "ci_upper": ci.iloc[:, 1].to_numpy(),
-            "std_beta": np.nan,
+            "p_value": res.pvalues.to_numpy(),
+            "lower": ci.iloc[:, 0].to_numpy(),
+            "upper": ci.iloc[:, 1].to_numpy(),
+            "standardized": np.nan,
             "kind": ["coefficient"] * k + ["threshold"] * (len(res.params) - k),
         }
     )
@@ -159,7 +162,7 @@ def satisfaction_drivers(
     survey : DataFrame
         Long survey with a respondent-level ``overall`` column.
     overall, kind, alpha
-        Outcome column, model kind and interval level (see :func:`driver_model`).
+        Outcome column, model kind and significance level (see :func:`driver_model`).
     by : {"dimension", "item"}
         Predictors: dimension means or single items.
 

@@ -57,7 +57,7 @@ def satisfaction_findings(
             sentence += (
                 f" The largest shortfall is '{worst['item']}' ({worst['dimension']}): gap "
                 f"{text.number(worst['gap'], 2)} ({level} interval "
-                f"{text.interval(worst['ci_lower'], worst['ci_upper'])})."
+                f"{text.interval(worst['gap_lower'], worst['gap_upper'])})."
             )
         out.append(sentence)
     if dimensions is not None and len(dimensions):
@@ -69,7 +69,7 @@ def satisfaction_findings(
             out.append(
                 f"By dimension, '{w['dimension']}' has the largest gap "
                 f"({text.number(w['gap'], 2)}, {level} interval "
-                f"{text.interval(w['ci_lower'], w['ci_upper'])}) and '{b['dimension']}' the "
+                f"{text.interval(w['gap_lower'], w['gap_upper'])}) and '{b['dimension']}' the "
                 f"most favourable ({text.number(b['gap'], 2)})."
             )
         sq = dimensions[dimensions["dimension"] == "SERVQUAL"].dropna(subset=["gap"])
@@ -107,10 +107,10 @@ def satisfaction_findings(
             r = row.loc["SAT"]
             means = {c[5:]: r[c] for c in row.columns if c.startswith("mean_")}
             shown = ", ".join(f"{k} {text.number(v, 1)}" for k, v in means.items())
-            if text.available(r["p"]):
-                verdict = "differs significantly" if r["p"] < alpha else "does not differ"
+            if text.available(r["p_value"]):
+                verdict = "differs significantly" if r["p_value"] < alpha else "does not differ"
                 out.append(
                     f"The satisfaction index (0-100) {verdict} between groups ({shown}; "
-                    f"{text.pvalue(r['p'])})."
+                    f"{text.pvalue(r['p_value'])})."
                 )
     return out

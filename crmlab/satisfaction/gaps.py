@@ -44,8 +44,8 @@ _STAT_COLUMNS = [
     "perception_mean",
     "gap",
     "gap_se",
-    "ci_lower",
-    "ci_upper",
+    "gap_lower",
+    "gap_upper",
     "t",
     "p_t",
     "wilcoxon_w",
@@ -90,8 +90,8 @@ def _paired_stats(
         se = out.pop("_sd").to_numpy() / np.sqrt(n)
         tcrit = stats.t.ppf(1 - alpha / 2, np.maximum(n - 1, 1))
         out["gap_se"] = se
-        out["ci_lower"] = out["gap"] - tcrit * se
-        out["ci_upper"] = out["gap"] + tcrit * se
+        out["gap_lower"] = out["gap"] - tcrit * se
+        out["gap_upper"] = out["gap"] + tcrit * se
         t = out["gap"].to_numpy() / se
         t = np.where((se == 0) & (out["gap"].to_numpy() == 0), 0.0, t)
         out["t"] = t
@@ -138,7 +138,7 @@ def gap_scores(
     survey : DataFrame
         Long survey (:mod:`crmlab.satisfaction.survey` contract).
     alpha : float
-        Level of the intervals (``1 - alpha``) and of the tests.
+        Significance level of the tests; the intervals cover ``1 - alpha``.
     correction : str
         Multiple-testing method of :func:`statsmodels.stats.multitest.multipletests` ("holm",
         "bonferroni", "fdr_bh", ...), applied across the items of one segment.
@@ -150,7 +150,7 @@ def gap_scores(
     DataFrame
         One row per item (and segment, first column when given): item, dimension, n
         (respondents with both answers), expectation_mean, perception_mean, gap (mean of
-        P - E, PZB 1988), gap_se (standard error s/sqrt(n)), ci_lower/ci_upper (paired t
+        P - E, PZB 1988), gap_se (standard error s/sqrt(n)), gap_lower/gap_upper (paired t
         interval), t and p_t (paired t test of zero gap), wilcoxon_w and p_wilcoxon (signed-rank
         test), p_adjusted (p_t adjusted by ``correction``), significant (p_adjusted < alpha).
 

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab._deprecation import resolve_alpha
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
 from crmlab.io import row_error
 
@@ -149,7 +150,7 @@ class PLSPathModel:
     path_coefficients_ : DataFrame
         Square matrix, rows = from (predecessor), columns = to (endogenous); zeros where no path.
     paths_ : DataFrame
-        Tidy paths: from, to, coefficient, std_error, t, p (OLS on the scores, as plspm's
+        Tidy paths: from, to, estimate, std_error, statistic (t), p_value (OLS on the scores, as plspm's
         ``inner_model``; the p-values ignore that scores are estimated: prefer ``bootstrap``).
     r_squared_ : Series
         :math:`R^2` per endogenous construct.
@@ -476,10 +477,10 @@ class PLSPathModel:
                     {
                         "from": self._constructs[i],
                         "to": to,
-                        "coefficient": coef[m],
+                        "estimate": coef[m],
                         "std_error": se[m],
-                        "t": t,
-                        "p": 2 * stats.t.sf(abs(t), dof),
+                        "statistic": t,
+                        "p_value": 2 * stats.t.sf(abs(t), dof),
                     }
                 )
         return pd.DataFrame(rows)
@@ -525,24 +526,38 @@ class PLSPathModel:
         return pd.DataFrame(out, index=self._index)
 
     # -- inference ---------------------------------------------------------------------------
-    def bootstrap(self, n: int = 500, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    def bootstrap(
+        self, n: int = 500, seed: int = 0, alpha: float = 0.05, *, level: float | None = None
+    ) -> pd.DataFrame:
         """Bootstrap percentile intervals for the path coefficients and loadings.
 
         Rows are resampled with replacement ``n`` times and the model is re-estimated with the
         same options (Chin, 1998; Tenenhaus et al., 2005, section 3.4).
 
+        Parameters
+        ----------
+        n : int
+            Bootstrap resamples (at least 2).
+        seed : int
+            Seed of the resampling.
+        alpha : float
+            Significance level: the percentile intervals cover ``1 - alpha`` (default 95%).
+        level : float, optional
+            Deprecated: the confidence level ``1 - alpha``.
+
         Returns
         -------
         DataFrame
             One row per parameter: kind ("path" or "loading"), from, to (for a loading: the
-            construct and the indicator), estimate (full sample), boot_mean, boot_se (standard
-            deviation over resamples), ci_lower, ci_upper (percentile interval at ``level``),
+            construct and the indicator), estimate (full sample), boot_mean, std_error (standard
+            deviation over resamples), lower, upper (percentile interval at ``1 - alpha``),
             n_boot (resamples that converged). ``attrs["path_draws"]``: the resampled path
             coefficients jointly, one row per converged resample and one column per path
             (columns a MultiIndex ``(from, to)``), for statistics of several paths such as
             total effects.
         """
         self._check_fitted()
+        alpha = resolve_alpha(alpha, level, "PLSPathModel.bootstrap")
         if n < 2:
             raise ParameterError("n must be at least 2 bootstrap resamples.", parameter="n")
         rng = np.random.default_rng(seed)
@@ -560,7 +575,7 @@ class PLSPathModel:
             draws_p.append(res["paths"][path_mask])
             draws_l.append(res["loadings"])
         dp, dl = np.array(draws_p), np.array(draws_l)
-        a = (1 - level) / 2
+        a = alpha / 2
         fr, to = np.nonzero(path_mask)
         block_of = [c for c, b in zip(self._constructs, self._blocks, strict=True) for _ in b]
         rows_out = []
@@ -579,9 +594,9 @@ class PLSPathModel:
                     "to": t,
                     "estimate": est,
                     "boot_mean": d.mean(),
-                    "boot_se": d.std(ddof=1),
-                    "ci_lower": np.quantile(d, a),
-                    "ci_upper": np.quantile(d, 1 - a),
+                    "std_error": d.std(ddof=1),
+                    "lower": np.quantile(d, a),
+                    "upper": np.quantile(d, 1 - a),
                     "n_boot": len(d),
                 }
                 for kind, f, t, est, d in rows_out
@@ -633,7 +648,7 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
     DataFrame
         One row per construct: construct, one ``mean_<segment>`` column per segment (sorted),
         difference (second minus first segment, two segments only, else NaN), statistic
-        (Welch's t for two segments, Welch, 1947; one-way ANOVA F otherwise), p.
+        (Welch's t for two segments, Welch, 1947; one-way ANOVA F otherwise), p_value.
     """
     from scipy import stats
 
@@ -653,10 +668,10 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
         if len(groups) == 2:
             t = stats.ttest_ind(samples[1], samples[0], equal_var=False)
             row["difference"] = samples[1].mean() - samples[0].mean()
-            row["statistic"], row["p"] = float(t.statistic), float(t.pvalue)
+            row["statistic"], row["p_value"] = float(t.statistic), float(t.pvalue)
         else:
             f = stats.f_oneway(*samples)
             row["difference"] = np.nan
-            row["statistic"], row["p"] = float(f.statistic), float(f.pvalue)
+            row["statistic"], row["p_value"] = float(f.statistic), float(f.pvalue)
         rows.append(row)
     return pd.DataFrame(rows)

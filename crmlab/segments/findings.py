@@ -152,10 +152,10 @@ def portfolio_findings(
     if effect is not None:
         s = effect.summary.iloc[0]
         cid = effect.summary["campaign_id"].iloc[0]
-        if text.available(s["estimate"], s["low"], s["high"]):
+        if text.available(s["estimate"], s["lower"], s["upper"]):
             sig = (
                 "the interval includes zero"
-                if s["low"] <= 0 <= s["high"]
+                if s["lower"] <= 0 <= s["upper"]
                 else "the interval excludes zero"
             )
             naive = (
@@ -165,10 +165,11 @@ def portfolio_findings(
                 if text.available(s.get("naive_difference"))
                 else "; the estimate assumes parallel trends"
             )
+            level = text.pct(1 - effect.summary.attrs.get("alpha", 0.05))
             out.append(
                 f"Campaign {cid}: receiving households changed their weekly spend by "
-                f"{money(s['estimate'])} (95% interval {money(s['low'])} to "
-                f"{money(s['high'])}; {sig}) relative to the others{naive}."
+                f"{money(s['estimate'])} ({level} interval {money(s['lower'])} to "
+                f"{money(s['upper'])}; {sig}) relative to the others{naive}."
             )
     if channel_mix is not None and len(channel_mix):
         share_cols = [c for c in channel_mix.columns if c.startswith("share_")]

@@ -44,12 +44,12 @@ def value_drivers(
         ``cluster``: standard errors clustered by respondent (a respondent rates several brands);
         ``HC3``/``HC1``: heteroskedasticity-robust (MacKinnon & White 1985).
     alpha : float
-        Confidence level of the coefficient intervals is ``1 - alpha``.
+        Significance level: the coefficient intervals cover ``1 - alpha`` (default 95%).
 
     Returns
     -------
     DataFrame
-        Index ``attribute`` (benefits then costs); columns ``kind``, ``coefficient`` (change in
+        Index ``attribute`` (benefits then costs); columns ``kind``, ``estimate`` (change in
         overall value per rating point), ``std_error``, ``p_value``, ``lower``, ``upper``,
         ``standardized`` (``b_j sd(x_j) / sd(y)``), ``relative_weight`` (Johnson's epsilon_j;
         they sum to R^2), ``derived_share`` (relative weight / R^2), ``stated_importance``
@@ -119,7 +119,7 @@ def value_drivers(
     out = pd.DataFrame(
         {
             "kind": kinds.reindex(order).to_numpy(),
-            "coefficient": coef,
+            "estimate": coef,
             "std_error": np.asarray(result.bse)[1:],
             "p_value": np.asarray(result.pvalues)[1:],
             "lower": ci[1:, 0],

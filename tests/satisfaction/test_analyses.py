@@ -95,12 +95,12 @@ def test_driver_ols_hc3_and_std_beta():
     data = load_satisfaction()
     table = driver_model(data, "sat1", ["qual1", "val1"]).set_index("term")
     ref = sm.OLS(data["sat1"], sm.add_constant(data[["qual1", "val1"]])).fit(cov_type="HC3")
-    assert table.loc["val1", "coef"] == pytest.approx(ref.params["val1"])
+    assert table.loc["val1", "estimate"] == pytest.approx(ref.params["val1"])
     assert table.loc["val1", "std_error"] == pytest.approx(ref.bse["val1"])
     num = data[["sat1", "qual1", "val1"]]
     z = (num - num.mean()) / num.std()
     zref = sm.OLS(z["sat1"], z[["qual1", "val1"]]).fit()
-    assert table.loc["val1", "std_beta"] == pytest.approx(zref.params["val1"])
+    assert table.loc["val1", "standardized"] == pytest.approx(zref.params["val1"])
     assert 0 < table.attrs["r_squared"] < 1
 
 
@@ -112,8 +112,8 @@ def test_driver_ordered_logit_recovers_sign():
     y = np.digitize(latent, [-1.5, 0.0, 1.5]) + 1
     data = pd.DataFrame({"y": y, "x1": x[:, 0], "x2": x[:, 1]})
     table = driver_model(data, "y", ["x1", "x2"], kind="ordered_logit").set_index("term")
-    assert table.loc["x1", "ci_lower"] < 1.2 < table.loc["x1", "ci_upper"]
-    assert table.loc["x2", "ci_lower"] < -0.5 < table.loc["x2", "ci_upper"]
+    assert table.loc["x1", "lower"] < 1.2 < table.loc["x1", "upper"]
+    assert table.loc["x2", "lower"] < -0.5 < table.loc["x2", "upper"]
     assert (table["kind"] == "threshold").sum() == 3
     with pytest.raises(ParameterError):
         driver_model(data, "y", ["x1"], kind="probit")
@@ -125,8 +125,10 @@ def test_findings_are_computed(sim):
     ipa = importance_performance(survey, overall="overall_satisfaction")
     sentences = satisfaction_findings(g, d, ipa)
     assert len(sentences) == 4
-    worst = g.sort_values("gap").iloc[0]
-    assert f"'{worst['item']}'" in sentences[0] and f"{worst['gap']:.2f}" in sentences[0]
+    # the largest shortfall, from the raw answers (not from gap_scores' table)
+    item_gaps = (survey["perception"] - survey["expectation"]).groupby(survey["item"]).mean()
+    worst_item, worst_gap = item_gaps.idxmin(), item_gaps.min()
+    assert f"'{worst_item}'" in sentences[0] and f"{worst_gap:.2f}" in sentences[0]
     assert "reliability" in sentences[1]
 
 
@@ -153,7 +155,7 @@ def test_satisfaction_drivers_recover_reliability(sim):
 
     survey, _ = sim
     table = satisfaction_drivers(survey).set_index("term")
-    coefs = table.loc[table["kind"] == "coefficient", "std_beta"]
+    coefs = table.loc[table["kind"] == "coefficient", "standardized"]
     assert coefs.idxmax() == "reliability" and coefs["reliability"] > coefs["tangibles"]
     with pytest.raises(DataError, match="overall"):
         satisfaction_drivers(survey.drop(columns="overall_satisfaction"))

@@ -45,11 +45,11 @@ def test_value_chain_bootstrap_is_plspathmodel_bootstrap():
     paths = boot[boot["kind"] == "path"].set_index(["from", "to"])
     draws = boot.attrs["path_draws"]  # the joint draws behind the path intervals
     assert draws.shape == (paths["n_boot"].iloc[0], len(paths))
-    assert draws.quantile(0.025).to_numpy() == pytest.approx(paths["ci_lower"].to_numpy())
+    assert draws.quantile(0.025).to_numpy() == pytest.approx(paths["lower"].to_numpy())
     for _, row in chain.iloc[:-1].iterrows():
         expected = paths.loc[(row["from"], row["to"])]
-        assert row["lower"] == pytest.approx(expected["ci_lower"])
-        assert row["upper"] == pytest.approx(expected["ci_upper"])
+        assert row["lower"] == pytest.approx(expected["lower"])
+        assert row["upper"] == pytest.approx(expected["upper"])
     total = chain.iloc[-1]
     assert total["lower"] < total["estimate"] < total["upper"]
     assert chain.attrs["n_bootstrap"] == 30 and chain.attrs["survey"] == "your"

@@ -45,7 +45,7 @@ def test_gap_scores_known_answer():
     assert g.loc["a", "t"] == pytest.approx(t.statistic)
     assert g.loc["a", "p_t"] == pytest.approx(t.pvalue)
     half = stats.t.ppf(0.975, 2) * g.loc["a", "gap_se"]
-    assert g.loc["a", "ci_upper"] == pytest.approx(d.mean() + half)
+    assert g.loc["a", "gap_upper"] == pytest.approx(d.mean() + half)
     assert g.loc["b", "gap"] == pytest.approx(2 / 3)
     holm = sorted(g["p_t"])
     assert g["p_adjusted"].min() == pytest.approx(min(1, 2 * holm[0]))
@@ -56,7 +56,7 @@ def test_simulated_gaps_recovered(sim):
     survey, truth = sim
     g = gap_scores(survey).set_index("item")
     true = truth["gap"].reindex(g.index)
-    inside = (g["ci_lower"] <= true) & (true <= g["ci_upper"])
+    inside = (g["gap_lower"] <= true) & (true <= g["gap_upper"])
     assert inside.sum() >= 19  # 22 items, ~95% coverage
     assert np.abs(g["gap"] - true).max() < 0.2
     assert (g.loc[truth.index[truth["gap"] < -0.5], "significant"]).all()
@@ -68,7 +68,7 @@ def test_simulated_coverage_rate_over_seeds():
         survey, truth = simulate_servqual_survey(200, seed=100 + seed)
         g = gap_scores(survey).set_index("item")
         true = truth["gap"].reindex(g.index)
-        hits += int(((g["ci_lower"] <= true) & (true <= g["ci_upper"])).sum())
+        hits += int(((g["gap_lower"] <= true) & (true <= g["gap_upper"])).sum())
         total += len(g)
     assert 0.89 <= hits / total <= 0.99
 
@@ -82,7 +82,7 @@ def test_segment_gaps_recover_segment_truth(sim):
     assert resp["business"] < resp["private"] - 0.25  # true shift -0.5 (latent)
     biz = g[g["segment"] == "business"].set_index("item")
     true = truth["gap_business"].reindex(biz.index)
-    assert ((biz["ci_lower"] <= true) & (true <= biz["ci_upper"])).sum() >= 19
+    assert ((biz["gap_lower"] <= true) & (true <= biz["gap_upper"])).sum() >= 19
 
 
 def test_dimension_gaps_servqual(sim):
@@ -93,7 +93,7 @@ def test_dimension_gaps_servqual(sim):
     assert d.loc["reliability", "n_items"] == 5
     true_dim = truth.groupby("dimension")["gap"].mean()
     for dim in SERVQUAL_DIMENSIONS:
-        assert d.loc[dim, "ci_lower"] - 0.03 <= true_dim[dim] <= d.loc[dim, "ci_upper"] + 0.03
+        assert d.loc[dim, "gap_lower"] - 0.03 <= true_dim[dim] <= d.loc[dim, "gap_upper"] + 0.03
     assert d.loc["SERVQUAL", "gap"] == pytest.approx(d.loc[list(SERVQUAL_DIMENSIONS), "gap"].mean())
     # weighted: more weight on reliability (most important, biggest gap) -> more negative
     assert d.loc["SERVQUAL (weighted)", "gap"] < d.loc["SERVQUAL", "gap"]

@@ -43,8 +43,8 @@ def test_findings_from_every_table():
             {
                 "campaign_id": [8],
                 "estimate": [-2.04],
-                "low": [-4.01],
-                "high": [-0.06],
+                "lower": [-4.01],
+                "upper": [-0.06],
                 "naive_difference": [35.78],
             }
         )

@@ -15,10 +15,10 @@ from crmlab.value import drivers
 def test_value_drivers_recover_true_coefficients(sim):
     d = V.value_drivers(sim.ratings)
     true = sim.truth.drivers.drop("intercept").reindex(d.index)
-    assert (np.abs(d["coefficient"] - true) < 3.5 * d["std_error"]).all()
+    assert (np.abs(d["estimate"] - true) < 3.5 * d["std_error"]).all()
     assert d["relative_weight"].sum() == pytest.approx(d.attrs["r_squared"])
     assert d["derived_share"].sum() == pytest.approx(1.0)
-    assert d.loc["money", "kind"] == "cost" and d.loc["money", "coefficient"] < 0
+    assert d.loc["money", "kind"] == "cost" and d.loc["money", "estimate"] < 0
     assert d.attrs["n_observations"] == 1600
     assert d["stated_rank"].notna().all()
 
@@ -44,4 +44,4 @@ def test_value_drivers_needs_overall_and_accepts_separate_frame(sim):
     ]
     a = V.value_drivers(no_overall, overall=overall, cov_type="HC3")
     b = V.value_drivers(sim.ratings, cov_type="HC3")
-    assert a["coefficient"].to_numpy() == pytest.approx(b["coefficient"].to_numpy())
+    assert a["estimate"].to_numpy() == pytest.approx(b["estimate"].to_numpy())

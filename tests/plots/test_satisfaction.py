@@ -49,7 +49,7 @@ def test_gap_plot_has_one_dot_per_item(survey):
     assert set(labels) == set(g["item"])
     assert {"tangibles", "empathy"} <= {t.get_text() for t in ax.texts}
     with pytest.raises(DataError):
-        plot_gap_scores(g.drop(columns="ci_lower"))
+        plot_gap_scores(g.drop(columns="gap_lower"))
 
 
 def test_dimension_plot_plain_and_segments(survey, tmp_path):
@@ -83,7 +83,7 @@ def test_driver_plot_uses_std_betas():
     table = driver_model(data, "sat1", ["qual1", "val1", "imag1"])
     ax = plot_drivers(table)
     assert [t.get_text() for t in ax.get_yticklabels()] == (
-        table[table["kind"] == "coefficient"].sort_values("std_beta")["term"].tolist()
+        table[table["kind"] == "coefficient"].sort_values("standardized")["term"].tolist()
     )
     assert "standardised" in ax.get_xlabel()
 

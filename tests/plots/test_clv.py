@@ -25,6 +25,13 @@ from crmlab.plots import (
     plot_repeat_frequency,
     plot_tracking,
 )
+from crmlab.rfm import rfm_summary
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    """CDNOW 1/10 sample, 39-week calibration (FHL 2005), weekly summary with holdout."""
+    return rfm_summary(load_cdnow(), calibration_end="1997-09-30", time_unit="W")
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Notebook 05 on a user's files (renamed columns, a product table, margin rates, no campaign
-data): the branches the default run of tests/test_notebooks.py does not take."""
+data): the branches the default run of tests/notebooks/test_notebooks.py does not take."""
 
 from __future__ import annotations
 

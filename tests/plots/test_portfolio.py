@@ -28,14 +28,14 @@ def test_cluster_plots():
         {"silhouette": [0.3, 0.5, 0.4], "chosen": [False, True, False]},
         index=pd.Index([2, 3, 4], name="k"),
     )
-    ax = plots.cluster_selection_plot(curve)
+    ax = plots.plot_cluster_selection(curve)
     assert list(ax.lines[0].get_ydata()) == [0.3, 0.5, 0.4]
     assert ax.collections[0].get_offsets()[0].tolist() == [3, 0.5]
     profiles = pd.DataFrame(
         {"customers": [6, 4], "share": [0.6, 0.4], "a": [1.0, 3.0], "b": [2.0, 2.0]},
         index=pd.Index([0, 1], name="cluster"),
     )
-    ax = plots.cluster_profile_plot(profiles)
+    ax = plots.plot_cluster_profiles(profiles)
     texts = [t.get_text() for t in ax.texts]
     assert "3.00" in texts and "2.00" in texts
     assert ax.get_yticklabels()[0].get_text() == "0 (60%)"
@@ -43,14 +43,14 @@ def test_cluster_plots():
 
 def test_portfolio_map_and_concentration(tmp_path):
     p = relationship_portfolio(pd.Series([1.0, 2, 10, 20]), pd.Series([50.0, 1, 60, 2]), (5, 10))
-    ax = plots.portfolio_map(p)
+    ax = plots.plot_portfolio_map(p)
     assert len(ax.collections) == 4
     assert ax.lines[0].get_xdata()[0] == 5 and ax.lines[1].get_ydata()[0] == 10
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[0] == "key account (25%)"
     ax.figure.savefig(tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 1000
-    ax = plots.concentration_plot(concentration_curve(pd.Series([50.0, 30, 10, 5, 5]), [0.2, 0.4]))
+    ax = plots.plot_concentration(concentration_curve(pd.Series([50.0, 30, 10, 5, 5]), [0.2, 0.4]))
     assert [b.get_height() for b in ax.patches] == pytest.approx([0.5, 0.8])
 
 
@@ -59,13 +59,13 @@ def test_category_tier_association_plots():
         {"net_revenue": [100.0, 50], "margin": [30.0, 10], "discount": [5.0, 1]},
         index=pd.Index(["x", "y"], name="category"),
     )
-    ax = plots.category_profitability_plot(table)
+    ax = plots.plot_category_profitability(table)
     widths = sorted(b.get_width() for b in ax.patches)
     assert widths == [-5, -1, 10, 30, 50, 100]
     shares = pd.DataFrame(
         {"economy": [0.5, 0.2], "premium": [0.5, 0.8]}, index=pd.Index([1, 2], name="decile")
     )
-    ax = plots.price_tier_plot(shares)
+    ax = plots.plot_price_tiers(shares)
     assert [b.get_height() for b in ax.patches] == pytest.approx([0.5, 0.2, 0.5, 0.8])
     rules = pd.DataFrame(
         {
@@ -75,20 +75,20 @@ def test_category_tier_association_plots():
             "confidence": [0.5, 0.4, 0.2],
         }
     )
-    ax = plots.association_plot(rules)
+    ax = plots.plot_associations(rules)
     assert len(ax.patches) == 2  # a->b and b->a are one pair
     assert sorted(b.get_width() for b in ax.patches) == [1.5, 3.0]
 
 
 def test_event_study_and_channel_mix():
     event = pd.DataFrame(
-        {"estimate": [0.5, 0.0, 2.0], "low": [-1.0, 0.0, 1.0], "high": [2.0, 0.0, 3.0]},
+        {"estimate": [0.5, 0.0, 2.0], "lower": [-1.0, 0.0, 1.0], "upper": [2.0, 0.0, 3.0]},
         index=pd.Index([-2, -1, 0], name="week"),
     )
-    ax = plots.event_study_plot(event)
+    ax = plots.plot_event_study(event)
     assert np.allclose(ax.lines[0].get_ydata(), [0.5, 0.0, 2.0])
     mix = channel_mix(load_wholesale(), by=["channel"])
-    ax = plots.channel_mix_plot(mix)
+    ax = plots.plot_channel_mix(mix)
     assert len(ax.patches) == 12
     first = [p.get_width() for p in ax.patches[:2]]
     assert first == pytest.approx(mix["share_Fresh"].tolist())

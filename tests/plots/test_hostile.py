@@ -93,19 +93,19 @@ def test_portfolio_plots():
     profiles = pd.DataFrame(
         np.arange(N * N, dtype=float).reshape(N, N), index=NAMES, columns=NAMES
     ).assign(customers=10, share=1 / N)
-    assert_names_shown(P.cluster_profile_plot(profiles))
+    assert_names_shown(P.plot_cluster_profiles(profiles))
     strategy = pd.Categorical(NAMES * 3, categories=NAMES)
     portfolio = pd.DataFrame(
         {"strategy": strategy, "current_value": np.arange(3.0 * N), "future_value": 1.0}
     )
-    assert_names_shown(P.portfolio_map(portfolio, log=False))
+    assert_names_shown(P.plot_portfolio_map(portfolio, log=False))
     cats = pd.DataFrame(
         {"net_revenue": np.arange(1.0, N + 1), "margin": 1.0, "discount": 0.5},
         index=pd.Index(NAMES, name="$dept$"),
     )
-    assert_names_shown(P.category_profitability_plot(cats), [*NAMES, "$dept$"])
+    assert_names_shown(P.plot_category_profitability(cats), [*NAMES, "$dept$"])
     shares = pd.DataFrame(np.full((N, N), 1 / N), index=NAMES, columns=NAMES)
-    assert_names_shown(P.price_tier_plot(shares))
+    assert_names_shown(P.plot_price_tiers(shares))
     rules = pd.DataFrame(
         {
             "antecedent": NAMES,
@@ -114,9 +114,9 @@ def test_portfolio_plots():
             "confidence": 0.5,
         }
     )
-    assert_names_shown(P.association_plot(rules))
+    assert_names_shown(P.plot_associations(rules))
     mix = pd.DataFrame({f"share_{n}": np.full(N, 1 / N) for n in NAMES}, index=NAMES)
-    assert_names_shown(P.channel_mix_plot(mix))
+    assert_names_shown(P.plot_channel_mix(mix))
 
 
 # ------------------------------------------------------------------------------------ retention
@@ -146,8 +146,8 @@ def test_satisfaction_plots():
             "item": NAMES,
             "dimension": NAMES[::-1],
             "gap": gap,
-            "ci_lower": lo,
-            "ci_upper": hi,
+            "gap_lower": lo,
+            "gap_upper": hi,
             "significant": [True, False] * (N // 2),
         }
     )
@@ -167,7 +167,7 @@ def test_satisfaction_plots():
     ipa.attrs["method"] = "$r$"
     assert_names_shown(P.plot_importance_performance(ipa), [*NAMES, "$r$"])
     drivers = pd.DataFrame(
-        {"term": NAMES, "coef": gap, "ci_lower": lo, "ci_upper": hi, "kind": "coefficient"}
+        {"term": NAMES, "estimate": gap, "lower": lo, "upper": hi, "kind": "coefficient"}
     )
     assert_names_shown(P.plot_drivers(drivers, standardised=False))
     k = 3

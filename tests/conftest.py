@@ -1,4 +1,4 @@
-"""Shared fixtures of the customer-portfolio tests."""
+"""Fixtures shared across test folders: The Complete Journey, read once per session."""
 
 from __future__ import annotations
 

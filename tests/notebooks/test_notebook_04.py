@@ -1,5 +1,5 @@
 """Notebook 04 on a user's files (renamed columns, a subscription table): the branches the
-default run of tests/test_notebooks.py does not take."""
+default run of tests/notebooks/test_notebooks.py does not take."""
 
 from __future__ import annotations
 

@@ -24,17 +24,17 @@ def test_simulated_programme_effect_recovered_and_naive_biased():
     panel, truth = simulate_programme(n_customers=600, n_weeks=40, effect=5.0, seed=3)
     est = programme_effect(panel)
     fe = est.loc["two-way fixed effects"]
-    assert fe["low"] < truth["effect"] < fe["high"]
+    assert fe["lower"] < truth["effect"] < fe["upper"]
     assert abs(fe["estimate"] - 5.0) < 0.3
     naive = est.loc["naive", "estimate"]
-    assert naive > fe["high"] + 5  # self-selection of heavy buyers inflates the naive gap
+    assert naive > fe["upper"] + 5  # self-selection of heavy buyers inflates the naive gap
     assert truth["baseline_gap"] > 5
 
 
 def test_simulator_without_selection_or_effect():
     panel, truth = simulate_programme(n_customers=400, n_weeks=20, effect=0.0, selection=0.0)
     est = programme_effect(panel)
-    assert est.loc["two-way fixed effects", "low"] < 0 < est.loc["two-way fixed effects", "high"]
+    assert est.loc["two-way fixed effects", "lower"] < 0 < est.loc["two-way fixed effects", "upper"]
     a, _ = simulate_programme(n_customers=50, n_weeks=10, seed=9)
     b, _ = simulate_programme(n_customers=50, n_weeks=10, seed=9)
     pd.testing.assert_frame_equal(a, b)
@@ -78,7 +78,7 @@ def test_campaign_effect_recovers_the_effect():
     tx, campaigns, receipts = _campaign_log()
     res = campaign_effect(tx, campaigns, receipts, 7, window=(6, 6))
     s = res.summary.iloc[0]
-    assert s["low"] < 6.0 < s["high"] and abs(s["estimate"] - 6) < 1.0
+    assert s["lower"] < 6.0 < s["upper"] and abs(s["estimate"] - 6) < 1.0
     assert s["n_treated"] == 80 and s["n_control"] == 120
     assert s["naive_difference"] > 30  # the pre-existing gap
     assert res.event_study.loc[-1, "estimate"] == 0
@@ -142,3 +142,43 @@ def test_resolve_campaign():
     assert resolve_campaign(campaigns.iloc[:0], tx, "") is None
     with pytest.raises(ParameterError, match="campaign_id"):
         resolve_campaign(campaigns, tx, "x")
+
+
+def test_programme_effect_naive_row_is_welchs_t_interval_at_alpha():
+    panel, _ = simulate_programme(n_customers=120, n_weeks=12, effect=2.0, seed=5)
+    means = panel.groupby("customer_id").agg(y=("spend", "mean"), ever=("join_week", "first"))
+    joined = means.loc[means["ever"].notna(), "y"]
+    never = means.loc[means["ever"].isna(), "y"]
+    from scipy import stats
+
+    for alpha in (0.05, 0.2):
+        est = programme_effect(panel, alpha=alpha)
+        ref = stats.ttest_ind(joined, never, equal_var=False).confidence_interval(1 - alpha)
+        naive = est.loc["naive"]
+        assert naive["estimate"] == pytest.approx(joined.mean() - never.mean())
+        assert (naive["lower"], naive["upper"]) == pytest.approx((ref.low, ref.high), rel=1e-10)
+        assert est.attrs["alpha"] == alpha
+    wide, narrow = programme_effect(panel, alpha=0.01), programme_effect(panel, alpha=0.3)
+    assert (wide["upper"] - wide["lower"] > narrow["upper"] - narrow["lower"]).all()
+
+
+def test_twfe_and_campaign_effect_take_alpha_and_warn_on_level():
+    panel, _ = simulate_programme(n_customers=80, n_weeks=8, seed=2)
+    at_alpha = twfe(panel, "spend", ["member"], alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="alpha=0.1"):
+        at_level = twfe(panel, "spend", ["member"], level=0.9)
+    pd.testing.assert_frame_equal(at_alpha, at_level)
+    assert list(at_alpha.columns) == ["estimate", "std_error", "p_value", "lower", "upper"]
+    from scipy import stats
+
+    q = stats.norm.ppf(0.95)  # statsmodels' cluster-robust OLS uses normal quantiles
+    row = at_alpha.iloc[0]
+    assert row["upper"] - row["estimate"] == pytest.approx(q * row["std_error"], rel=1e-6)
+    tx, campaigns, receipts = _campaign_log()
+    new = campaign_effect(tx, campaigns, receipts, 7, window=(4, 4), alpha=0.1)
+    with pytest.warns(DeprecationWarning, match="campaign_effect"):
+        old = campaign_effect(tx, campaigns, receipts, 7, window=(4, 4), level=0.9)
+    pd.testing.assert_frame_equal(new.summary, old.summary)
+    pd.testing.assert_frame_equal(new.event_study, old.event_study)
+    with pytest.raises(ParameterError, match="alpha"):
+        twfe(panel, "spend", ["member"], alpha=1.5)
