@@ -6,27 +6,15 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from crmlab.checks import check_alpha
 from crmlab.errors import ParameterError
 
 __all__ = ["check_alpha", "renamed", "resolve_alpha"]
 
 
-def check_alpha(alpha: float, parameter: str = "alpha") -> float:
-    """``alpha`` as a float in (0, 1), else a :class:`~crmlab.errors.ParameterError`."""
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not 0 < value < 1:
-        raise ParameterError(
-            f"{parameter} is the significance level and must lie in (0, 1), e.g. 0.05 for 95% "
-            f"intervals; got {alpha!r}.",
-            parameter=parameter,
-        )
-    return value
-
-
-def resolve_alpha(alpha: float, level: float | None, function: str) -> float:
+def resolve_alpha(
+    alpha: float, level: float | None, function: str, keyword: str = "level"
+) -> float:
     """The significance level from ``alpha``, or from the deprecated confidence ``level``.
 
     Parameters
@@ -38,6 +26,8 @@ def resolve_alpha(alpha: float, level: float | None, function: str) -> float:
         and a :class:`DeprecationWarning` says what to write instead.
     function : str
         Name of the caller, for the message.
+    keyword : str
+        The old keyword's name, for the message (``level``, ``confidence_level``).
 
     Returns
     -------
@@ -49,11 +39,11 @@ def resolve_alpha(alpha: float, level: float | None, function: str) -> float:
     level = float(level)
     if not 0 < level < 1:
         raise ParameterError(
-            f"level is a confidence level in (0, 1); got {level!r}. Pass alpha= instead.",
-            parameter="level",
+            f"{keyword} is a confidence level in (0, 1); got {level!r}. Pass alpha= instead.",
+            parameter=keyword,
         )
     warnings.warn(
-        f"{function}(level=...) is deprecated; pass alpha={1 - level:g} (the significance "
+        f"{function}({keyword}=...) is deprecated; pass alpha={1 - level:g} (the significance "
         "level, as statsmodels and lifelines spell it) instead.",
         DeprecationWarning,
         stacklevel=3,

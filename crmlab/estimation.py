@@ -26,7 +26,6 @@ section 10.1 (observed information, delta method).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from crmlab._deprecation import resolve_alpha as _resolve_alpha
 from crmlab.checks import check_alpha, check_count
 from crmlab.checks import check_seed as _check_seed
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
@@ -97,21 +97,13 @@ def resolve_alpha(alpha: Any, confidence_level: Any = None) -> float:
 
     ``confidence_level=0.9`` means ``alpha=0.1``; it warns with a DeprecationWarning.
     """
-    if confidence_level is None:
-        return check_alpha(alpha)
-    warnings.warn(
-        "confidence_level is deprecated; pass alpha, the significance level "
-        f"(confidence_level={confidence_level!r} is alpha={1 - confidence_level!r}).",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-    if not _is_number(confidence_level) or not 0 < confidence_level < 1:
+    if confidence_level is not None and not _is_number(confidence_level):
         raise ParameterError(
             f"confidence_level must be in (0, 1), got {confidence_level!r}; better pass "
             "alpha=0.05 (the significance level).",
             parameter="confidence_level",
         )
-    return check_alpha(1.0 - float(confidence_level))
+    return _resolve_alpha(alpha, confidence_level, "the model", keyword="confidence_level")
 
 
 def check_seed(seed: Any) -> int | None:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from crmlab import io as cio
+from crmlab.checks import check_alpha
 from crmlab.errors import DataError, ParameterError
 
 __all__ = ["RATING_COLUMNS", "read_ratings"]
@@ -171,12 +172,7 @@ def _as_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     return _validate(ratings)
 
 
-def _check_alpha(alpha: float) -> float:
-    if not 0 < alpha < 1:
-        raise ParameterError(
-            f"alpha must lie in (0, 1), e.g. 0.05; got {alpha!r}.", parameter="alpha"
-        )
-    return float(alpha)
+_check_alpha = check_alpha
 
 
 def _check_bootstrap(n_bootstrap: int) -> int:
