@@ -44,7 +44,7 @@ from statsmodels.duration.survfunc import SurvfuncRight
 
 from crmlab.checks import check_alpha, check_choice
 from crmlab.errors import DataError
-from crmlab.retention.survival import _duration_arrays, _fit_cox
+from crmlab.retention.survival import _fit_cox
 
 __all__ = [
     "concordance_index",

@@ -601,8 +601,8 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
 
         .. math::
 
-            \eta_{DEL} = \frac{z\, DEL'(z)}{DEL(z)}, \qquad
-            \eta_{DERL} = 1 + \frac{z\, DERL'(z)}{DERL(z)},
+            \\eta_{DEL} = \\frac{z\\, DEL'(z)}{DEL(z)}, \\qquad
+            \\eta_{DERL} = 1 + \\frac{z\\, DERL'(z)}{DERL(z)},
 
         with ``d/dz 2F1(1, b; c; z) = (b / c) 2F1(2, b + 1; c + 1; z)``. Without heterogeneity
         (one retention rate ``r``) the elasticity of a new customer's value is ``r / (1 + d - r)``

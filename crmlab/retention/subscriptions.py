@@ -274,8 +274,8 @@ def retention_value_table(
     With one retention rate ``r`` for everybody and margin paid at the start of each period,
     the value of a new customer is the retention-based CLV (Gupta & Lehmann 2005)
 
-    .. math:: CLV = m \sum_{t \ge 0} \frac{r^t}{(1+d)^t} = m\, \frac{1+d}{1+d-r},
-        \qquad \eta = \frac{\partial \log CLV}{\partial \log r} = \frac{r}{1+d-r};
+    .. math:: CLV = m \\sum_{t \\ge 0} \\frac{r^t}{(1+d)^t} = m\\, \\frac{1+d}{1+d-r},
+        \\qquad \\eta = \\frac{\\partial \\log CLV}{\\partial \\log r} = \\frac{r}{1+d-r};
 
     the sBG's counterparts are DEL and its elasticity
     (:meth:`ShiftedBetaGeometric.retention_elasticity`). Ignoring heterogeneity understates
