@@ -34,6 +34,7 @@ from crmlab.retention.subscriptions import (
     retention_value_table,
     sbg_comparison,
     sbg_projection_table,
+    sbg_projections,
     subscription_survivors,
 )
 from crmlab.retention.survival import (
@@ -72,5 +73,6 @@ __all__ = [
     "sbg_comparison",
     "sbg_loglik",
     "sbg_projection_table",
+    "sbg_projections",
     "subscription_survivors",
 ]

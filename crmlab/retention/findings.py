@@ -117,7 +117,7 @@ def _logrank_clause(logrank: pd.DataFrame | None, alpha: float) -> tuple[str, bo
     if p < alpha:
         return f"the curves differ significantly (log-rank {text.pvalue(p)})", True
     return (
-        f"no evidence of a difference between the curves at the {text.pct(alpha)} level "
+        f"no evidence of a difference between the curves at the {_rate(alpha)} level "
         f"(log-rank {text.pvalue(p)})",
         False,
     )
@@ -132,7 +132,7 @@ def _survival_sentences(
 ) -> list[str]:
     out: list[str] = []
     z = float(stats.norm.ppf(1 - alpha / 2))
-    level = text.pct(1 - alpha)
+    level = _rate(1 - alpha)
     if threshold is not None:
         out.append(
             f"Churn is inferred, not observed: a customer counts as churned at her last purchase "
@@ -202,7 +202,7 @@ def _km_sentence(km: pd.DataFrame, logrank: pd.DataFrame | None, alpha: float, u
 
 def _cox_sentences(cox: pd.DataFrame, alpha: float) -> list[str]:
     out: list[str] = []
-    level = text.pct(1 - alpha)
+    level = _rate(1 - alpha)
     for name, row in cox.iterrows():
         hr, p = float(row["hazard_ratio"]), float(row["p_value"])
         if not text.available(hr, p):
@@ -226,7 +226,7 @@ def _cox_sentences(cox: pd.DataFrame, alpha: float) -> list[str]:
         else:
             out.append(
                 f"Cox model: no evidence of an association between {variable} and the churn "
-                f"hazard at the {text.pct(alpha)} level (hazard ratio {text.number(hr, 2)} for "
+                f"hazard at the {_rate(alpha)} level (hazard ratio {text.number(hr, 2)} for "
                 f"{what}, {stats_})."
             )
     return out
@@ -249,7 +249,7 @@ def _ph_sentence(ph: pd.DataFrame, alpha: float) -> str | None:
         return None
     return (
         "Proportional-hazards check (scaled Schoenfeld residuals against time): no evidence "
-        f"that the hazard ratios change over time at the {text.pct(alpha)} level ({where})."
+        f"that the hazard ratios change over time at the {_rate(alpha)} level ({where})."
     )
 
 
@@ -328,7 +328,8 @@ def _value_sentences(table: pd.DataFrame, discount_rate: float, period: str) -> 
             f"{_rate(discount_rate)} a year, is {text.number(row['clv_constant'], 2)} "
             f"{unit.plural} of margin against {text.number(row['del_sbg'], 2)} from the sBG, "
             f"which lets retention rise with tenure ({text.pct(row['difference_pct'] / 100, 1, signed=True)} "
-            "when heterogeneity is ignored); a 1% rise in every retention rate raises the value "
+            "when heterogeneity is ignored); in the model, a 1% rise in every retention rate would "
+            "raise the value "
             f"by {text.number(row['elasticity_sbg'], 2)}% in the sBG against "
             f"{text.number(row['elasticity_constant'], 2)}% with one rate (retention "
             "elasticity, Fader & Hardie 2010)."

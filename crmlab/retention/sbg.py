@@ -263,6 +263,11 @@ def subscription_rows(
     return FitData((t, event.astype(float)), np.ones(len(t)), index)
 
 
+def _with_alpha(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    table.attrs["alpha"] = float(alpha)
+    return table
+
+
 class ShiftedBetaGeometric(MaximumLikelihoodModel):
     """Shifted-beta-geometric model of retention in a contractual setting.
 
@@ -528,7 +533,7 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
                 "upper": size * upper,
             },
             index=pd.Index(np.arange(n + 1), name="period"),
-        )
+        ).pipe(_with_alpha, alpha)
 
     def derl(self, discount_rate: float, renewals_made: Any = 0, period: str = "Y") -> Any:
         """Discounted expected residual lifetime of a customer who has made ``renewals_made``

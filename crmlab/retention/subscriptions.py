@@ -26,6 +26,7 @@ __all__ = [
     "retention_value_table",
     "sbg_comparison",
     "sbg_projection_table",
+    "sbg_projections",
     "subscription_survivors",
 ]
 
@@ -247,6 +248,23 @@ def sbg_projection_table(
     if discount_rate is not None:
         out["derl"] = model.derl(discount_rate, out.index.to_numpy(), period)
     return out
+
+
+def sbg_projections(
+    models: dict[Any, ShiftedBetaGeometric],
+    survivors: pd.DataFrame,
+    extra_periods: int = 0,
+    discount_rate: float | None = None,
+    period: str = "Y",
+) -> dict[Any, pd.DataFrame]:
+    """:func:`sbg_projection_table` of every fitted cohort (cohort name -> table), for
+    :func:`crmlab.plots.plot_sbg_projections`."""
+    return {
+        name: sbg_projection_table(
+            model, _observed(survivors, name), extra_periods, discount_rate, period
+        )
+        for name, model in models.items()
+    }
 
 
 def observed_retention_rate(alive: pd.Series, fit_periods: int | None = None) -> float:
