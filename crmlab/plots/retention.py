@@ -12,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter
 
 from crmlab.errors import DataError
 from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
@@ -194,10 +194,12 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
     _need(cox, ["hazard_ratio", "lower", "upper"], "crmlab.retention.cox_model")
     names = list(cox.index)
     if "change" in cox.columns:
+        shown = cox["variable"] if "variable" in cox.columns else pd.Series(cox.index, cox.index)
         names = [
-            f"{n} (per doubling)" if c == "doubling" else str(n)
-            for n, c in zip(cox.index, cox["change"], strict=True)
+            f"{v} (per doubling)" if c == "doubling" else str(n)
+            for n, v, c in zip(cox.index, shown, cox["change"], strict=True)
         ]
+    level = round(100 * (1 - float(cox.attrs.get("alpha", 0.05))))
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(6.5, 1.2 + 0.5 * len(cox)))
         y = np.arange(len(cox))[::-1]
@@ -217,7 +219,7 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_xticks(sorted(ticks))
         ax.set_yticks(y, _texts(names))
         ax.set_ylim(-0.7, len(cox) - 0.3)
-        ax.set_xlabel("hazard ratio (< 1: lower churn rate, > 1: higher), 95% interval")
+        ax.set_xlabel(f"hazard ratio (< 1: lower churn rate, > 1: higher), {level}% interval")
         ax.set_title("Churn hazard ratios (Cox model, associations)")
     return ax
 
@@ -276,6 +278,7 @@ def plot_sbg_projection(
                 label="actual",
             )
         ax.set_ylim(0, None)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("periods since acquisition")
         ax.set_ylabel("customers still active")
         ax.set_title("Projected vs actual survivors")

@@ -253,7 +253,7 @@ def _ph_sentence(ph: pd.DataFrame, alpha: float) -> str | None:
     )
 
 
-def _concordance_sentence(c: dict[str, float]) -> str | None:
+def _concordance_sentence(c: Any) -> str | None:
     value = c.get("c_index")
     if not text.available(value):
         return None
@@ -354,7 +354,7 @@ def retention_findings(
     alpha: float = 0.05,
     survival: pd.DataFrame | None = None,
     ph_test: pd.DataFrame | None = None,
-    concordance: dict[str, float] | None = None,
+    concordance: pd.Series | dict[str, float] | None = None,
     retention_value: pd.DataFrame | None = None,
     inactivity_threshold: float | None = None,
     period: str = "Y",

@@ -105,7 +105,7 @@ def cox_effects(
     variable = [
         (f"1 + {n[4:]}" if n.startswith("log_") else n) if n in logged else n for n in names
     ]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "change": ["doubling" if n in logged else "one unit" for n in names],
             "variable": variable,
@@ -118,6 +118,8 @@ def cox_effects(
         },
         index=pd.Index(names, name="covariate"),
     )
+    out.attrs["alpha"] = alpha
+    return out
 
 
 def _time_transform(time: np.ndarray, event: np.ndarray, ev_times: np.ndarray, how: str):
@@ -304,13 +306,14 @@ def concordance_index(
     duration_col: str = "duration",
     event_col: str = "event",
     ties: str = "efron",
-) -> dict[str, float]:
+) -> pd.Series:
     """Harrell's C of a Cox model's risk score ``x' b`` on the customers it was fitted to.
 
-    Parameters as :func:`~crmlab.retention.cox_model`; returns the dict of
-    :func:`harrell_concordance`. An in-sample C is optimistic; 0.5 means the covariates rank
-    customers no better than chance.
+    Parameters as :func:`~crmlab.retention.cox_model`. Returns the values of
+    :func:`harrell_concordance` as a Series named ``concordance`` (``c_index``,
+    ``comparable``, ``concordant``, ``discordant``, ``tied``). An in-sample C is optimistic;
+    0.5 means the covariates rank customers no better than chance.
     """
     result, _, time, event, exog = _fit_cox(durations, covariates, duration_col, event_col, ties)
     risk = exog @ np.asarray(result.params, dtype=float)
-    return harrell_concordance(time, event, risk)
+    return pd.Series(harrell_concordance(time, event, risk), name="concordance")

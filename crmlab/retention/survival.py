@@ -436,7 +436,7 @@ def cox_model(
     DataFrame
         Index ``covariate``; columns ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
         ``lower``, ``upper`` (interval of the hazard ratio), ``z``, ``p_value``.
-        ``attrs`` holds ``log_likelihood``, ``n`` and ``n_events``.
+        ``attrs`` holds ``log_likelihood``, ``n``, ``n_events``, ``covariates`` and ``alpha``.
     """
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}.", parameter="alpha")
@@ -460,6 +460,7 @@ def cox_model(
     out.attrs["n"] = int(len(time))
     out.attrs["n_events"] = int(event.sum())
     out.attrs["covariates"] = list(names)
+    out.attrs["alpha"] = float(alpha)
     return out
 
 
