@@ -79,7 +79,9 @@ def churn_durations(
     inactivity_threshold : float
         Time without purchase (in ``time_unit``) after which a customer counts as churned (> 0).
     time_unit : {"D", "W", "M"}, default "D"
-        Unit of ``inactivity_threshold`` and of ``duration``.
+        Unit of ``inactivity_threshold`` and of ``duration``: a *length* ("W" is 7 days, "M" a
+        fractional calendar month), not a calendar ``period`` as in
+        :func:`~crmlab.retention.retention_rates`.
     observation_end : date-like, optional
         End of observation; later purchases are ignored. Default: the last date in the data.
     covariates : DataFrame, optional
