@@ -10,6 +10,17 @@ Time is measured between calendar days in one of the units of :data:`TIME_UNITS`
 (days / 7), fractional calendar months (:func:`months_between`), and, for rates and horizons,
 quarters and years. A customer summary is computed in days, weeks or months
 (:data:`SUMMARY_TIME_UNITS`).
+
+A *discount rate* is always annual (0.1 is 10% a year); the rate of one time unit or calendar
+period is derived from the table by one rule, :func:`discount_rate_per_unit` (continuously
+compounded) and :func:`discount_rate_per_period` (per period), so that discounting one year of
+units gives exactly ``1 / (1 + annual)``.
+
+``time_unit`` and ``period`` are different things that share letters: a ``time_unit`` is a
+*length* (``"W"`` is 7 days, ``"M"`` a fractional calendar month) in which durations are
+measured; a ``period`` is a *calendar period* (``"W"`` a calendar week, ``"M"`` a calendar
+month) into which dates are grouped for rates and cohorts. For discounting both have the length
+of the table: a week is 7 / 365.25 years, a month 1 / 12.
 """
 
 from __future__ import annotations
@@ -33,6 +44,8 @@ __all__ = [
     "check_time_unit",
     "check_transactions",
     "daily",
+    "discount_rate_per_period",
+    "discount_rate_per_unit",
     "elapsed",
     "labelled_transactions",
     "months_between",
@@ -108,6 +121,74 @@ def check_time_unit(time_unit: Any, allowed: Sequence[str] = SUMMARY_TIME_UNITS)
 def years_per_unit(time_unit: str) -> float:
     """Length of one ``time_unit`` in years (365.25-day years)."""
     return TIME_UNITS[check_time_unit(time_unit, TIME_UNITS)].years
+
+
+def discount_rate_per_unit(annual_rate: float, time_unit: str) -> float:
+    """Continuously compounded discount rate per time unit equivalent to ``annual_rate``.
+
+    ``delta = log(1 + annual_rate) * years_per_unit``, so that discounting one year of time
+    units gives exactly ``1 / (1 + annual_rate)``.
+
+    Parameters
+    ----------
+    annual_rate : float
+        Annual discount rate (> -1; 0.1 is 10% a year).
+    time_unit : {"D", "W", "M", "Q", "Y"}
+        A unit of :data:`TIME_UNITS`.
+
+    Examples
+    --------
+    >>> round(discount_rate_per_unit(0.1, "Y"), 6)
+    0.09531
+    """
+    if not isinstance(time_unit, str) or time_unit not in TIME_UNITS:
+        raise ParameterError(
+            f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}.",
+            parameter="time_unit",
+        )
+    ok = isinstance(annual_rate, (int, float, np.integer, np.floating)) and not isinstance(
+        annual_rate, bool
+    )
+    if not ok or not np.isfinite(annual_rate) or not annual_rate > -1:
+        raise ParameterError(
+            f"discount_rate must be a finite number > -1 (annual, e.g. 0.1 for 10%), got "
+            f"{annual_rate!r}.",
+            parameter="discount_rate",
+        )
+    return float(np.log1p(annual_rate) * TIME_UNITS[time_unit].years)
+
+
+def discount_rate_per_period(annual_rate: float, period: str) -> float:
+    """Discount rate per period equivalent to an annual rate: ``(1 + annual) ** years - 1``.
+
+    The same rule as :func:`discount_rate_per_unit` (``exp(delta) - 1``): a monthly rate
+    compounded 12 times gives the annual rate. For yearly periods the rate is the annual rate.
+
+    Parameters
+    ----------
+    annual_rate : float
+        Annual discount rate (> -1; 0.1 is 10% a year).
+    period : {"D", "W", "M", "Q", "Y"}
+        The calendar period (or time unit) of the payments: a week is 7 / 365.25 years, a month
+        1 / 12, a quarter 1 / 4.
+
+    Examples
+    --------
+    >>> discount_rate_per_period(0.1, "Y")
+    0.1
+    >>> round(discount_rate_per_period(0.1, "M"), 6)
+    0.007974
+    """
+    if not isinstance(period, str) or period not in TIME_UNITS:
+        raise ParameterError(
+            f"period must be one of {sorted(TIME_UNITS)} (the calendar period of the data: "
+            f"Y for yearly cohorts, M for monthly ones), got {period!r}.",
+            parameter="period",
+        )
+    if period == "Y":
+        discount_rate_per_unit(annual_rate, period)  # the same checks
+        return float(annual_rate)
+    return float(np.expm1(discount_rate_per_unit(annual_rate, period)))
 
 
 def unit_word(time_unit: str, count: float = 2, default: str = "periods") -> str:

@@ -33,31 +33,12 @@ from crmlab.clv.bgbb import BGBB
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.errors import ParameterError
 from crmlab.estimation import check_seed
-from crmlab.transactions import TIME_UNITS
+from crmlab.transactions import TIME_UNITS, discount_rate_per_unit
 
 __all__ = ["YEARS_PER_UNIT", "customer_lifetime_value", "discount_rate_per_unit"]
 
 #: Length of one time unit in years (a year is 365.25 days), from crmlab.transactions.TIME_UNITS.
 YEARS_PER_UNIT = {code: unit.years for code, unit in TIME_UNITS.items()}
-
-
-def discount_rate_per_unit(annual_rate: float, time_unit: str) -> float:
-    """Continuously compounded discount rate per time unit equivalent to ``annual_rate``.
-
-    ``delta = log(1 + annual_rate) * years_per_unit``, so that discounting one year of time
-    units gives exactly ``1 / (1 + annual_rate)``.
-    """
-    if time_unit not in YEARS_PER_UNIT:
-        raise ParameterError(
-            f"time_unit must be one of {sorted(YEARS_PER_UNIT)}, got {time_unit!r}.",
-            parameter="time_unit",
-        )
-    if not annual_rate > -1:
-        raise ParameterError(
-            f"discount_rate must be > -1 (annual, e.g. 0.1 for 10%), got {annual_rate!r}.",
-            parameter="discount_rate",
-        )
-    return float(np.log1p(annual_rate) * YEARS_PER_UNIT[time_unit])
 
 
 def _number(value, name: str, what: str) -> float:

@@ -6,11 +6,13 @@ the Axes; nothing is computed here beyond what drawing needs.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.ticker import FuncFormatter, NullFormatter, PercentFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter
 
 from crmlab.errors import DataError
 from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
@@ -21,6 +23,7 @@ __all__ = [
     "plot_overdue",
     "plot_retention_rates",
     "plot_sbg_projection",
+    "plot_sbg_projections",
     "plot_survival_curves",
 ]
 
@@ -180,7 +183,8 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Parameters
     ----------
     cox : DataFrame
-        Output of :func:`crmlab.retention.cox_model`.
+        Output of :func:`crmlab.retention.cox_effects` (a logged covariate's hazard ratio per
+        doubling, labelled so) or of :func:`crmlab.retention.cox_model` (per unit).
     ax : Axes, optional
 
     Returns
@@ -188,6 +192,14 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
     Axes
     """
     _need(cox, ["hazard_ratio", "lower", "upper"], "crmlab.retention.cox_model")
+    names = list(cox.index)
+    if "change" in cox.columns:
+        shown = cox["variable"] if "variable" in cox.columns else pd.Series(cox.index, cox.index)
+        names = [
+            f"{v} (per doubling)" if c == "doubling" else str(n)
+            for n, v, c in zip(cox.index, shown, cox["change"], strict=True)
+        ]
+    level = round(100 * (1 - float(cox.attrs.get("alpha", 0.05))))
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(6.5, 1.2 + 0.5 * len(cox)))
         y = np.arange(len(cox))[::-1]
@@ -205,10 +217,10 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
         if 1.0 not in ticks:
             ticks.append(1.0)
         ax.set_xticks(sorted(ticks))
-        ax.set_yticks(y, _texts(cox.index))
+        ax.set_yticks(y, _texts(names))
         ax.set_ylim(-0.7, len(cox) - 0.3)
-        ax.set_xlabel("hazard ratio (< 1: churns later, > 1: churns sooner)")
-        ax.set_title("Drivers of churn (Cox model)")
+        ax.set_xlabel(f"hazard ratio (< 1: lower churn rate, > 1: higher), {level}% interval")
+        ax.set_title("Churn hazard ratios (Cox model, associations)")
     return ax
 
 
@@ -217,6 +229,7 @@ def plot_sbg_projection(
     actual: pd.Series | None = None,
     fit_periods: int | None = None,
     ax: Axes | None = None,
+    level: str | None = None,
 ) -> Axes:
     """sBG projected survivors with their interval, against the observed survivors.
 
@@ -229,19 +242,30 @@ def plot_sbg_projection(
     fit_periods : int, optional
         Last period of the fit window, shaded.
     ax : Axes, optional
+    level : str, optional
+        Words for the band in the legend; default "95% interval (parameter uncertainty)"
+        (the level of ``projection.attrs["alpha"]`` when present).
 
     Returns
     -------
     Axes
     """
     _need(projection, ["expected", "lower", "upper"], "ShiftedBetaGeometric.project")
+    alpha = float(projection.attrs.get("alpha", 0.05))
     with crmlab_theme():
         ax = _new_axes(ax)
         x = projection.index.to_numpy()
         if fit_periods is not None:
             ax.axvspan(0, fit_periods, color="grey", alpha=0.12, label="fit window")
+        band = level or f"{round(100 * (1 - alpha)):d}% interval (parameter uncertainty)"
         ax.fill_between(
-            x, projection["lower"], projection["upper"], color=PALETTE[0], alpha=0.25, linewidth=0
+            x,
+            projection["lower"],
+            projection["upper"],
+            color=PALETTE[0],
+            alpha=0.25,
+            linewidth=0,
+            label=band,
         )
         ax.plot(x, projection["expected"], color=PALETTE[0], label="sBG projection")
         if actual is not None:
@@ -254,11 +278,44 @@ def plot_sbg_projection(
                 label="actual",
             )
         ax.set_ylim(0, None)
-        ax.set_xlabel("period")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("periods since acquisition")
         ax.set_ylabel("customers still active")
         ax.set_title("Projected vs actual survivors")
         ax.legend()
     return ax
+
+
+def plot_sbg_projections(projections: dict, fit_periods: int | None = None) -> Figure:
+    """One panel per fitted cohort: the sBG projection against the observed survivors.
+
+    Parameters
+    ----------
+    projections : dict
+        Output of :func:`crmlab.retention.sbg_projections` (cohort name ->
+        :func:`crmlab.retention.sbg_projection_table`, with its ``actual`` column).
+    fit_periods : int, optional
+        Last period of the fit window, shaded.
+
+    Returns
+    -------
+    Figure
+        One Axes per cohort, titled with the cohort's name.
+    """
+    if not projections:
+        raise DataError("projections is empty: build them with crmlab.retention.sbg_projections.")
+    with crmlab_theme():
+        fig, axes = plt.subplots(
+            1, len(projections), figsize=(5.2 * len(projections), 3.8), squeeze=False
+        )
+        for ax, (name, table) in zip(axes[0], projections.items(), strict=True):
+            _need(
+                table, ["expected", "lower", "upper", "actual"], "crmlab.retention.sbg_projections"
+            )
+            plot_sbg_projection(table, table["actual"].dropna(), fit_periods, ax=ax)
+            ax.set_title(f"{_text(name)}: projected vs actual survivors")
+        fig.tight_layout()
+    return fig
 
 
 def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:

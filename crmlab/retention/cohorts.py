@@ -31,7 +31,9 @@ def cohort_counts_table(transactions: pd.DataFrame, period: str = "M") -> pd.Dat
     transactions : DataFrame
         The transactions contract (``customer_id``, ``date``).
     period : str, default "M"
-        A pandas period alias ("W", "M", "Q", "Y", ...).
+        A pandas period alias ("W", "M", "Q", "Y", ...): a *calendar* period into which dates
+        are grouped ("W" is a calendar week, "M" a calendar month), not a ``time_unit`` (a
+        length in which durations are measured, where "W" is 7 days).
 
     Returns
     -------
@@ -75,7 +77,9 @@ def cohort_retention_table(transactions: pd.DataFrame, period: str = "M") -> pd.
     transactions : DataFrame
         The transactions contract (``customer_id``, ``date``).
     period : str, default "M"
-        A pandas period alias ("W", "M", "Q", "Y", ...).
+        A pandas period alias ("W", "M", "Q", "Y", ...): a *calendar* period into which dates
+        are grouped ("W" is a calendar week, "M" a calendar month), not a ``time_unit`` (a
+        length in which durations are measured, where "W" is 7 days).
 
     Returns
     -------

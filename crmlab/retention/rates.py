@@ -51,7 +51,9 @@ def customer_periods(transactions: pd.DataFrame, period: str = "M") -> pd.DataFr
     transactions : DataFrame
         The transactions contract (``customer_id``, ``date``).
     period : str, default "M"
-        A pandas period alias: "W", "M", "Q", "Y", ...
+        A pandas period alias ("W", "M", "Q", "Y", ...): a *calendar* period into which dates
+        are grouped ("W" is a calendar week, "M" a calendar month), not a ``time_unit`` (a
+        length in which durations are measured, where "W" is 7 days).
 
     Returns
     -------
@@ -83,7 +85,9 @@ def retention_rates(transactions: pd.DataFrame, period: str = "M") -> pd.DataFra
     transactions : DataFrame
         The transactions contract (``customer_id``, ``date``).
     period : str, default "M"
-        A pandas period alias ("W", "M", "Q", "Y", ...); calendar periods.
+        A pandas period alias ("W", "M", "Q", "Y", ...): a *calendar* period into which dates
+        are grouped ("W" is a calendar week, "M" a calendar month), not a ``time_unit`` (a
+        length in which durations are measured, where "W" is 7 days).
 
     Returns
     -------
@@ -157,7 +161,9 @@ def overdue_customers(
         How many usual gaps may pass before a customer counts as overdue (> 0).
     observation_end : date-like, optional
         Day from which time since the last purchase is measured. Default: last date in the data.
-    time_unit : {"D", "W", "M"}
+    time_unit : {"D", "W", "M"}, default "D"
+        Unit of the gaps and of ``time_since_last``: a *length* (days, weeks of 7 days,
+        fractional calendar months), not a calendar ``period``.
     min_purchases : int, default 2
         Customers with fewer purchase days have no usual gap (one-time buyers have none at all):
         their ``overdue`` is NA (pandas' missing boolean), never silently False, and ``status``

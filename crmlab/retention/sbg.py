@@ -21,6 +21,15 @@ Fader, P. S. and Hardie, B. G. S. (2007). How to Project Customer Retention. Jou
 Interactive Marketing 21(1), 76-90.
 Fader, P. S. and Hardie, B. G. S. (2010). Customer-Base Valuation in a Contractual Setting: The
 Perils of Ignoring Heterogeneity. Marketing Science 29(1), 85-93.
+
+Discount rates
+--------------
+Every ``discount_rate`` here is *annual* (0.1 is 10% a year), as in :mod:`crmlab.clv`. The rate
+per period, ``d = (1 + annual) ** (years per period) - 1``, is derived from ``period``, the
+calendar period of the cohort data (``"Y"`` for the yearly Fader-Hardie cohorts, where the two
+rates coincide; ``"M"`` for monthly renewals), by
+:func:`crmlab.transactions.discount_rate_per_period`. A ``period`` is a calendar period (``"W"``
+a calendar week, ``"M"`` a calendar month), not a ``time_unit`` (a length: ``"W"`` is 7 days).
 """
 
 from __future__ import annotations
@@ -33,9 +42,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from crmlab._special import hyp2f1_one
+from crmlab._special import hyp2f1_one, log_hyp2f1_fast
 from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
 from crmlab.estimation import FitData, MaximumLikelihoodModel, check_alpha
+from crmlab.transactions import discount_rate_per_period
 
 __all__ = ["ShiftedBetaGeometric", "sbg_loglik", "subscription_rows", "survivor_rows"]
 
@@ -251,6 +261,11 @@ def subscription_rows(
     event = np.isfinite(e)
     t = np.where(event, e - s, last - s)
     return FitData((t, event.astype(float)), np.ones(len(t)), index)
+
+
+def _with_alpha(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    table.attrs["alpha"] = float(alpha)
+    return table
 
 
 class ShiftedBetaGeometric(MaximumLikelihoodModel):
@@ -518,9 +533,9 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
                 "upper": size * upper,
             },
             index=pd.Index(np.arange(n + 1), name="period"),
-        )
+        ).pipe(_with_alpha, alpha)
 
-    def derl(self, discount_rate: float, renewals_made: Any = 0) -> Any:
+    def derl(self, discount_rate: float, renewals_made: Any = 0, period: str = "Y") -> Any:
         """Discounted expected residual lifetime of a customer who has made ``renewals_made``
         renewals, just before her next renewal decision (Fader & Hardie 2010, DERL with the Gaussian
         hypergeometric function):
@@ -532,27 +547,32 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
               = \\frac{\\beta + n - 1}{\\alpha + \\beta + n - 1}\\,
                 {}_2F_1\\!\\left(1, \\beta + n; \\alpha + \\beta + n; \\tfrac{1}{1+d}\\right),
 
-        with ``n - 1 = renewals_made``. It counts the expected number of future payments (the
-        next one undiscounted): multiply by the margin per period for the residual value.
+        with ``n - 1 = renewals_made`` and ``d`` the discount rate per period. It counts the
+        expected number of future payments (the next one undiscounted): multiply by the margin
+        per period for the residual value.
 
         Parameters
         ----------
         discount_rate : float
-            Per-period discount rate ``d > 0``.
+            Annual discount rate (> 0; 0.1 is 10% a year).
         renewals_made : int or array-like of int, default 0
+        period : {"Y", "Q", "M", "W", "D"}, default "Y"
+            Calendar period of the cohort data (one renewal per period): the per-period rate is
+            ``(1 + discount_rate) ** (years per period) - 1``; for yearly data it is the annual
+            rate.
 
         Returns
         -------
         float or ndarray
         """
         a, b = self._ab()
-        z = self._discount(discount_rate)
+        z = self._discount(discount_rate, period)
         m = self._periods(renewals_made, "renewals_made")
         n = m + 1
         value = (b + n - 1) / (a + b + n - 1) * hyp2f1_one(b + n, a + b + n, z)
         return self._out(value, renewals_made)
 
-    def dexl(self, discount_rate: float) -> float:
+    def dexl(self, discount_rate: float, period: str = "Y") -> float:
         """Discounted expected lifetime of a customer at acquisition, counting the first
         payment (at period 0) undiscounted (Fader & Hardie 2010, DEL):
 
@@ -563,19 +583,77 @@ class ShiftedBetaGeometric(MaximumLikelihoodModel):
 
         Multiplied by the margin per period it is the expected CLV of a new customer; note
         ``DEL = 1 + DERL(d, renewals_made=0) / (1 + d)``.
+
+        Parameters
+        ----------
+        discount_rate : float
+            Annual discount rate (> 0); ``d`` is its rate per ``period``.
+        period : {"Y", "Q", "M", "W", "D"}, default "Y"
+            Calendar period of the cohort data, as in :meth:`derl`.
         """
         a, b = self._ab()
-        z = self._discount(discount_rate)
+        z = self._discount(discount_rate, period)
         return float(hyp2f1_one(b, a + b, z))
 
+    def retention_elasticity(
+        self, discount_rate: float, renewals_made: Any = None, period: str = "Y"
+    ) -> Any:
+        """Retention elasticity: the % change in a customer's discounted expected lifetime for
+        a 1% increase in every future retention rate (Fader & Hardie 2010).
+
+        Raising each ``r(t)`` by the factor ``c`` multiplies ``S(t) / S(n - 1)`` by
+        ``c ** (t - n + 1)``, so the point elasticity is a derivative in ``z = 1 / (1 + d)``:
+
+        .. math::
+
+            \\eta_{DEL} = \\frac{z\\, DEL'(z)}{DEL(z)}, \\qquad
+            \\eta_{DERL} = 1 + \\frac{z\\, DERL'(z)}{DERL(z)},
+
+        with ``d/dz 2F1(1, b; c; z) = (b / c) 2F1(2, b + 1; c + 1; z)``. Without heterogeneity
+        (one retention rate ``r``) the elasticity of a new customer's value is ``r / (1 + d - r)``
+        (Gupta & Lehmann 2005); with it, the value reacts more, because the customers who stay
+        are the loyal ones (Fader & Hardie 2010).
+
+        Parameters
+        ----------
+        discount_rate : float
+            Annual discount rate (> 0).
+        renewals_made : int or array-like of int, optional
+            None: the elasticity of DEL (a new customer at acquisition). Otherwise the
+            elasticity of DERL of a customer who has made that many renewals.
+        period : {"Y", "Q", "M", "W", "D"}, default "Y"
+            Calendar period of the cohort data, as in :meth:`derl`.
+
+        Returns
+        -------
+        float or ndarray
+            Percent change of the lifetime per percent change of the retention rates. (A finite
+            increase by the factor ``c`` equals evaluating the lifetime at the discount factor
+            ``c z``, times ``c`` for DERL; the point elasticity is its limit as ``c -> 1``.)
+        """
+        a, b = self._ab()
+        z = self._discount(discount_rate, period)
+        if renewals_made is None:
+            value = hyp2f1_one(b, a + b, z)
+            slope = b / (a + b) * np.exp(log_hyp2f1_fast(2.0, b + 1, a + b + 1, z))
+            return float(z * slope / value)
+        m = self._periods(renewals_made, "renewals_made")
+        n = m + 1
+        value = hyp2f1_one(b + n, a + b + n, z)
+        slope = (b + n) / (a + b + n) * np.exp(log_hyp2f1_fast(2.0, b + n + 1, a + b + n + 1, z))
+        return self._out(1.0 + z * slope / value, renewals_made)
+
     @staticmethod
-    def _discount(discount_rate: float) -> float:
-        ok = isinstance(discount_rate, (int, float, np.integer, np.floating))
+    def _discount(discount_rate: float, period: str = "Y") -> float:
+        """``1 / (1 + d)`` with ``d`` the per-period rate of the annual ``discount_rate``."""
+        ok = isinstance(discount_rate, (int, float, np.integer, np.floating)) and not isinstance(
+            discount_rate, bool
+        )
         if not ok or not (np.isfinite(discount_rate) and float(discount_rate) > 0):
             raise ParameterError(
-                f"discount_rate must be a number > 0 per period (e.g. 0.1), got "
+                f"discount_rate must be an annual rate > 0 (e.g. 0.1 for 10% a year), got "
                 f"{discount_rate!r}; without discounting the expected lifetime is infinite when "
                 "alpha <= 1.",
                 parameter="discount_rate",
             )
-        return 1.0 / (1.0 + float(discount_rate))
+        return 1.0 / (1.0 + discount_rate_per_period(float(discount_rate), period))

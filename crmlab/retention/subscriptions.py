@@ -1,4 +1,13 @@
-"""Survivor tables of contractual cohorts and sBG fits per cohort (Fader & Hardie 2007)."""
+"""Survivor tables of contractual cohorts, sBG fits per cohort (Fader & Hardie 2007), their
+projections, and the value of a retained customer with and without heterogeneity (Fader &
+Hardie 2010).
+
+Every ``discount_rate`` is annual; ``period`` is the calendar period of the cohort data (one
+renewal per period: ``"Y"`` for the yearly Fader-Hardie cohorts, ``"M"`` for monthly
+subscriptions), from which the per-period rate ``(1 + annual) ** (years per period) - 1`` is
+derived (:func:`crmlab.transactions.discount_rate_per_period`). A ``period`` is a calendar
+period, not a ``time_unit`` (a length such as 7 days).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +18,17 @@ import pandas as pd
 
 from crmlab.errors import DataError, ParameterError
 from crmlab.retention.sbg import ShiftedBetaGeometric, _period_codes
+from crmlab.transactions import discount_rate_per_period
 
-__all__ = ["fit_survivors", "sbg_comparison", "subscription_survivors"]
+__all__ = [
+    "fit_survivors",
+    "observed_retention_rate",
+    "retention_value_table",
+    "sbg_comparison",
+    "sbg_projection_table",
+    "sbg_projections",
+    "subscription_survivors",
+]
 
 
 def subscription_survivors(
@@ -116,9 +134,23 @@ def sbg_comparison(
     survivors: pd.DataFrame,
     fit_periods: int | None = None,
     discount_rate: float = 0.1,
+    period: str = "Y",
 ) -> pd.DataFrame:
     """One row per fitted cohort: parameters, projection vs actual at the last observed period,
     and discounted lifetimes.
+
+    Parameters
+    ----------
+    models : dict
+        Output of :func:`fit_survivors`.
+    survivors : DataFrame
+        The survivor table the models were fitted to.
+    fit_periods : int, optional
+        Last period fitted.
+    discount_rate : float, default 0.1
+        Annual discount rate of DEL and DERL.
+    period : {"Y", "Q", "M", "W", "D"}, default "Y"
+        Calendar period of the cohort data; the per-period rate is derived from it.
 
     Returns
     -------
@@ -129,7 +161,7 @@ def sbg_comparison(
         (``100 * (projected / actual - 1)``), ``retention_next`` (``r(t)`` of the first period
         after the last observed), ``del`` (DEL of a new customer) and ``derl`` (DERL of a customer
         who has made ``last_period`` renewals, i.e. is still active in the last observed period),
-        both at ``discount_rate`` (Fader & Hardie 2010).
+        both at the per-period rate of the annual ``discount_rate`` (Fader & Hardie 2010).
     """
     rows = []
     for name, model in models.items():
@@ -151,8 +183,159 @@ def sbg_comparison(
                 "actual": float(alive.iloc[-1]),
                 "error_pct": 100 * (projected / float(alive.iloc[-1]) - 1),
                 "retention_next": float(model.retention_rate(last + 1)),
-                "del": model.dexl(discount_rate),
-                "derl": float(model.derl(discount_rate, last)),
+                "del": model.dexl(discount_rate, period),
+                "derl": float(model.derl(discount_rate, last, period)),
+            }
+        )
+    return pd.DataFrame(rows).set_index("cohort")
+
+
+def _observed(survivors: pd.DataFrame, name: Any) -> pd.Series:
+    if name not in survivors.columns:
+        raise DataError(
+            f"survivors have no column {name!r}; present: {list(survivors.columns)}.",
+            column=str(name),
+        )
+    return survivors[name].dropna()
+
+
+def sbg_projection_table(
+    model: ShiftedBetaGeometric,
+    survivors: pd.DataFrame | pd.Series,
+    extra_periods: int = 0,
+    discount_rate: float | None = None,
+    period: str = "Y",
+    alpha: float | None = None,
+) -> pd.DataFrame:
+    """A fitted sBG's projection beside the observed survivors, with DERL by tenure.
+
+    Parameters
+    ----------
+    model : ShiftedBetaGeometric
+        A fitted model.
+    survivors : Series or DataFrame
+        The cohort's observed survivors by period (a one-column frame, or a Series).
+    extra_periods : int, default 0
+        Periods projected after the last observed one.
+    discount_rate : float, optional
+        Annual discount rate: adds ``derl``, the DERL of a customer who has made ``period``
+        renewals (is still active in that period).
+    period : {"Y", "Q", "M", "W", "D"}, default "Y"
+        Calendar period of the cohort data.
+    alpha : float, optional
+        Significance level of the projection interval (the model's by default).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :meth:`ShiftedBetaGeometric.project` (``survival``, ``retention_rate``,
+        ``expected``, ``lower``, ``upper``; the cohort size is the observed one) plus ``actual``
+        (observed survivors, NaN after the data), ``observed_retention``
+        (``actual[t] / actual[t - 1]``) and, with a discount rate, ``derl``.
+    """
+    alive = survivors.iloc[:, 0] if isinstance(survivors, pd.DataFrame) else survivors
+    alive = pd.Series(alive, dtype=float).dropna()
+    if alive.empty:
+        raise DataError("survivors are empty: give the cohort's survivors by period.")
+    if int(extra_periods) < 0:
+        raise ParameterError(
+            f"extra_periods must be >= 0, got {extra_periods!r}.", parameter="extra_periods"
+        )
+    last = int(alive.index.max()) + int(extra_periods)
+    out = model.project(last, cohort_size=float(alive.iloc[0]), alpha=alpha)
+    out["actual"] = alive.reindex(out.index)
+    out["observed_retention"] = out["actual"] / out["actual"].shift(1)
+    if discount_rate is not None:
+        out["derl"] = model.derl(discount_rate, out.index.to_numpy(), period)
+    return out
+
+
+def sbg_projections(
+    models: dict[Any, ShiftedBetaGeometric],
+    survivors: pd.DataFrame,
+    extra_periods: int = 0,
+    discount_rate: float | None = None,
+    period: str = "Y",
+) -> dict[Any, pd.DataFrame]:
+    """:func:`sbg_projection_table` of every fitted cohort (cohort name -> table), for
+    :func:`crmlab.plots.plot_sbg_projections`."""
+    return {
+        name: sbg_projection_table(
+            model, _observed(survivors, name), extra_periods, discount_rate, period
+        )
+        for name, model in models.items()
+    }
+
+
+def observed_retention_rate(alive: pd.Series, fit_periods: int | None = None) -> float:
+    """The constant retention rate a cohort's survivors imply, pooled over periods:
+    ``sum_t alive[t] / sum_t alive[t - 1]`` for ``t = 1..fit_periods`` (the maximum-likelihood
+    estimate of a geometric model with one retention rate for everybody)."""
+    values = pd.Series(alive, dtype=float).dropna()
+    if fit_periods is not None:
+        values = values.loc[values.index <= int(fit_periods)]
+    if len(values) < 2 or float(values.iloc[:-1].sum()) <= 0:
+        raise DataError("alive needs the survivors of at least two periods.")
+    return float(values.iloc[1:].sum() / values.iloc[:-1].sum())
+
+
+def retention_value_table(
+    models: dict[Any, ShiftedBetaGeometric],
+    survivors: pd.DataFrame,
+    fit_periods: int | None = None,
+    discount_rate: float = 0.1,
+    period: str = "Y",
+) -> pd.DataFrame:
+    """Value of a new customer (in periods of margin) and its retention elasticity, with one
+    constant retention rate and with the sBG's heterogeneity (Fader & Hardie 2010).
+
+    With one retention rate ``r`` for everybody and margin paid at the start of each period,
+    the value of a new customer is the retention-based CLV (Gupta & Lehmann 2005)
+
+    .. math:: CLV = m \\sum_{t \\ge 0} \\frac{r^t}{(1+d)^t} = m\\, \\frac{1+d}{1+d-r},
+        \\qquad \\eta = \\frac{\\partial \\log CLV}{\\partial \\log r} = \\frac{r}{1+d-r};
+
+    the sBG's counterparts are DEL and its elasticity
+    (:meth:`ShiftedBetaGeometric.retention_elasticity`). Ignoring heterogeneity understates
+    both, since retention rises with tenure.
+
+    Parameters
+    ----------
+    models : dict
+        Output of :func:`fit_survivors`.
+    survivors : DataFrame
+        The survivor table (one column per cohort).
+    fit_periods : int, optional
+        Periods pooled for the constant retention rate (those the models were fitted on).
+    discount_rate : float, default 0.1
+        Annual discount rate.
+    period : {"Y", "Q", "M", "W", "D"}, default "Y"
+        Calendar period of the cohort data; ``d`` is the per-period rate of the annual one.
+
+    Returns
+    -------
+    DataFrame
+        Index ``cohort``; columns ``retention_rate`` (:func:`observed_retention_rate`),
+        ``discount_per_period`` (``d``), ``clv_constant`` (``(1 + d) / (1 + d - r)``, periods
+        of margin), ``del_sbg`` (DEL), ``difference_pct`` (``100 * (clv_constant / del_sbg -
+        1)``), ``elasticity_constant`` (``r / (1 + d - r)``) and ``elasticity_sbg``.
+    """
+    d = discount_rate_per_period(discount_rate, period)
+    rows = []
+    for name, model in models.items():
+        r = observed_retention_rate(_observed(survivors, name), fit_periods)
+        clv = (1 + d) / (1 + d - r)
+        dexl = model.dexl(discount_rate, period)
+        rows.append(
+            {
+                "cohort": name,
+                "retention_rate": r,
+                "discount_per_period": d,
+                "clv_constant": clv,
+                "del_sbg": dexl,
+                "difference_pct": 100 * (clv / dexl - 1),
+                "elasticity_constant": r / (1 + d - r),
+                "elasticity_sbg": model.retention_elasticity(discount_rate, None, period),
             }
         )
     return pd.DataFrame(rows).set_index("cohort")

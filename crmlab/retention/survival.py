@@ -17,6 +17,11 @@ Kalbfleisch, J. D. and Prentice, R. L. (2002). The Statistical Analysis of Failu
 2nd ed. Wiley.
 Kaplan, E. L. and Meier, P. (1958). Nonparametric Estimation from Incomplete Observations.
 Journal of the American Statistical Association 53(282), 457-481.
+Klein, J. P. and Moeschberger, M. L. (2003). Survival Analysis: Techniques for Censored and
+Truncated Data, 2nd ed. Springer, sec. 4.5 (mean and median survival).
+Royston, P. and Parmar, M. K. B. (2013). Restricted mean survival time: an alternative to the
+hazard ratio for the design and analysis of randomized trials with a time-to-event outcome.
+BMC Medical Research Methodology 13, 152.
 """
 
 from __future__ import annotations
@@ -36,9 +41,11 @@ from crmlab.transactions import check_time_unit, check_transactions, elapsed, un
 __all__ = [
     "churn_durations",
     "cox_model",
+    "durations_by_segment",
     "first_purchase_segment",
     "kaplan_meier",
     "logrank_test",
+    "restricted_mean_survival",
 ]
 
 
@@ -72,7 +79,9 @@ def churn_durations(
     inactivity_threshold : float
         Time without purchase (in ``time_unit``) after which a customer counts as churned (> 0).
     time_unit : {"D", "W", "M"}, default "D"
-        Unit of ``inactivity_threshold`` and of ``duration``.
+        Unit of ``inactivity_threshold`` and of ``duration``: a *length* ("W" is 7 days, "M" a
+        fractional calendar month), not a calendar ``period`` as in
+        :func:`~crmlab.retention.retention_rates`.
     observation_end : date-like, optional
         End of observation; later purchases are ignored. Default: the last date in the data.
     covariates : DataFrame, optional
@@ -338,40 +347,14 @@ def logrank_test(
     )
 
 
-def cox_model(
+def _fit_cox(
     durations: pd.DataFrame,
-    covariates: str | Sequence[str] | None = None,
-    alpha: float = 0.05,
-    duration_col: str = "duration",
-    event_col: str = "event",
-    ties: str = "efron",
-) -> pd.DataFrame:
-    """Cox proportional-hazards model of churn (statsmodels ``PHReg``; Cox 1972).
-
-    The hazard of churning at time ``t`` is ``h_0(t) exp(x' b)``: ``exp(b_j)`` is the hazard
-    ratio of a unit increase in covariate ``j`` (above 1: churns sooner).
-
-    Parameters
-    ----------
-    durations : DataFrame
-        One row per customer with ``duration``, ``event`` and the covariates.
-    covariates : str or list of str, optional
-        Either a formula right-hand side (``"log_first_amount + first_quantity"``) or column
-        names. Default: the first-purchase covariates of :func:`churn_durations` present in
-        ``durations`` (``log_first_amount``, ``first_quantity``).
-    alpha : float, default 0.05
-        Intervals at level ``1 - alpha``.
-    ties : {"efron", "breslow"}, default "efron"
-
-    Returns
-    -------
-    DataFrame
-        Index ``covariate``; columns ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
-        ``lower``, ``upper`` (interval of the hazard ratio), ``z``, ``p_value``.
-        ``attrs`` holds ``log_likelihood``, ``n`` and ``n_events``.
-    """
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}.", parameter="alpha")
+    covariates: str | Sequence[str] | None,
+    duration_col: str,
+    event_col: str,
+    ties: str,
+) -> tuple[Any, list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Fit statsmodels' PHReg; return (result, covariate names, time, event, design matrix)."""
     if ties not in ("efron", "breslow"):
         raise ParameterError(f"ties must be 'efron' or 'breslow', got {ties!r}.", parameter="ties")
     time, event = _duration_arrays(durations, duration_col, event_col)
@@ -422,6 +405,46 @@ def cox_model(
             "cox_model: the fit gave non-finite coefficients or standard errors; a covariate may "
             "be constant or perfectly separate churned from censored customers. Drop it."
         )
+    return result, names, time, event, np.asarray(model.exog, dtype=float)
+
+
+def cox_model(
+    durations: pd.DataFrame,
+    covariates: str | Sequence[str] | None = None,
+    alpha: float = 0.05,
+    duration_col: str = "duration",
+    event_col: str = "event",
+    ties: str = "efron",
+) -> pd.DataFrame:
+    """Cox proportional-hazards model of churn (statsmodels ``PHReg``; Cox 1972).
+
+    The hazard of churning at time ``t`` is ``h_0(t) exp(x' b)``: ``exp(b_j)`` is the hazard
+    ratio of a unit increase in covariate ``j`` (above 1: churns sooner).
+
+    Parameters
+    ----------
+    durations : DataFrame
+        One row per customer with ``duration``, ``event`` and the covariates.
+    covariates : str or list of str, optional
+        Either a formula right-hand side (``"log_first_amount + first_quantity"``) or column
+        names. Default: the first-purchase covariates of :func:`churn_durations` present in
+        ``durations`` (``log_first_amount``, ``first_quantity``).
+    alpha : float, default 0.05
+        Intervals at level ``1 - alpha``.
+    ties : {"efron", "breslow"}, default "efron"
+
+    Returns
+    -------
+    DataFrame
+        Index ``covariate``; columns ``coef`` (log hazard ratio), ``se``, ``hazard_ratio``,
+        ``lower``, ``upper`` (interval of the hazard ratio), ``z``, ``p_value``.
+        ``attrs`` holds ``log_likelihood``, ``n``, ``n_events``, ``covariates`` and ``alpha``.
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}.", parameter="alpha")
+    result, names, time, event, _ = _fit_cox(durations, covariates, duration_col, event_col, ties)
+    params = np.asarray(result.params, dtype=float)
+    se = np.asarray(result.bse, dtype=float)
     z = stats.norm.ppf(1 - alpha / 2)
     out = pd.DataFrame(
         {
@@ -438,4 +461,152 @@ def cox_model(
     out.attrs["log_likelihood"] = float(result.llf)
     out.attrs["n"] = int(len(time))
     out.attrs["n_events"] = int(event.sum())
+    out.attrs["covariates"] = list(names)
+    out.attrs["alpha"] = float(alpha)
     return out
+
+
+# ------------------------------------------------------------------ median and restricted mean
+def restricted_mean_survival(time: Any, event: Any, horizon: float) -> tuple[float, float]:
+    """Restricted mean survival time (RMST) to ``horizon`` and its standard error.
+
+    The RMST is the area under the Kaplan-Meier curve from 0 to ``horizon``,
+    ``RMST(tau) = int_0^tau S(u) du``: the expected lifetime counted up to ``tau`` (a customer
+    still alive at ``tau`` counts ``tau``). Unlike a mean of censored durations it is a valid
+    summary under right-censoring. Its variance is the Greenwood-type estimate (Klein &
+    Moeschberger 2003, sec. 4.5)
+
+    .. math:: \\widehat{Var} = \\sum_{t_j \\le \\tau} \\frac{A_j^2\\, d_j}{n_j (n_j - d_j)},
+        \\qquad A_j = \\int_{t_j}^{\\tau} \\hat S(u)\\, du,
+
+    with ``d_j`` events among ``n_j`` at risk at event time ``t_j`` (a term with
+    ``n_j = d_j`` has ``A_j = 0`` and adds nothing). Without censoring the RMST is the mean of
+    ``min(T, tau)`` and the variance its plug-in variance over ``n``.
+
+    Parameters
+    ----------
+    time, event : array-like
+        Durations (>= 0) and event indicators (1 churned, 0 censored).
+    horizon : float
+        The restriction time ``tau`` (> 0), in the unit of ``time``.
+
+    Returns
+    -------
+    (float, float)
+        The RMST and its standard error.
+    """
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    tau = float(horizon)
+    if not np.isfinite(tau) or tau <= 0:
+        raise ParameterError(f"horizon must be a number > 0, got {horizon!r}.", parameter="horizon")
+    sf = SurvfuncRight(t, e)
+    times = np.asarray(sf.surv_times, dtype=float)
+    surv = np.asarray(sf.surv_prob, dtype=float)
+    n_risk = np.asarray(sf.n_risk, dtype=float)
+    n_events = np.asarray(sf.n_events, dtype=float)
+    inside = times < tau
+    knots = np.unique(np.concatenate([[0.0], times[inside], [tau]]))
+    pos = np.searchsorted(times, knots[:-1], side="right") - 1
+    level = np.where(pos >= 0, surv[np.maximum(pos, 0)], 1.0)
+    pieces = level * np.diff(knots)
+    total = float(pieces.sum())
+    # area from each event time t_j < tau to tau
+    cum = np.concatenate([[0.0], np.cumsum(pieces)])
+    at = np.searchsorted(knots, times[inside])
+    remaining = total - cum[at]
+    d, n = n_events[inside], n_risk[inside]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n > d, remaining**2 * d / (n * (n - d)), 0.0)
+    return total, float(np.sqrt(terms.sum()))
+
+
+def durations_by_segment(
+    durations: pd.DataFrame,
+    segment: str | pd.Series | None = None,
+    horizon: float | None = None,
+    alpha: float = 0.05,
+    duration_col: str = "duration",
+    event_col: str = "event",
+) -> pd.DataFrame:
+    """Median survival and restricted mean survival time per segment, with intervals.
+
+    A mean of right-censored durations is no summary of a lifetime (a censored customer's true
+    lifetime is longer than recorded); the Kaplan-Meier median and the RMST are.
+
+    Parameters
+    ----------
+    durations : DataFrame
+        One row per customer with ``duration`` and ``event`` (see :func:`churn_durations`).
+    segment : str or Series, optional
+        Column of ``durations`` (or a Series on its index) defining the segments; one row
+        "all" without it.
+    horizon : float, optional
+        The RMST's restriction time ``tau`` (in the unit of ``duration``). Default: the
+        smallest of the segments' longest observed durations, so that every segment's curve is
+        observed up to it.
+    alpha : float, default 0.05
+        Intervals at level ``1 - alpha``.
+    duration_col, event_col : str
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment``; columns ``customers``, ``churned`` (events), ``censored``,
+        ``median`` (Kaplan-Meier median survival: the first time the curve is at or below 50%;
+        NaN when it never falls that far, "not reached"), ``median_lower``, ``median_upper``
+        (Brookmeyer-Crowley interval on the log(-log) scale; NaN where not reached),
+        ``horizon``, ``rmst`` (:func:`restricted_mean_survival`), ``rmst_se``,
+        ``rmst_lower``, ``rmst_upper`` (normal interval, clipped to ``[0, horizon]``),
+        ``at_risk_horizon`` (customers with ``duration >= horizon``) and
+        ``survival_horizon`` (Kaplan-Meier survival at the horizon).
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}.", parameter="alpha")
+    time, event = _duration_arrays(durations, duration_col, event_col)
+    groups = _groups(durations, segment)
+    keys = ["all"] if groups is None else sorted(pd.unique(groups), key=str)
+    masks = [
+        np.ones(len(time), bool) if groups is None else (groups == key).to_numpy() for key in keys
+    ]
+    if horizon is None:
+        horizon = float(min(time[m].max() for m in masks))
+        if horizon <= 0:
+            raise DataError(
+                "a segment has only durations of 0: pass horizon=... for the RMST.",
+                column=duration_col,
+            )
+    elif not np.isfinite(float(horizon)) or float(horizon) <= 0:
+        raise ParameterError(f"horizon must be a number > 0, got {horizon!r}.", parameter="horizon")
+    tau = float(horizon)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for key, mask in zip(keys, masks, strict=True):
+        t, e = time[mask], event[mask]
+        sf = SurvfuncRight(t, e)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            median = float(sf.quantile(0.5)) if len(sf.surv_times) else np.nan
+            low, high = sf.quantile_ci(0.5, alpha=alpha) if len(sf.surv_times) else (np.nan,) * 2
+        rmst, se = restricted_mean_survival(t, e, tau)
+        times = np.asarray(sf.surv_times, dtype=float)
+        pos = np.searchsorted(times, tau, side="right") - 1
+        s_tau = float(np.asarray(sf.surv_prob)[pos]) if pos >= 0 else 1.0
+        rows.append(
+            {
+                "segment": str(key),
+                "customers": int(mask.sum()),
+                "churned": int(e.sum()),
+                "censored": int(mask.sum() - e.sum()),
+                "median": median,
+                "median_lower": float(low) if np.isfinite(low) else np.nan,
+                "median_upper": float(high) if np.isfinite(high) else np.nan,
+                "horizon": tau,
+                "rmst": rmst,
+                "rmst_se": se,
+                "rmst_lower": max(rmst - z * se, 0.0),
+                "rmst_upper": min(rmst + z * se, tau),
+                "at_risk_horizon": int((t >= tau).sum()),
+                "survival_horizon": s_tau,
+            }
+        )
+    return pd.DataFrame(rows).set_index("segment")

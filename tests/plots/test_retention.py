@@ -115,3 +115,49 @@ def test_plot_overdue(tx):
     judged = overdue["overdue"].notna().sum()
     assert sum(sizes) == judged
     assert sizes[1] == int(overdue["overdue"].fillna(False).astype(bool).sum())
+
+
+def test_plot_hazard_ratios_per_doubling(durations):
+    from crmlab.retention import cox_effects
+
+    effects = cox_effects(cox_model(durations))
+    ax = plot_hazard_ratios(effects)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["1 + first_amount (per doubling)", "first_quantity"]
+    assert ax.get_xlabel().endswith("95% interval")
+    assert (
+        plot_hazard_ratios(cox_effects(cox_model(durations), alpha=0.1))
+        .get_xlabel()
+        .endswith("90% interval")
+    )
+    np.testing.assert_allclose(
+        sorted(ax.get_lines()[0].get_xdata()), sorted(effects["hazard_ratio"])
+    )
+    assert "Drivers" not in ax.get_title() and "associations" in ax.get_title()
+
+
+def test_plot_sbg_projection_labels_its_band():
+    alive = load_fader_hardie_cohorts()["regular"]
+    model = ShiftedBetaGeometric().fit(alive.loc[:7])
+    ax = plot_sbg_projection(model.project(12, alpha=0.1), alive, fit_periods=7)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "90% interval (parameter uncertainty)" in labels
+    assert ax.get_xlabel() == "periods since acquisition"
+
+
+def test_plot_sbg_projections_one_panel_per_cohort():
+    from crmlab.plots import plot_sbg_projections
+    from crmlab.retention import fit_survivors, sbg_projections
+
+    cohorts = load_fader_hardie_cohorts()
+    projections = sbg_projections(fit_survivors(cohorts, 7), cohorts)
+    fig = plot_sbg_projections(projections, fit_periods=7)
+    assert [ax.get_title() for ax in fig.axes] == [
+        "regular: projected vs actual survivors",
+        "high_end: projected vs actual survivors",
+    ]
+    for ax, name in zip(fig.axes, ["regular", "high_end"], strict=True):
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        np.testing.assert_allclose(lines["actual"].get_ydata(), cohorts[name].to_numpy())
+    with pytest.raises(DataError):
+        plot_sbg_projections({})

@@ -99,5 +99,6 @@ def test_retention_findings_are_computed():
     assert "170 survivors in period 12 against 173 observed (-1.7%)" in text
     assert f"{model.dexl(0.1):.2f}" in text
     assert "differ significantly" in text and "days" in text
-    assert "log_first_amount lowers the churn hazard" in text
+    assert "a one-unit increase in log_first_amount is associated with a hazard ratio" in text
+    assert "lowers" not in text and "expected active life" not in text
     assert retention_findings() == []
