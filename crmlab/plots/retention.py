@@ -229,7 +229,7 @@ def plot_sbg_projection(
     actual: pd.Series | None = None,
     fit_periods: int | None = None,
     ax: Axes | None = None,
-    level: str | None = None,
+    band_label: str | None = None,
 ) -> Axes:
     """sBG projected survivors with their interval, against the observed survivors.
 
@@ -242,7 +242,7 @@ def plot_sbg_projection(
     fit_periods : int, optional
         Last period of the fit window, shaded.
     ax : Axes, optional
-    level : str, optional
+    band_label : str, optional
         Words for the band in the legend; default "95% interval (parameter uncertainty)"
         (the level of ``projection.attrs["alpha"]`` when present).
 
@@ -257,7 +257,7 @@ def plot_sbg_projection(
         x = projection.index.to_numpy()
         if fit_periods is not None:
             ax.axvspan(0, fit_periods, color="grey", alpha=0.12, label="fit window")
-        band = level or f"{round(100 * (1 - alpha)):d}% interval (parameter uncertainty)"
+        band = band_label or f"{round(100 * (1 - alpha)):d}% interval (parameter uncertainty)"
         ax.fill_between(
             x,
             projection["lower"],
