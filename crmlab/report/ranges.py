@@ -55,6 +55,7 @@ def ranges() -> dict[str, Validator]:
         # choices
         "time_unit": partial(checks.check_choice, choices=TIME_UNITS),
         "period": partial(checks.check_choice, choices=("W", "M", "Q", "Y")),
+        "subscription_period": partial(checks.check_choice, choices=("Y", "Q", "M", "W")),
         "importance_method": partial(checks.check_choice, choices=("derived", "stated")),
     }
 
