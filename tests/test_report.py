@@ -436,7 +436,12 @@ def test_notebook_choice_parameters_are_in_step_with_the_runner_ranges():
     notebooks = list_notebooks()
     declared = {(nb.stem, p.name): p.choices for nb in notebooks for p in nb.parameters}
     declared = {k: v for k, v in declared.items() if v}
-    assert {name for _, name in declared} == {"time_unit", "period", "importance_method"}
+    assert {name for _, name in declared} == {
+        "time_unit",
+        "period",
+        "subscription_period",
+        "importance_method",
+    }
     assert {stem for stem, name in declared if name == "time_unit"} == {
         "00_customer_base",
         "03_clv_estimation",
