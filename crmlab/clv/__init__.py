@@ -1,7 +1,7 @@
 """Buy-till-you-die models of customer lifetime value.
 
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
-:class:`MBGNBD`, :class:`ParetoNBD` (continuous time) and :class:`BGBB` (discrete periods);
+:class:`MBGNBD`, :class:`ParetoNBD`, :class:`BGCNBD`, :class:`MBGCNBD` (continuous time) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -18,6 +18,7 @@ from crmlab.clv.actions import *  # noqa: F403
 from crmlab.clv.actions import __all__ as _actions
 from crmlab.clv.actions import action_rules
 from crmlab.clv.bgbb import BGBB
+from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
@@ -43,7 +44,9 @@ __all__ = [
     *_selection,
     *_tables,
     "BGBB",
+    "BGCNBD",
     "BGNBD",
+    "MBGCNBD",
     "MBGNBD",
     "GammaGamma",
     "ParetoNBD",

@@ -44,7 +44,7 @@ from crmlab.clv.base import (
 )
 from crmlab.errors import ConvergenceError, DataError, ParameterError
 
-__all__ = ["BGCNBD", "MBGCNBD", "xbgcnbd_loglik"]
+__all__ = ["BGCNBD", "MBGCNBD", "CountPredictions", "xbgcnbd_loglik"]
 
 #: Largest k searched when ``k=None``.
 K_MAX = 12
@@ -205,7 +205,106 @@ def xbgcnbd_alive_after(r, alpha, a, b, k, d, x, tx, T, t):
     return p_alive * (exact * S).sum(axis=0)
 
 
-class BGCNBD(TransactionModel):
+def exact_fallback(values, r, alpha, a, b, d, x, tx, T, t):
+    """``values`` with its non-finite entries recomputed by the exact sum (k = 1).
+
+    The closed forms of the BG/NBD and MBG/NBD expectations use a Gauss hypergeometric
+    function whose third argument ``a + b - 1 (+ x)`` is negative when ``a + b < 1`` at
+    ``x = 0``, where the series representation fails; the exact sum over future purchases of
+    :func:`xbgcnbd_conditional_expected` holds for every parameter value. All arguments
+    broadcast together.
+    """
+    values = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return values
+    out = values.copy()
+    args = np.broadcast_arrays(r, alpha, a, b, x, tx, T, t, values)
+    for idx in zip(*np.nonzero(bad)) if values.ndim else [()]:
+        r_, al_, a_, b_, x_, tx_, T_, t_ = (float(v[idx]) for v in args[:8])
+        out[idx] = xbgcnbd_conditional_expected(r_, al_, a_, b_, 1, d, [x_], [tx_], [T_], t_)[0]
+    return out
+
+
+class CountPredictions:
+    """Predictions of the BG/NBD family from the exact count distribution (k = 1 included).
+
+    Shared by :class:`BGCNBD`, :class:`MBGCNBD`, :class:`~crmlab.clv.BGNBD` and
+    :class:`~crmlab.clv.MBGNBD`; a class sets ``_k`` (Erlang order) and ``_dropout_at_zero``.
+    """
+
+    _k = 1
+    _dropout_at_zero = 0
+
+    # ------------------------------------------------------------------ predictions
+    def _one_params(self, params):
+        if params is None or isinstance(params, pd.Series):
+            return [self._param_arrays(params)]
+        return [self._param_arrays(row) for _, row in params.iterrows()]
+
+    def _per_customer(self, func, data, params, name):
+        x, tx, T, *_, index = self._customers(data)
+        k, d = self._k, self._dropout_at_zero
+        outs = [per_unique_row(lambda *c: func(*p, k, d, *c), x, tx, T) for p in self._one_params(params)]
+        if params is not None and not isinstance(params, pd.Series):
+            return np.vstack(outs)
+        return pd.Series(outs[0], index=index, name=name)
+
+    def _conditional_expected(
+        self, t: float, data: pd.DataFrame | None = None, params=None
+    ) -> pd.Series | np.ndarray:
+        """Expected purchases in ``(T, T + t]`` given each history (exact, see the module).
+
+        Returns
+        -------
+        Series
+            Named ``conditional_expected_purchases``; with ``params`` draws an array
+            (n_draws, n_customers).
+        """
+        t = check_horizon(t)
+        return self._per_customer(
+            lambda *a: xbgcnbd_conditional_expected(*a, t),
+            data,
+            params,
+            "conditional_expected_purchases",
+        )
+
+    def conditional_probability_of_purchases(
+        self, n: int, t: float, data: pd.DataFrame | None = None
+    ) -> pd.Series:
+        """P(exactly ``n`` purchases in ``(T, T + t]``) given each history.
+
+        Returns
+        -------
+        Series
+            Named ``conditional_probability_of_purchases``.
+        """
+        n = check_counts(n, "n")
+        if n.ndim != 0:
+            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        t = check_horizon(t)
+        return self._per_customer(
+            lambda *a: xbgcnbd_conditional_pmf(*a, t, [int(n)])[0],
+            data,
+            None,
+            "conditional_probability_of_purchases",
+        )
+
+    def probability_no_purchase(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(no purchase in ``(T, T + t]``) given each history, named ``probability_no_purchase``."""
+        return self.conditional_probability_of_purchases(0, t, data).rename(
+            "probability_no_purchase"
+        )
+
+    def probability_alive_after(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(alive at ``T + t``) given each history, named ``probability_alive_after``."""
+        t = check_horizon(t)
+        return self._per_customer(
+            lambda *a: xbgcnbd_alive_after(*a, t), data, None, "probability_alive_after"
+        )
+
+
+class BGCNBD(CountPredictions, TransactionModel):
     """BG/CNBD-k: the BG/NBD with Erlang-k inter-purchase times (Reutterer et al. 2021).
 
     Data: ``frequency``, ``recency``, ``T`` and ``litt`` (:func:`crmlab.rfm.rfm_summary` with
@@ -271,8 +370,8 @@ class BGCNBD(TransactionModel):
         return int(k)
 
     @property
-    def _k(self) -> int:
-        return getattr(self, "_k_fit", None) or self.k or 1
+    def _k(self) -> int:  # type: ignore[override]
+        return getattr(self, "_k_fit", None) or getattr(self, "k_", None) or self.k or 1
 
     def _extract(self, data: pd.DataFrame):
         x, tx, T = super()._extract(data)
@@ -339,20 +438,6 @@ class BGCNBD(TransactionModel):
         self.k_log_likelihoods_ = pd.Series(lls, name="log_likelihood").rename_axis("k")
         return self
 
-    # ------------------------------------------------------------------ predictions
-    def _one_params(self, params):
-        if params is None or isinstance(params, pd.Series):
-            return [self._param_arrays(params)]
-        return [self._param_arrays(row) for _, row in params.iterrows()]
-
-    def _per_customer(self, func, data, params, name):
-        x, tx, T, _, index = self._customers(data)
-        k, d = self._k, self._dropout_at_zero
-        outs = [per_unique_row(lambda *c: func(*p, k, d, *c), x, tx, T) for p in self._one_params(params)]
-        if params is not None and not isinstance(params, pd.Series):
-            return np.vstack(outs)
-        return pd.Series(outs[0], index=index, name=name)
-
     def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
         """P(alive) at the end of the window given each history, named ``probability_alive``."""
         return self._per_customer(xbgcnbd_probability_alive, data, None, "probability_alive")
@@ -368,47 +453,7 @@ class BGCNBD(TransactionModel):
             Named ``conditional_expected_purchases``; with ``params`` draws an array
             (n_draws, n_customers).
         """
-        t = check_horizon(t)
-        return self._per_customer(
-            lambda *a: xbgcnbd_conditional_expected(*a, t),
-            data,
-            params,
-            "conditional_expected_purchases",
-        )
-
-    def conditional_probability_of_purchases(
-        self, n: int, t: float, data: pd.DataFrame | None = None
-    ) -> pd.Series:
-        """P(exactly ``n`` purchases in ``(T, T + t]``) given each history.
-
-        Returns
-        -------
-        Series
-            Named ``conditional_probability_of_purchases``.
-        """
-        n = check_counts(n, "n")
-        if n.ndim != 0:
-            raise ParameterError("n must be one whole number of purchases.", parameter="n")
-        t = check_horizon(t)
-        return self._per_customer(
-            lambda *a: xbgcnbd_conditional_pmf(*a, t, [int(n)])[0],
-            data,
-            None,
-            "conditional_probability_of_purchases",
-        )
-
-    def probability_no_purchase(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
-        """P(no purchase in ``(T, T + t]``) given each history, named ``probability_no_purchase``."""
-        return self.conditional_probability_of_purchases(0, t, data).rename(
-            "probability_no_purchase"
-        )
-
-    def probability_alive_after(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
-        """P(alive at ``T + t``) given each history, named ``probability_alive_after``."""
-        t = check_horizon(t)
-        return self._per_customer(
-            lambda *a: xbgcnbd_alive_after(*a, t), data, None, "probability_alive_after"
-        )
+        return self._conditional_expected(t, data, params)
 
     def expected_purchases_new_customer(self, t, params=None) -> np.ndarray:
         """Expected repeat purchases in ``(0, t]`` of a customer acquired at 0 (exact sum)."""

@@ -206,13 +206,7 @@ class GammaGamma(SummaryModel):
             Indexed like ``data`` (fitted customers when None), named ``expected_average_spend``.
             With ``params`` draws: an array (n_draws, n_customers).
         """
-        self._check_fitted()
-        if data is None:
-            x, m = self._fitted_data
-            index = self._fitted_index
-        else:
-            x, m = self._extract(data)
-            index = data.index
+        x, m, index = self._customers(data)
         p, q, g = self._param_arrays(params)
         bad = np.asarray(p * x + q - 1 <= 0)
         if bad.any():

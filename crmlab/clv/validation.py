@@ -68,7 +68,7 @@ def tracking_data(
     months for "M"). A repeat transaction is a purchase day of a customer after her first
     purchase day (same-day purchases count once, as in ``rfm_summary``). The expected number by
     time ``t`` is ``sum_i E[X(t - t0_i)]`` over customers acquired before ``t`` (``t0_i`` their
-    first purchase; ``E[X(.)]`` each model's ``expected_purchases``).
+    first purchase; ``E[X(.)]`` each model's ``expected_purchases_new_customer``).
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ def tracking_data(
     first = days.groupby("customer_id")["day"].min()
     repeat = days[days["day"] > days["customer_id"].map(first)]
     start = first.min()
-    last = pd.Timestamp(end) if end is not None else days["day"].max()
+    last = pd.Timestamp(end).normalize() if end is not None else days["day"].max()
     cal_end = pd.Timestamp(calibration_end).normalize()
     if time_unit == "M":
         edges = pd.date_range(start, last + pd.DateOffset(months=1), freq=pd.DateOffset(months=1))
@@ -113,6 +113,9 @@ def tracking_data(
     edges = edges[edges <= last + pd.Timedelta(days=1)] if len(edges) > 1 else edges
     if edges[-1] <= last:
         edges = edges.append(pd.DatetimeIndex([edges[-1] + (edges[-1] - edges[-2])]))
+    # the last period ends with the day ``last``: later days are not tracked
+    edges = edges[:-1].append(pd.DatetimeIndex([min(edges[-1], last + pd.Timedelta(days=1))]))
+    repeat = repeat[repeat["day"] <= last]
     period_end = edges[1:]
     counts = np.histogram(
         repeat["day"].to_numpy(dtype="datetime64[ns]").astype(np.int64),
@@ -142,7 +145,7 @@ def tracking_data(
             name = _model_name(model)
             positive = ages > 0
             expected = np.zeros_like(ages)
-            expected[positive] = model.expected_purchases(ages[positive])
+            expected[positive] = model.expected_purchases_new_customer(ages[positive])
             cumulative = (expected * n_acq[None, :]).sum(axis=1)
             out[f"{name}_cumulative"] = cumulative
             out[name] = np.diff(cumulative, prepend=0.0)
