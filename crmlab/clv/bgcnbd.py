@@ -340,7 +340,7 @@ class BGCNBD(CountPredictions, TransactionModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "BGCNBD"
-    _data_columns = ("frequency", "recency", "T", "litt")
+    _data_columns = ("frequency", "recency", "T")  # and "litt", checked in _extract
     _dropout_at_zero = 0
 
     def __init__(
