@@ -25,16 +25,23 @@ def _bgnbd_pmf_quadrature(r, alpha, a, b, x, tx, T, t, n, p_alive):
     """P(Y(t) = n | history) of the BG/NBD by quadrature over the posterior of lambda and p.
 
     Alive at T: lambda ~ Gamma(r + x, alpha + T), p ~ Beta(a, b + x); the customer makes
-    min(N, J) purchases, N ~ Poisson(lambda t), J the purchase after which she drops out.
+    min(N, J) purchases, N ~ Poisson(lambda t), J the purchase after which she drops out:
+    P(Y = n) = P(N = n) E[(1-p)^(n-1)] + P(N > n) E[(1-p)^(n-1) p] for n >= 1.
     """
     mp = mpmath
     shape, rate = mp.mpf(r + x), mp.mpf(alpha + T)
-    dens = lambda lam: rate**shape * lam ** (shape - 1) * mp.exp(-rate * lam) / mp.gamma(shape)
+
+    def expect(f):  # E[f(lambda)], substituting lambda = w^(1/shape) (smooth at 0)
+        c = rate**shape / (mp.gamma(shape) * shape)
+        g = lambda w: c * mp.exp(-rate * w ** (1 / shape)) * f(w ** (1 / shape))
+        return mp.quad(g, [0, 1e-6, 1e-3, 0.1, 1, 10, mp.inf])
+
     pois = lambda lam, j: mp.exp(-lam * t) * (lam * t) ** j / mp.factorial(j)
-    p_eq = mp.quad(lambda lam: dens(lam) * pois(lam, n), [0, 1e-8, 1e-4, 0.01, 1, mp.inf])
-    p_gt = 1 - sum(mp.quad(lambda lam: dens(lam) * pois(lam, j), [0, 1e-8, 1e-4, 0.01, 1, mp.inf]) for j in range(n + 1))
+    p_eq = expect(lambda lam: pois(lam, n))
+    p_gt = 1 - sum(expect(lambda lam, j=j: pois(lam, j)) for j in range(n + 1))
     bdens = lambda q: q ** (a - 1) * (1 - q) ** (b + x - 1) / mp.beta(a, b + x)
-    surv_n = mp.quad(lambda q: bdens(q) * (1 - q) ** n, [0, 1])
+    # N = n: the n purchases need survival of the n - 1 chances between them
+    surv_n = mp.quad(lambda q: bdens(q) * (1 - q) ** max(n - 1, 0), [0, 1])
     drop_n = mp.quad(lambda q: bdens(q) * (1 - q) ** (n - 1) * q, [0, 1]) if n > 0 else 0
     alive = p_eq * surv_n + p_gt * drop_n
     return float(p_alive * alive + (1 - p_alive) * (n == 0))
