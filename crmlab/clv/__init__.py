@@ -22,7 +22,13 @@ from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
-from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.gammagamma import (
+    GammaGamma,
+    GammaGammaIndividual,
+    next_transaction_distribution,
+    spend_distribution,
+    spend_interval,
+)
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.clv.selection import *  # noqa: F403
@@ -36,7 +42,7 @@ from crmlab.clv.validation import (
     repeat_frequency_distribution,
     tracking_data,
 )
-from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit
+from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit, new_customer_value
 
 __all__ = [
     *_actions,
@@ -49,13 +55,18 @@ __all__ = [
     "MBGCNBD",
     "MBGNBD",
     "GammaGamma",
+    "GammaGammaIndividual",
     "ParetoNBD",
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",
     "frequency_recency_matrix",
     "holdout_by_frequency",
+    "new_customer_value",
+    "next_transaction_distribution",
     "repeat_frequency_distribution",
+    "spend_distribution",
+    "spend_interval",
     "tracking_data",
 ]
 
