@@ -39,6 +39,7 @@ from crmlab.clv.validation import (
     compare_models,
     frequency_recency_matrix,
     holdout_by_frequency,
+    probability_alive_path,
     repeat_frequency_distribution,
     tracking_data,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "frequency_recency_matrix",
     "holdout_by_frequency",
     "new_customer_value",
+    "probability_alive_path",
     "next_transaction_distribution",
     "repeat_frequency_distribution",
     "spend_distribution",
