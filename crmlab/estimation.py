@@ -805,7 +805,9 @@ def _to_json(value: Any) -> Any:
             "__series__": True,
             "name": value.name if isinstance(value.name, (str, type(None))) else str(value.name),
             "index": index,
-            "index_names": [n if isinstance(n, (str, type(None))) else str(n) for n in value.index.names],
+            "index_names": [
+                n if isinstance(n, (str, type(None))) else str(n) for n in value.index.names
+            ],
             "values": [float(v) for v in value.to_numpy(dtype=float)],
         }
     return _SKIP

@@ -37,6 +37,7 @@ from crmlab.clv.tables import *  # noqa: F403
 from crmlab.clv.tables import __all__ as _tables
 from crmlab.clv.validation import (
     compare_models,
+    frequency_recency_band,
     frequency_recency_matrix,
     holdout_by_frequency,
     probability_alive_path,
@@ -61,6 +62,7 @@ __all__ = [
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",
+    "frequency_recency_band",
     "frequency_recency_matrix",
     "holdout_by_frequency",
     "new_customer_value",

@@ -124,7 +124,9 @@ def _phase_weights(r, alpha, k, x, tx, T):
     rows = [np.zeros_like(rk)]
     for m in range(1, k):
         rows.append(
-            np.where(gap > 0, gammaln(rk + m) - gammaln(rk) - gammaln(m + 1) + m * log_ratio, -np.inf)
+            np.where(
+                gap > 0, gammaln(rk + m) - gammaln(rk) - gammaln(m + 1) + m * log_ratio, -np.inf
+            )
         )
     return np.stack(rows)
 
@@ -169,9 +171,7 @@ def _future_counts(r, alpha, a, b, k, d, x, tx, T, t):
         need = k * n - m  # events still needed for the n-th purchase
         shape = rk + m
         # P(E >= need) for E ~ NB(shape, p_stay): 1 - I_{p_stay}(shape, need) for need >= 1
-        tail = np.where(
-            need >= 1, 1.0 - betainc(shape, np.maximum(need, 1.0), p_stay), 1.0
-        )
+        tail = np.where(need >= 1, 1.0 - betainc(shape, np.maximum(need, 1.0), p_stay), 1.0)
         G += w[m] * tail
     bp = b + x + d
     S = np.exp(betaln(a, bp + n) - betaln(a, bp))
@@ -220,7 +220,7 @@ def exact_fallback(values, r, alpha, a, b, d, x, tx, T, t):
         return values
     out = values.copy()
     args = np.broadcast_arrays(r, alpha, a, b, x, tx, T, t, values)
-    for idx in zip(*np.nonzero(bad)) if values.ndim else [()]:
+    for idx in zip(*np.nonzero(bad), strict=False) if values.ndim else [()]:
         r_, al_, a_, b_, x_, tx_, T_, t_ = (float(v[idx]) for v in args[:8])
         out[idx] = xbgcnbd_conditional_expected(r_, al_, a_, b_, 1, d, [x_], [tx_], [T_], t_)[0]
     return out
@@ -245,7 +245,10 @@ class CountPredictions:
     def _per_customer(self, func, data, params, name):
         x, tx, T, *_, index = self._customers(data)
         k, d = self._k, self._dropout_at_zero
-        outs = [per_unique_row(lambda *c: func(*p, k, d, *c), x, tx, T) for p in self._one_params(params)]
+        outs = [
+            per_unique_row(lambda *c, p=p: func(*p, k, d, *c), x, tx, T)
+            for p in self._one_params(params)
+        ]
         if params is not None and not isinstance(params, pd.Series):
             return np.vstack(outs)
         return pd.Series(outs[0], index=index, name=name)
@@ -426,7 +429,9 @@ class BGCNBD(CountPredictions, TransactionModel):
                 if not fits:
                     raise
                 break
-            fits[k] = {key: v for key, v in vars(self).items() if key.endswith("_") or key[0] == "_"}
+            fits[k] = {
+                key: v for key, v in vars(self).items() if key.endswith("_") or key[0] == "_"
+            }
             lls[k] = self.log_likelihood_
             ks = sorted(lls)
             if len(ks) >= 3 and lls[ks[-1]] < lls[ks[-2]] < lls[ks[-3]]:

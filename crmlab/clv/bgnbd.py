@@ -18,7 +18,6 @@ import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
 from crmlab._special import log_hyp2f1_fast
-from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
 from crmlab.clv.base import (
     TransactionModel,
     check_counts,
@@ -27,6 +26,7 @@ from crmlab.clv.base import (
     dot,
     per_unique_row,
 )
+from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
 
 __all__ = ["BGNBD"]
 

@@ -25,6 +25,7 @@ from crmlab.transactions import months_between
 
 __all__ = [
     "compare_models",
+    "frequency_recency_band",
     "frequency_recency_matrix",
     "holdout_by_frequency",
     "probability_alive_path",
@@ -343,10 +344,7 @@ def holdout_by_frequency(
             model, summary_with_holdout, params=model.draw_params(n_draws, seed)
         )
         means = np.vstack(
-            [
-                pd.Series(row).groupby(group).mean().reindex(out.index).to_numpy()
-                for row in draws
-            ]
+            [pd.Series(row).groupby(group).mean().reindex(out.index).to_numpy() for row in draws]
         )
         out["predicted_lower"], out["predicted_upper"] = _band(means, interval)
     return out
@@ -439,6 +437,52 @@ def frequency_recency_matrix(
     )
 
 
+def frequency_recency_band(
+    model: TransactionModel,
+    T: float,
+    quantity: str = "expected_purchases",
+    t: float = 1.0,
+    max_frequency: int | None = None,
+    n_recency: int = 20,
+    *,
+    n_draws: int = 100,
+    interval: float = 0.9,
+    seed: int | None = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lower and upper bounds of :func:`frequency_recency_matrix` from parameter draws.
+
+    Each draw of ``model.draw_params`` gives a matrix; the bounds are the central
+    ``interval`` of the draws cell by cell (the same grid and arguments as the matrix).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        ``lower`` and ``upper``, shaped like :func:`frequency_recency_matrix`'s result.
+    """
+    import copy
+
+    from crmlab.checks import check_count
+
+    check_count(n_draws, "n_draws")
+    _check_band(n_draws, interval, seed)
+    model._check_fitted()
+    if max_frequency is None:
+        max_frequency = int(np.ceil(np.quantile(model._fitted_data[0], 0.99)))
+    mats = []
+    for _, row in model.draw_params(n_draws, seed).iterrows():
+        twin = copy.copy(model)
+        twin.params_ = row.rename("coef")
+        mats.append(
+            frequency_recency_matrix(twin, T, quantity, t, max_frequency, n_recency).to_numpy()
+        )
+    shape = frequency_recency_matrix(model, T, quantity, t, max_frequency, n_recency)
+    lower, upper = _band(np.stack(mats), interval)
+    return (
+        pd.DataFrame(lower, index=shape.index, columns=shape.columns),
+        pd.DataFrame(upper, index=shape.index, columns=shape.columns),
+    )
+
+
 def probability_alive_path(
     model: TransactionModel,
     transactions: pd.DataFrame,
@@ -501,7 +545,9 @@ def probability_alive_path(
     grid = np.union1d(grid, [total])
     repeat_ages = ages_p[1:]
     x = np.searchsorted(repeat_ages, grid, side="right").astype(float)
-    tx = np.where(x > 0, repeat_ages[np.maximum(x.astype(int) - 1, 0)] if len(repeat_ages) else 0.0, 0.0)
+    tx = np.where(
+        x > 0, repeat_ages[np.maximum(x.astype(int) - 1, 0)] if len(repeat_ages) else 0.0, 0.0
+    )
     summary = pd.DataFrame({"frequency": x, "recency": tx, "T": grid})
     summary.attrs["time_unit"] = time_unit
     p = model.probability_alive(summary).to_numpy()

@@ -118,7 +118,8 @@ def _litt(days: pd.DataFrame, time_unit: str) -> pd.Series:
     previous = ordered.groupby("customer_id", sort=False)["date"].shift()
     has_previous = previous.notna().to_numpy()
     gaps = elapsed(
-        pd.DatetimeIndex(previous[has_previous]), pd.DatetimeIndex(ordered["date"][has_previous]),
+        pd.DatetimeIndex(previous[has_previous]),
+        pd.DatetimeIndex(ordered["date"][has_previous]),
         time_unit,
     )
     ids = ordered["customer_id"].to_numpy()[has_previous]

@@ -86,9 +86,13 @@ def _ll_mpmath(theta, k, d, x, tx, T, litt):
     )
     s1 = a / (b + x - 1 + d) * ((al + T) / (al + tx)) ** rk if (d or x > 0) else 0
     val = (
-        mpmath.exp((k - 1) * litt) / mpmath.factorial(k - 1) ** x
-        * mpmath.beta(a, b + x + d) / mpmath.beta(a, b)
-        * mpmath.gamma(rk) * al**r / (mpmath.gamma(r) * (al + T) ** rk)
+        mpmath.exp((k - 1) * litt)
+        / mpmath.factorial(k - 1) ** x
+        * mpmath.beta(a, b + x + d)
+        / mpmath.beta(a, b)
+        * mpmath.gamma(rk)
+        * al**r
+        / (mpmath.gamma(r) * (al + T) ** rk)
         * (s1 + s2)
     )
     return float(mpmath.log(val))
@@ -103,7 +107,7 @@ def test_loglik_and_gradient(k, d):
     T = np.array([10.0, 30.0, 25.0])
     litt = np.array([0.0, 1.1, 5.3])
     ll, grad = xbgcnbd_loglik(theta, k, d, x, tx, T, litt)
-    ref = [_ll_mpmath(theta, k, d, *row) for row in zip(x, tx, T, litt)]
+    ref = [_ll_mpmath(theta, k, d, *row) for row in zip(x, tx, T, litt, strict=False)]
     np.testing.assert_allclose(ll, ref, rtol=1e-10)
     h = 1e-6
     for j in range(4):
@@ -182,8 +186,15 @@ def test_litt_definition():
         {
             "customer_id": [1, 1, 1, 1, 2, 3, 3],
             "date": pd.to_datetime(
-                ["2020-01-01", "2020-01-08", "2020-01-08", "2020-01-22", "2020-01-05",
-                 "2020-01-02", "2020-01-05"]
+                [
+                    "2020-01-01",
+                    "2020-01-08",
+                    "2020-01-08",
+                    "2020-01-22",
+                    "2020-01-05",
+                    "2020-01-02",
+                    "2020-01-05",
+                ]
             ),
             "amount": [1.0] * 7,
         }

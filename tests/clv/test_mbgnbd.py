@@ -32,7 +32,9 @@ def test_agrees_with_lifetimes(model, cdnow, lifetimes):
         model.probability_alive(), ref.conditional_probability_alive(f, r, T), rtol=1e-3
     )
     np.testing.assert_allclose(
-        model.expected_purchases_new_customer(39), ref.expected_number_of_purchases_up_to_time(39), rtol=1e-3
+        model.expected_purchases_new_customer(39),
+        ref.expected_number_of_purchases_up_to_time(39),
+        rtol=1e-3,
     )
 
 

@@ -33,13 +33,21 @@ def _bgnbd_pmf_quadrature(r, alpha, a, b, x, tx, T, t, n, p_alive):
 
     def expect(f):  # E[f(lambda)], substituting lambda = w^(1/shape) (smooth at 0)
         c = rate**shape / (mp.gamma(shape) * shape)
-        g = lambda w: c * mp.exp(-rate * w ** (1 / shape)) * f(w ** (1 / shape))
+
+        def g(w):
+            return c * mp.exp(-rate * w ** (1 / shape)) * f(w ** (1 / shape))
+
         return mp.quad(g, [0, 1e-6, 1e-3, 0.1, 1, 10, mp.inf])
 
-    pois = lambda lam, j: mp.exp(-lam * t) * (lam * t) ** j / mp.factorial(j)
+    def pois(lam, j):
+        return mp.exp(-lam * t) * (lam * t) ** j / mp.factorial(j)
+
     p_eq = expect(lambda lam: pois(lam, n))
     p_gt = 1 - sum(expect(lambda lam, j=j: pois(lam, j)) for j in range(n + 1))
-    bdens = lambda q: q ** (a - 1) * (1 - q) ** (b + x - 1) / mp.beta(a, b + x)
+
+    def bdens(q):
+        return q ** (a - 1) * (1 - q) ** (b + x - 1) / mp.beta(a, b + x)
+
     # N = n: the n purchases need survival of the n - 1 chances between them
     surv_n = mp.quad(lambda q: bdens(q) * (1 - q) ** max(n - 1, 0), [0, 1])
     drop_n = mp.quad(lambda q: bdens(q) * (1 - q) ** (n - 1) * q, [0, 1]) if n > 0 else 0
@@ -55,7 +63,9 @@ def test_conditional_probability_of_n_purchases_by_quadrature(bgnbd, cdnow):
         ours = bgnbd.conditional_probability_of_purchases(n, 20, data)
         ref = [
             _bgnbd_pmf_quadrature(r, alpha, a, b, fx, ftx, fT, 20.0, n, pa)
-            for (fx, ftx, fT), pa in zip(data[["frequency", "recency", "T"]].to_numpy(), p_alive)
+            for (fx, ftx, fT), pa in zip(
+                data[["frequency", "recency", "T"]].to_numpy(), p_alive, strict=False
+            )
         ]
         np.testing.assert_allclose(ours.to_numpy(), ref, rtol=1e-7, atol=1e-12)
 
@@ -76,7 +86,9 @@ def test_count_distribution_sums_to_one_and_has_the_cet_mean(cls, cdnow):
     np.testing.assert_allclose(model.probability_no_purchase(39, data), pmf[0])
     later = model.probability_alive_after(39, data)
     assert (later <= model.probability_alive(data) + 1e-12).all()
-    assert (model.probability_alive_after(0, data) - model.probability_alive(data)).abs().max() < 1e-9
+    assert (
+        model.probability_alive_after(0, data) - model.probability_alive(data)
+    ).abs().max() < 1e-9
 
 
 def _bgnbd_expected_mpmath(r, alpha, a, b, t):
@@ -106,7 +118,9 @@ def test_bgnbd_expectations_when_a_plus_b_below_one(a, b):
     ours = model.expected_purchases_new_customer(t)
     ref = [_bgnbd_expected_mpmath(0.8, 3.0, a, b, v) for v in t]
     np.testing.assert_allclose(ours, ref, rtol=1e-8)
-    hist = pd.DataFrame({"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 5.0], "T": [8.0, 30, 9]})
+    hist = pd.DataFrame(
+        {"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 5.0], "T": [8.0, 30, 9]}
+    )
     cond = model.conditional_expected_purchases(20, hist)
     assert np.isfinite(cond).all()
     ref = [_bgnbd_conditional_mpmath(0.8, 3.0, a, b, *row, 20) for row in hist.to_numpy()]
@@ -132,7 +146,9 @@ def test_time_unit_is_kept_and_checked(bgnbd, cdnow):
     days = rfm_summary(load_cdnow(), calibration_end="1997-09-30", time_unit="D")
     with pytest.raises(DataError, match="time unit 'W'"):
         bgnbd.conditional_expected_purchases(39, days)
-    plain = pd.DataFrame(cdnow[["frequency", "recency", "T"]].to_numpy()[:3], columns=["frequency", "recency", "T"])
+    plain = pd.DataFrame(
+        cdnow[["frequency", "recency", "T"]].to_numpy()[:3], columns=["frequency", "recency", "T"]
+    )
     assert len(bgnbd.probability_alive(plain)) == 3  # no attrs: not checked
 
 

@@ -48,7 +48,9 @@ def test_next_transaction_distribution_by_integration(gg, cdnow):
     frozen = next_transaction_distribution(gg, row)
     # P(z <= 20) by integrating the gamma cdf over the posterior of nu
     post = stats.gamma(p * x + q, scale=1 / (g + x * m))
-    ref = integrate.quad(lambda nu: stats.gamma(p, scale=1 / nu).cdf(20.0) * post.pdf(nu), 0, np.inf)[0]
+    ref = integrate.quad(
+        lambda nu: stats.gamma(p, scale=1 / nu).cdf(20.0) * post.pdf(nu), 0, np.inf
+    )[0]
     assert float(frozen.cdf(20.0)[0]) == pytest.approx(ref, rel=1e-6)
     assert float(frozen.mean()[0]) == pytest.approx(float(gg.expected_average_spend(row).iloc[0]))
 
@@ -84,7 +86,9 @@ def test_individual_model_gradient():
     ll, grad = model._loglik_grad(theta, n, s, ls)
     for j in range(3):
         h = np.eye(3)[j] * 1e-6
-        num = (model._loglik_grad(theta + h, n, s, ls)[0] - model._loglik_grad(theta - h, n, s, ls)[0]) / 2e-6
+        num = (
+            model._loglik_grad(theta + h, n, s, ls)[0] - model._loglik_grad(theta - h, n, s, ls)[0]
+        ) / 2e-6
         np.testing.assert_allclose(grad[:, j], num, rtol=1e-6)
 
 
@@ -103,7 +107,10 @@ def test_new_customer_value(cdnow, gg):
     delta = discount_rate_per_unit(0.15, "W")
     h = 1e-5
     rate = lambda t: float(  # noqa: E731
-        (model.expected_purchases_new_customer(t + h) - model.expected_purchases_new_customer(max(t - h, 0)))
+        (
+            model.expected_purchases_new_customer(t + h)
+            - model.expected_purchases_new_customer(max(t - h, 0))
+        )
         / (t + h - max(t - h, 0))
     )
     ref = integrate.quad(lambda t: np.exp(-delta * t) * rate(t), 0, 52, limit=200)[0]
