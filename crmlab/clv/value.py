@@ -162,6 +162,18 @@ def _dert(model, summary, horizon, delta, step, params=None):
     return _dert_sum(model, summary, horizon, delta, step, params)
 
 
+def _check_model_unit(model, time_unit: str) -> None:
+    """ParameterError when ``time_unit`` is not the unit the model was fitted in."""
+    fitted = getattr(model, "time_unit_", None)
+    if fitted is not None and time_unit != fitted:
+        raise ParameterError(
+            f"time_unit={time_unit!r} but {type(model).__name__} was fitted on a summary in "
+            f"{fitted!r}: the discount rate per unit and the horizon would be in the wrong unit."
+            f" Pass time_unit={fitted!r}.",
+            parameter="time_unit",
+        )
+
+
 def customer_lifetime_value(
     transaction_model: BaseModel,
     spend_model: BaseModel | None,
@@ -225,6 +237,7 @@ def customer_lifetime_value(
     _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed)
     delta = discount_rate_per_unit(discount_rate, time_unit)
     transaction_model._check_fitted()
+    _check_model_unit(transaction_model, time_unit)
     dert, purchases = _dert(transaction_model, summary, horizon, delta, step)
     index = transaction_model._fitted_index if summary is None else summary.index
     if spend_model is None:
@@ -307,6 +320,7 @@ def new_customer_value(
             parameter="transaction_model",
         )
     delta = discount_rate_per_unit(discount_rate, time_unit)
+    _check_model_unit(transaction_model, time_unit)
     n_steps = int(min(max(np.ceil(horizon / step), 1), 2000))
     grid = np.linspace(0.0, horizon, n_steps + 1)
     expected = np.asarray(transaction_model.expected_purchases_new_customer(grid), dtype=float)

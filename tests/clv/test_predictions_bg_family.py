@@ -163,3 +163,21 @@ def test_tracking_data_stops_at_end():
     out = tracking_data(tx, "2020-01-05", time_unit="W", end="2020-01-08")
     assert out["actual"].sum() == 2  # 01-05 and 01-08; 01-09 is after end
     assert out["period_end"].iloc[-1] == pd.Timestamp("2020-01-09")
+
+
+@pytest.mark.parametrize("n", [-1, 1.5, [1, 2], "two"])
+def test_bad_purchase_counts(bgnbd, cdnow, n):
+    from crmlab.errors import ParameterError
+
+    with pytest.raises(ParameterError) as info:
+        bgnbd.conditional_probability_of_purchases(n, 10, cdnow.iloc[:3])
+    assert info.value.parameter == "n"
+
+
+@pytest.mark.parametrize("t", [-1.0, np.nan, "soon"])
+def test_bad_horizons(bgnbd, cdnow, t):
+    from crmlab.errors import ParameterError
+
+    for method in (bgnbd.probability_no_purchase, bgnbd.probability_alive_after):
+        with pytest.raises(ParameterError):
+            method(t, cdnow.iloc[:3])

@@ -119,3 +119,14 @@ def test_new_customer_value(cdnow, gg):
     assert out["clv"] == pytest.approx(0.3 * out["expected_spend"] * out["dert"])
     with pytest.raises(ParameterError):
         new_customer_value(model, gg, np.inf, 0.1, "W")
+
+
+def test_value_checks_the_time_unit(cdnow, gg):
+    from crmlab.clv import customer_lifetime_value
+
+    model = BGNBD().fit(cdnow)
+    with pytest.raises(ParameterError) as info:
+        new_customer_value(model, gg, 12, 0.1, "M")
+    assert info.value.parameter == "time_unit"
+    with pytest.raises(ParameterError):
+        customer_lifetime_value(model, gg, cdnow.iloc[:5], 12, 0.1, "D")
