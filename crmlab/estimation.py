@@ -26,6 +26,10 @@ section 10.1 (observed information, delta method).
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +55,7 @@ __all__ = [
     "check_seed",
     "compress",
     "dot",
+    "load_model",
     "resolve_alpha",
     "unique_rows",
 ]
@@ -463,6 +468,7 @@ class MaximumLikelihoodModel:
         self._set_intervals()
         self._fitted_data = fd.arrays if fd.kept is None else fd.kept
         self._fitted_index = fd.index
+        self.time_unit_ = getattr(self, "_pending_time_unit", None)
         return self
 
     def _optimise(self, start, data, w, total, max_iter):
@@ -687,3 +693,174 @@ class MaximumLikelihoodModel:
             inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
             return f"{type(self).__name__}({inner}, n_customers={self.n_customers_})"
         return f"{type(self).__name__}(penalizer={self.penalizer}, alpha={self.alpha})"
+
+    # ------------------------------------------------------------------- time unit
+    def check_time_unit(self, data: Any) -> None:
+        """DataError when ``data`` carries a ``time_unit`` other than the fitted one.
+
+        The unit comes from the summary's ``attrs["time_unit"]`` (as
+        :func:`crmlab.rfm.rfm_summary` sets it); frames without one are not checked.
+        """
+        fitted = getattr(self, "time_unit_", None)
+        attrs = getattr(data, "attrs", None) or {}
+        given = attrs.get("time_unit")
+        if fitted is not None and isinstance(given, str) and given != fitted:
+            raise DataError(
+                f"{self._model_name} was fitted on a summary in time unit {fitted!r} but the "
+                f"data are in {given!r}: rates and horizons would be read in the wrong unit. "
+                f"Recompute the summary with time_unit={fitted!r} (crmlab.rfm.rfm_summary).",
+            )
+
+    # -------------------------------------------------------------------- save/load
+    def _extra_state(self) -> dict:
+        """JSON-ready state a subclass needs besides the fitted attributes (default none)."""
+        return {}
+
+    def _restore_extra_state(self, state: dict) -> None:
+        """Inverse of :meth:`_extra_state` (default: nothing to restore)."""
+
+    def _options(self) -> dict:
+        names = [
+            p.name
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        names = [n for n in names if n != "confidence_level" and hasattr(self, n)]
+        return {n: _to_json(getattr(self, n)) for n in names}
+
+    def to_dict(self) -> dict:
+        """The fitted model as a JSON-ready dict (see :meth:`save`)."""
+        self._check_fitted()
+        from crmlab import __version__
+
+        fitted = {}
+        for key, value in vars(self).items():
+            if key.endswith("_") and not key.startswith("_") and key != "confidence_intervals_":
+                encoded = _to_json(value)
+                if encoded is not _SKIP:
+                    fitted[key] = encoded
+        return {
+            "format": "crmlab-model",
+            "format_version": 1,
+            "model": f"{type(self).__module__}.{type(self).__qualname__}",
+            "crmlab_version": __version__,
+            "time_unit": getattr(self, "time_unit_", None),
+            "options": self._options(),
+            "param_names": list(self._param_names),
+            "working_params": [float(v) for v in self._working_params],
+            "covariance": np.asarray(self._cov_log, dtype=float).tolist(),
+            "fitted": fitted,
+            "extra": self._extra_state(),
+        }
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted model to a JSON file (no customer data).
+
+        The file holds the model class, the crmlab version, the time unit, the options, the
+        estimates and the covariance of the working parameters (so intervals, draws and the
+        delta method work after :func:`load_model`), and the other fitted attributes
+        (coefficients, k, ...). Predictions of a loaded model need the summary (``data=``).
+        """
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, indent=1, allow_nan=True)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> MaximumLikelihoodModel:
+        """Read a model written by :meth:`save` (see :func:`load_model`); checks the class."""
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise DataError(
+                f"{path} holds a {type(model).__name__}, not a {cls.__name__}; load it with "
+                "crmlab.estimation.load_model.",
+            )
+        return model
+
+
+_SKIP = object()
+
+
+def _to_json(value: Any) -> Any:
+    """A fitted attribute as JSON (tagged for Series), or ``_SKIP`` when not representable."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(v, (str, int, float, bool)) or v is None for v in value
+    ):
+        return list(value)
+    if isinstance(value, pd.Series):
+        index = [list(i) if isinstance(i, tuple) else _to_json(i) for i in value.index]
+        return {
+            "__series__": True,
+            "name": value.name if isinstance(value.name, (str, type(None))) else str(value.name),
+            "index": index,
+            "index_names": [
+                n if isinstance(n, (str, type(None))) else str(n) for n in value.index.names
+            ],
+            "values": [float(v) for v in value.to_numpy(dtype=float)],
+        }
+    return _SKIP
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("__series__"):
+        names = value["index_names"]
+        if len(names) > 1:
+            index = pd.MultiIndex.from_tuples([tuple(i) for i in value["index"]], names=names)
+        else:
+            index = pd.Index(value["index"], name=names[0])
+        return pd.Series(value["values"], index=index, name=value["name"], dtype=float)
+    return value
+
+
+def load_model(path: str | os.PathLike) -> MaximumLikelihoodModel:
+    """A fitted model from a JSON file written by :meth:`MaximumLikelihoodModel.save`.
+
+    The loaded model has the estimates, standard errors, intervals, ``summary()``,
+    ``draw_params`` and ``time_unit_`` of the saved one; it holds no customer data, so its
+    predictions need the summary passed as ``data``.
+
+    Raises
+    ------
+    DataError
+        The file is not a crmlab model file, or names a class outside crmlab.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            state = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read a crmlab model file ({exc}).") from exc
+    if not isinstance(state, dict) or state.get("format") != "crmlab-model":
+        raise DataError(
+            f"{path} is not a crmlab model file (written by model.save(path)); no 'format' "
+            "field 'crmlab-model'."
+        )
+    module_name, _, class_name = str(state.get("model", "")).rpartition(".")
+    if not (module_name == "crmlab" or module_name.startswith("crmlab.")):
+        raise DataError(
+            f"{path}: model class {state.get('model')!r} is not a crmlab model; only crmlab "
+            "classes are loaded."
+        )
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise DataError(
+            f"{path}: model class {state.get('model')!r} does not exist in this crmlab "
+            f"(saved by crmlab {state.get('crmlab_version')}).",
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, MaximumLikelihoodModel)):
+        raise DataError(f"{path}: {state.get('model')!r} is not a crmlab model class.")
+    model = cls(**state.get("options", {}))
+    for key, value in state.get("fitted", {}).items():
+        setattr(model, key, _from_json(value))
+    model._working_params = np.asarray(state["working_params"], dtype=float)
+    model._cov_log = np.asarray(state["covariance"], dtype=float)
+    model.time_unit_ = state.get("time_unit")
+    model._fitted_data = None
+    model._fitted_index = None
+    model._restore_extra_state(state.get("extra", {}))
+    model._set_intervals()
+    return model

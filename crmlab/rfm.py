@@ -94,6 +94,7 @@ def rfm_summary(
     columns: Mapping[Any, str] | None = None,
     *,
     returns: str | None = None,
+    regularity: bool = False,
 ) -> pd.DataFrame:
     """Frequency, recency, age and monetary value of each customer (the Fader-Hardie summary).
 
@@ -128,6 +129,12 @@ def rfm_summary(
         Spark tables are read here, so for them the default is ``"error"``, the reader's; a
         pandas DataFrame was already read (by ``read_transactions``, which applied its own
         ``returns`` choice), so by default its amounts are taken as they are.
+    regularity : bool, default False
+        Also return ``litt``, the sum over each customer's repeat purchases of the log of the
+        time since the previous purchase day (in ``time_unit``; 0 without repeats), the
+        statistic of purchase regularity the (M)BG/CNBD-k models need (BTYDplus' name and
+        definition; Reutterer, Platzer and Schroeder 2021). pandas input only: the DuckDB and
+        Spark engines refuse it with a ParameterError.
 
     Returns
     -------
@@ -140,6 +147,7 @@ def rfm_summary(
         - ``T``: time from the first purchase day to the end of the window (the customer's age);
         - ``monetary_value``: mean spend per repeat purchase day (the first day is left out, as
           in Fader, Hardie & Lee 2005b, section 3); 0 when ``frequency`` is 0;
+        - with ``regularity=True`` also ``litt`` (see above);
         - with ``calibration_end`` also ``frequency_holdout`` (number of purchase days in the
           holdout window), ``monetary_value_holdout`` (mean spend per holdout purchase day, 0
           when none) and ``duration_holdout`` (length of the holdout window).
@@ -177,6 +185,17 @@ def rfm_summary(
     from crmlab.engines import engine_of
 
     engine = engine_of(transactions)
+    if not isinstance(regularity, (bool, np.bool_)):
+        raise ParameterError(
+            f"regularity must be True or False, got {regularity!r}.", parameter="regularity"
+        )
+    if regularity and engine != "pandas":
+        raise ParameterError(
+            f"regularity=True (the 'litt' column) is computed for pandas DataFrames only, not "
+            f"by the {engine} engine; read the transactions into pandas "
+            "(crmlab.io.read_transactions) or summarise without regularity=True.",
+            parameter="regularity",
+        )
     if engine == "duckdb":
         from crmlab.engines.duckdb_engine import rfm_summary as run
     elif engine == "spark":
@@ -185,7 +204,13 @@ def rfm_summary(
         from crmlab.engines.pandas_engine import rfm_summary as run
 
         return run(
-            transactions, calibration_end, observation_end, time_unit, columns, returns=returns
+            transactions,
+            calibration_end,
+            observation_end,
+            time_unit,
+            columns,
+            returns=returns,
+            regularity=bool(regularity),
         )
     return run(
         transactions,

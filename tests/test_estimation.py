@@ -435,3 +435,96 @@ def test_analytic_hessian_hook_equals_finite_differences(penalizer):
         rtol=1e-5,
         atol=1e-10,  # the off-diagonal is zero at the optimum (sum of z is 0)
     )
+
+
+# ------------------------------------------------------------------------------ save / load
+def _saved_models(data, fitted):
+    from crmlab.clv import BGCNBD, MBGCNBD
+
+    litt = rfm_summary(
+        load_cdnow(), calibration_end="1997-09-30", time_unit="W", regularity=True
+    ).iloc[:600]
+    models = dict(fitted)
+    models["BGCNBD"] = BGCNBD(k=2).fit(litt)
+    models["MBGCNBD"] = MBGCNBD(k_max=3).fit(litt)
+    sets = dict(data, BGCNBD=litt, MBGCNBD=litt)
+    return models, sets
+
+
+def test_save_load_round_trip_every_model(data, fitted, tmp_path):
+    from crmlab.estimation import load_model
+
+    models, sets = _saved_models(data, fitted)
+    for name, model in models.items():
+        path = tmp_path / f"{name}.json"
+        model.save(path)
+        loaded = load_model(path)
+        assert type(loaded) is type(model)
+        pd.testing.assert_frame_equal(loaded.summary(), model.summary(), rtol=1e-12)
+        pd.testing.assert_frame_equal(
+            loaded.covariance_log_params_(), model.covariance_log_params_(), rtol=1e-12
+        )
+        assert loaded.log_likelihood_ == model.log_likelihood_
+        assert loaded.n_customers_ == model.n_customers_
+        assert getattr(loaded, "time_unit_", None) == getattr(model, "time_unit_", None)
+        pd.testing.assert_frame_equal(loaded.draw_params(5, seed=3), model.draw_params(5, seed=3))
+        assert type(loaded).load(path).params_.equals(model.params_)
+        if hasattr(model, "probability_alive"):
+            pd.testing.assert_series_equal(
+                loaded.probability_alive(sets[name]), model.probability_alive(sets[name])
+            )
+        if hasattr(model, "k_"):
+            assert loaded.k_ == model.k_
+        text = path.read_text()
+        assert "customer_id" not in text  # no data by default
+
+
+def test_saved_file_records_class_version_and_unit(fitted, tmp_path):
+    import json
+
+    from crmlab import __version__
+
+    path = tmp_path / "m.json"
+    fitted["BGNBD"].save(path)
+    state = json.loads(path.read_text())
+    assert state["model"] == "crmlab.clv.bgnbd.BGNBD"
+    assert state["crmlab_version"] == __version__
+    assert state["time_unit"] == "W"
+    assert state["options"] == {"penalizer": 0.0, "alpha": 0.05}
+
+
+def test_loaded_model_needs_data_for_predictions(fitted, tmp_path):
+    from crmlab.errors import DataError
+    from crmlab.estimation import load_model
+
+    path = tmp_path / "m.json"
+    fitted["BGNBD"].save(path)
+    with pytest.raises(DataError, match="data="):
+        load_model(path).probability_alive()
+
+
+def test_load_refuses_foreign_files(fitted, tmp_path):
+    import json
+
+    from crmlab.errors import DataError
+    from crmlab.estimation import load_model
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(DataError):
+        load_model(bad)
+    path = tmp_path / "m.json"
+    fitted["BGNBD"].save(path)
+    state = json.loads(path.read_text())
+    state["model"] = "os.system"
+    path.write_text(json.dumps(state))
+    with pytest.raises(DataError, match="not a crmlab model"):
+        load_model(path)
+    fitted["GammaGamma"].save(path)
+    with pytest.raises(DataError, match="GammaGamma"):
+        BGNBD.load(path)
+
+
+def test_save_before_fit_is_not_fitted(tmp_path):
+    with pytest.raises(NotFittedError):
+        BGNBD().save(tmp_path / "m.json")

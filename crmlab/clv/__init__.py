@@ -1,7 +1,7 @@
 """Buy-till-you-die models of customer lifetime value.
 
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
-:class:`MBGNBD`, :class:`ParetoNBD`, :class:`NBD` (continuous time) and :class:`BGBB` (discrete periods);
+:class:`MBGNBD`, :class:`ParetoNBD`, :class:`BGCNBD`, :class:`MBGCNBD`, :class:`NBD` (continuous time) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -18,10 +18,17 @@ from crmlab.clv.actions import *  # noqa: F403
 from crmlab.clv.actions import __all__ as _actions
 from crmlab.clv.actions import action_rules
 from crmlab.clv.bgbb import BGBB
+from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
-from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.gammagamma import (
+    GammaGamma,
+    GammaGammaIndividual,
+    next_transaction_distribution,
+    spend_distribution,
+    spend_interval,
+)
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
@@ -31,12 +38,14 @@ from crmlab.clv.tables import *  # noqa: F403
 from crmlab.clv.tables import __all__ as _tables
 from crmlab.clv.validation import (
     compare_models,
+    frequency_recency_band,
     frequency_recency_matrix,
     holdout_by_frequency,
+    probability_alive_path,
     repeat_frequency_distribution,
     tracking_data,
 )
-from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit
+from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit, new_customer_value
 
 __all__ = [
     *_actions,
@@ -44,17 +53,26 @@ __all__ = [
     *_selection,
     *_tables,
     "BGBB",
+    "BGCNBD",
     "BGNBD",
+    "MBGCNBD",
     "MBGNBD",
     "NBD",
     "GammaGamma",
+    "GammaGammaIndividual",
     "ParetoNBD",
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",
+    "frequency_recency_band",
     "frequency_recency_matrix",
     "holdout_by_frequency",
+    "new_customer_value",
+    "probability_alive_path",
+    "next_transaction_distribution",
     "repeat_frequency_distribution",
+    "spend_distribution",
+    "spend_interval",
     "tracking_data",
 ]
 

@@ -10,6 +10,7 @@ distinct rows (:func:`per_unique_row`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -168,6 +169,7 @@ class SummaryModel(MaximumLikelihoodModel):
         raise NotImplementedError
 
     def _fit_data(self, data: pd.DataFrame, weight: str | None) -> FitData:
+        self._pending_time_unit = _time_unit_of(data)
         arrays = self._extract(data)
         present = weight is not None and weight in data.columns
         return FitData(
@@ -181,8 +183,22 @@ class SummaryModel(MaximumLikelihoodModel):
         """Data arrays and index of ``data``, or of the fitted customers when None."""
         self._check_fitted()
         if data is None:
+            if getattr(self, "_fitted_data", None) is None:
+                raise DataError(
+                    f"{self._model_name}: this model was loaded from a file without its data, "
+                    "so there are no fitted customers to predict for; pass the customer summary "
+                    "(data=...).",
+                )
             return (*self._fitted_data, self._fitted_index)
+        self.check_time_unit(data)
         return (*self._extract(data), data.index)
+
+
+def _time_unit_of(data) -> str | None:
+    """The ``time_unit`` a summary carries in its ``attrs`` (None when it carries none)."""
+    attrs = getattr(data, "attrs", None) or {}
+    unit = attrs.get("time_unit")
+    return unit if isinstance(unit, str) else None
 
 
 class TransactionModel(SummaryModel):
@@ -240,6 +256,32 @@ class TransactionModel(SummaryModel):
                 reason="no_repeat_customers",
                 parameter=None,
             )
+
+    def expected_purchases_new_customer(self, t, params=None):
+        """Expected repeat purchases in ``(0, t]`` of a customer acquired at time 0.
+
+        ``t`` in the model's time unit (a number or an array); with ``params`` (draws) one row
+        per draw.
+        """
+        own = type(self).expected_purchases
+        if own is not TransactionModel.expected_purchases:  # a model not renamed yet
+            return own(self, t, params=params)
+        raise NotImplementedError  # pragma: no cover
+
+    def expected_purchases(self, t, params=None):
+        """Deprecated: :meth:`expected_purchases_new_customer` (a customer acquired at 0).
+
+        Renamed because pymc-marketing's ``expected_purchases`` means existing customers
+        (crmlab's :meth:`conditional_expected_purchases`).
+        """
+        warnings.warn(
+            f"{type(self).__name__}.expected_purchases(t) is deprecated: it is the expectation "
+            "for a new customer, now expected_purchases_new_customer(t); for existing customers "
+            "use conditional_expected_purchases(t, data).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.expected_purchases_new_customer(t, params=params)
 
     def _start(self, data, w):
         x, _, T = data

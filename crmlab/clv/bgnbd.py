@@ -26,6 +26,7 @@ from crmlab.clv.base import (
     dot,
     per_unique_row,
 )
+from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
 
 __all__ = ["BGNBD"]
 
@@ -137,14 +138,19 @@ def bgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t):
     log_f = log_hyp2f1_fast(r + x, b + x, a + b + x - 1, z)
     head = (a + b + x - 1) / (a - 1)
     bracket = -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)) + log_f)
-    return head * bracket * bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = head * bracket * bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+    return exact_fallback(value, r, alpha, a, b, 0, x, tx, T, t)
 
 
 def bgnbd_expected(r, alpha, a, b, t):
     """E[X(t)] for a customer just acquired (FHL 2005, eq. 7)."""
     z = t / (alpha + t)
-    log_f = log_hyp2f1_fast(r, b, a + b - 1, z)
-    return (a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_f)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_f = log_hyp2f1_fast(r, b, a + b - 1, z)
+        value = (a + b - 1) / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_f)
+    value = np.where(np.asarray(t) == 0, 0.0, value)
+    return exact_fallback(value, r, alpha, a, b, 0, 0.0, 0.0, 0.0, t)
 
 
 def bgnbd_probability_of_purchases(r, alpha, a, b, k, t):
@@ -163,7 +169,7 @@ def bgnbd_probability_of_purchases(r, alpha, a, b, k, t):
     return first + np.where(k > 0, second, 0.0)
 
 
-class BGNBD(TransactionModel):
+class BGNBD(CountPredictions, TransactionModel):
     """Beta-geometric/NBD model (Fader, Hardie and Lee 2005).
 
     Parameters
@@ -200,6 +206,7 @@ class BGNBD(TransactionModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "BGNBD"
+    _dropout_at_zero = 0
 
     def _loglik_grad(self, theta, x, tx, T, *_):
         return bgnbd_loglik(theta, x, tx, T)
@@ -213,7 +220,7 @@ class BGNBD(TransactionModel):
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, 3.0])
 
-    def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
+    def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected repeat purchases in ``(0, t]`` of a customer acquired at 0 (FHL 2005, eq. 7).
 
         Parameters
@@ -231,7 +238,8 @@ class BGNBD(TransactionModel):
     ) -> pd.Series | np.ndarray:
         """Expected purchases in the next ``t`` time units, given each customer's history.
 
-        FHL (2005), eq. 10. ``data=None`` means the fitted customers. With ``params`` (draws)
+        FHL (2005), eq. 10 (by the exact sum over future purchases where its hypergeometric
+        function is not defined, ``a + b < 1`` at ``x = 0``). ``data=None`` means the fitted customers. With ``params`` (draws)
         returns an array (n_draws, n_customers).
 
         Returns
@@ -239,7 +247,7 @@ class BGNBD(TransactionModel):
         Series
             Indexed like ``data``, named ``conditional_expected_purchases``.
         """
-        x, tx, T, index = self._customers(data)
+        x, tx, T, *_, index = self._customers(data)
         t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(params)
         out = per_unique_row(
@@ -260,7 +268,7 @@ class BGNBD(TransactionModel):
         Series
             Indexed like ``data``, named ``probability_alive``.
         """
-        x, tx, T, index = self._customers(data)
+        x, tx, T, *_, index = self._customers(data)
         r, alpha, a, b = self._param_arrays(None)
         p = bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
         return pd.Series(p, index=index, name="probability_alive")

@@ -28,7 +28,13 @@ from crmlab.clv.base import (
 from crmlab.errors import ConvergenceError, DataError
 from crmlab.estimation import FitData
 
-__all__ = ["GammaGamma"]
+__all__ = [
+    "GammaGamma",
+    "GammaGammaIndividual",
+    "next_transaction_distribution",
+    "spend_distribution",
+    "spend_interval",
+]
 
 
 def gammagamma_loglik(theta, x, m):
@@ -206,13 +212,7 @@ class GammaGamma(SummaryModel):
             Indexed like ``data`` (fitted customers when None), named ``expected_average_spend``.
             With ``params`` draws: an array (n_draws, n_customers).
         """
-        self._check_fitted()
-        if data is None:
-            x, m = self._fitted_data
-            index = self._fitted_index
-        else:
-            x, m = self._extract(data)
-            index = data.index
+        x, m, index = self._customers(data)
         p, q, g = self._param_arrays(params)
         bad = np.asarray(p * x + q - 1 <= 0)
         if bad.any():
@@ -229,4 +229,166 @@ class GammaGamma(SummaryModel):
         p, q, g = self._param_arrays(None)
         if not q > 1:
             raise self._mean_undefined(q)
+        return float(p * g / (q - 1))
+
+
+def _posterior(model: GammaGamma, data):
+    """Per-customer posterior ``nu | x, m ~ Gamma(p x + q, gamma + x m)`` and the index."""
+    x, m, index = model._customers(data)
+    p, q, g = model._param_arrays(None)
+    return p, p * x + q, g + x * m, index
+
+
+def spend_distribution(model: GammaGamma, data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Posterior distribution of each customer's mean spend per transaction ``p / nu``.
+
+    Given ``x`` repeat purchases of mean value ``m``, ``nu ~ Gamma(p x + q, gamma + x m)``
+    (Fader and Hardie 2013, eq. 4), so the mean spend ``p / nu`` is inverse gamma with shape
+    ``p x + q`` and scale ``p (gamma + x m)`` (its mean is :meth:`GammaGamma.expected_average_spend`,
+    pymc-marketing's ``distribution_customer_spend``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``data``: ``shape``, ``scale`` (of the inverse gamma), ``mean`` (NaN when
+        ``shape <= 1``) and ``sd`` (NaN when ``shape <= 2``).
+    """
+    p, shape, rate, index = _posterior(model, data)
+    scale = p * rate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(shape > 1, scale / (shape - 1), np.nan)
+        sd = np.where(shape > 2, mean / np.sqrt(np.where(shape > 2, shape - 2, 1.0)), np.nan)
+    return pd.DataFrame({"shape": shape, "scale": scale, "mean": mean, "sd": sd}, index=index)
+
+
+def spend_interval(
+    model: GammaGamma, data: pd.DataFrame | None = None, level: float = 0.9
+) -> pd.DataFrame:
+    """Central ``level`` interval of each customer's mean spend (inverse-gamma quantiles).
+
+    Returns
+    -------
+    DataFrame
+        ``lower``, ``median``, ``upper`` per customer.
+    """
+    from scipy import stats
+
+    from crmlab.checks import check_alpha
+
+    alpha = check_alpha(1.0 - level) if isinstance(level, (int, float)) else check_alpha(level)
+    dist = spend_distribution(model, data)
+    frozen = stats.invgamma(dist["shape"].to_numpy(), scale=dist["scale"].to_numpy())
+    return pd.DataFrame(
+        {
+            "lower": frozen.ppf(alpha / 2),
+            "median": frozen.ppf(0.5),
+            "upper": frozen.ppf(1 - alpha / 2),
+        },
+        index=dist.index,
+    )
+
+
+def next_transaction_distribution(model: GammaGamma, data: pd.DataFrame | None = None):
+    """Predictive distribution of each customer's next transaction value (frozen scipy).
+
+    ``z | nu ~ Gamma(p, nu)`` with ``nu ~ Gamma(p x + q, gamma + x m)``: ``z`` is beta prime
+    ``(p, p x + q)`` scaled by ``gamma + x m``. A customer without history (``x = 0``) gets the
+    population distribution. Returns ``scipy.stats.betaprime`` frozen over the customers.
+    """
+    from scipy import stats
+
+    p, shape, rate, _ = _posterior(model, data)
+    return stats.betaprime(p, shape, scale=rate)
+
+
+class GammaGammaIndividual(SummaryModel):
+    """Gamma-Gamma spend model fitted on individual transaction values.
+
+    The model of :class:`GammaGamma` (each value ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q,
+    gamma)``) with the likelihood of every transaction rather than of each customer's mean
+    (pymc-marketing's ``GammaGammaModelIndividual``): per customer with ``n`` values,
+    ``L = prod z^(p-1) / G(p)^n * gamma^q G(p n + q) / (G(q) (gamma + sum z)^(p n + q))``.
+
+    Data: one row per transaction with ``customer_id`` and ``amount`` (> 0); which
+    transactions to include (e.g. without each customer's first) is the caller's choice.
+
+    References
+    ----------
+    Fader, P. S. and Hardie, B. G. S. (2013). The Gamma-Gamma Model of Monetary Value.
+    Colombo, R. and Jiang, W. (1999). A Stochastic RFM Model. JIM 13(3), 2-12.
+    """
+
+    _param_names = ("p", "q", "gamma")
+    _model_name = "GammaGammaIndividual"
+    _data_columns = ("customer_id", "amount")
+
+    def _extract(self, data: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        check_columns(data, self._data_columns, self._model_name)
+        z = pd.to_numeric(data["amount"], errors="coerce").to_numpy(dtype=float)
+        bad = ~(z > 0) | ~np.isfinite(z)
+        if bad.any():
+            rows = _rows(bad, data.index)
+            raise DataError(
+                f"{self._model_name}: column 'amount' must be > 0 (transaction values); not "
+                f"so at rows {rows}. Drop returns and zero-value lines first.",
+                column="amount",
+                rows=rows,
+            )
+        g = pd.DataFrame({"c": data["customer_id"].to_numpy(), "z": z, "lz": np.log(z)})
+        agg = g.groupby("c", sort=True).agg(n=("z", "size"), s=("z", "sum"), ls=("lz", "sum"))
+        self._pending_index = pd.Index(agg.index, name="customer_id")
+        return tuple(agg[c].to_numpy(dtype=float) for c in ("n", "s", "ls"))
+
+    def _fit_data(self, data: pd.DataFrame, weight: str | None) -> FitData:
+        self._pending_time_unit = None
+        arrays = self._extract(data)
+        return FitData(arrays, np.ones(len(arrays[0])), self._pending_index)
+
+    def _customers(self, data):
+        self._check_fitted()
+        if data is None:
+            return super()._customers(None)
+        arrays = self._extract(data)
+        return (*arrays, self._pending_index)
+
+    def _loglik_grad(self, theta, n, s, ls):
+        p, q, g = theta
+        pq = p * n + q
+        ll = (
+            (p - 1) * ls
+            - n * gammaln(p)
+            + q * np.log(g)
+            + gammaln(pq)
+            - gammaln(q)
+            - pq * np.log(g + s)
+        )
+        d_p = ls - n * digamma(p) + n * digamma(pq) - n * np.log(g + s)
+        d_q = np.log(g) + digamma(pq) - digamma(q) - np.log(g + s)
+        d_g = q / g - pq / (g + s)
+        return ll, np.column_stack([d_p, d_q, d_g])
+
+    def _start(self, data, w):
+        n, s, _ = data
+        return np.array([1.0, 2.0, max(float(s.sum() / n.sum()), 1e-6)])
+
+    def expected_average_spend(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """Expected mean transaction value per customer, ``p (gamma + sum z) / (p n + q - 1)``.
+
+        Returns
+        -------
+        Series
+            Indexed by ``customer_id``, named ``expected_average_spend``.
+        """
+        n, s, _, index = self._customers(data)
+        p, q, g = self._param_arrays(None)
+        bad = p * n + q - 1 <= 0
+        if np.any(bad):
+            raise GammaGamma._mean_undefined(float(q), list(index[bad][:5]))
+        return pd.Series(p * (g + s) / (p * n + q - 1), index=index, name="expected_average_spend")
+
+    def population_mean_spend(self) -> float:
+        """Mean transaction value in the population, ``p gamma / (q - 1)`` (needs q > 1)."""
+        p, q, g = self._param_arrays(None)
+        if not q > 1:
+            raise GammaGamma._mean_undefined(q)
         return float(p * g / (q - 1))

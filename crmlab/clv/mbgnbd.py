@@ -24,6 +24,7 @@ from crmlab.clv.base import (
     check_times,
     per_unique_row,
 )
+from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
 
 __all__ = ["MBGNBD"]
 
@@ -63,17 +64,22 @@ def mbgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t):
     log_f = log_hyp2f1_fast(r + x, b + x + 1, a + b + x, z)
     head = (a + b + x) / (a - 1)
     bracket = -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)) + log_f)
-    return head * bracket * mbgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = head * bracket * mbgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+    return exact_fallback(value, r, alpha, a, b, 1, x, tx, T, t)
 
 
 def mbgnbd_expected(r, alpha, a, b, t):
     """E[X(t)] for a new customer (Batislam et al. 2007, eq. 5)."""
     z = t / (alpha + t)
-    log_f = log_hyp2f1_fast(r, b + 1, a + b, z)
-    return b / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_f)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_f = log_hyp2f1_fast(r, b + 1, a + b, z)
+        value = b / (a - 1) * -np.expm1(r * (np.log(alpha) - np.log(alpha + t)) + log_f)
+    value = np.where(np.asarray(t) == 0, 0.0, value)
+    return exact_fallback(value, r, alpha, a, b, 1, 0.0, 0.0, 0.0, t)
 
 
-class MBGNBD(TransactionModel):
+class MBGNBD(CountPredictions, TransactionModel):
     """Modified BG/NBD model (Batislam, Denizel and Filiztekin 2007).
 
     Attributes
@@ -85,6 +91,7 @@ class MBGNBD(TransactionModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "MBGNBD"
+    _dropout_at_zero = 1
 
     def _loglik_grad(self, theta, x, tx, T):
         return mbgnbd_loglik(theta, x, tx, T)
@@ -92,7 +99,7 @@ class MBGNBD(TransactionModel):
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, 3.0])
 
-    def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
+    def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a new customer (Batislam et al. 2007, eq. 5)."""
         r, alpha, a, b = self._param_arrays(params)
         return mbgnbd_expected(r, alpha, a, b, check_times(t))
@@ -107,7 +114,7 @@ class MBGNBD(TransactionModel):
         Series
             Named ``conditional_expected_purchases``; with ``params`` draws an array.
         """
-        x, tx, T, index = self._customers(data)
+        x, tx, T, *_, index = self._customers(data)
         t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(params)
         out = per_unique_row(
@@ -119,7 +126,7 @@ class MBGNBD(TransactionModel):
 
     def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
         """P(alive) given each history, named ``probability_alive``."""
-        x, tx, T, index = self._customers(data)
+        x, tx, T, *_, index = self._customers(data)
         r, alpha, a, b = self._param_arrays(None)
         p = mbgnbd_probability_alive(r, alpha, a, b, x, tx, T)
         return pd.Series(p, index=index, name="probability_alive")

@@ -25,8 +25,10 @@ from crmlab.transactions import months_between
 
 __all__ = [
     "compare_models",
+    "frequency_recency_band",
     "frequency_recency_matrix",
     "holdout_by_frequency",
+    "probability_alive_path",
     "repeat_frequency_distribution",
     "tracking_data",
 ]
@@ -34,13 +36,50 @@ __all__ = [
 _HOLDOUT = ("frequency_holdout", "duration_holdout")
 
 
-def _conditional_over_durations(model: TransactionModel, summary: pd.DataFrame) -> pd.Series:
-    """Conditional expected purchases over each customer's own ``duration_holdout``."""
-    out = pd.Series(np.nan, index=summary.index, name="predicted_holdout")
-    for duration, rows in summary.groupby("duration_holdout").groups.items():
+def _conditional_over_durations(
+    model: TransactionModel, summary: pd.DataFrame, params=None
+) -> pd.Series | np.ndarray:
+    """Conditional expected purchases of each customer over her own holdout duration.
+
+    With ``params`` (draws) an array (n_draws, n_customers).
+    """
+    durations = summary["duration_holdout"].to_numpy(dtype=float)
+    if params is not None:
+        out = np.zeros((len(params), len(summary)))
+        for duration in np.unique(durations):
+            cols = np.flatnonzero(durations == duration)
+            part = summary.iloc[cols]
+            out[:, cols] = np.asarray(
+                model.conditional_expected_purchases(float(duration), part, params=params)
+            )
+        return out
+    out = pd.Series(0.0, index=summary.index)
+    for duration in np.unique(durations):
+        rows = summary.index[durations == duration]
         part = summary.loc[rows]
         out.loc[rows] = model.conditional_expected_purchases(float(duration), part).to_numpy()
     return out
+
+
+def _band(draws: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central ``interval`` of ``draws`` over the first axis."""
+    lo, hi = (1 - interval) / 2, (1 + interval) / 2
+    return np.quantile(draws, lo, axis=0), np.quantile(draws, hi, axis=0)
+
+
+def _check_band(n_draws, interval, seed) -> None:
+    from crmlab.checks import check_count
+    from crmlab.estimation import check_seed
+
+    if n_draws:
+        check_count(n_draws, "n_draws")
+    ok = isinstance(interval, (int, float)) and not isinstance(interval, bool)
+    if not ok or not 0 < interval < 1:
+        raise ParameterError(
+            f"interval must be in (0, 1) (0.9 for 90% bands), got {interval!r}.",
+            parameter="interval",
+        )
+    check_seed(seed)
 
 
 def _model_name(model) -> str:
@@ -61,6 +100,10 @@ def tracking_data(
     time_unit: str = "W",
     models: Sequence[TransactionModel] = (),
     end=None,
+    *,
+    n_draws: int = 0,
+    interval: float = 0.9,
+    seed: int | None = 0,
 ) -> pd.DataFrame:
     """Actual and expected repeat transactions of the cohort per period (FHL 2005, Figure 2).
 
@@ -68,7 +111,7 @@ def tracking_data(
     months for "M"). A repeat transaction is a purchase day of a customer after her first
     purchase day (same-day purchases count once, as in ``rfm_summary``). The expected number by
     time ``t`` is ``sum_i E[X(t - t0_i)]`` over customers acquired before ``t`` (``t0_i`` their
-    first purchase; ``E[X(.)]`` each model's ``expected_purchases``).
+    first purchase; ``E[X(.)]`` each model's ``expected_purchases_new_customer``).
 
     Parameters
     ----------
@@ -81,7 +124,14 @@ def tracking_data(
     models : sequence of fitted transaction models
         Models whose expectations to add (columns named by the model class).
     end : date-like, optional
-        Last day to track; default the last transaction day.
+        Last day to track (the last period ends with it); default the last transaction day.
+    n_draws : int, default 0
+        Parameter draws (``model.draw_params``) for uncertainty bands of each model's
+        expectation; 0 for none.
+    interval : float, default 0.9
+        Central probability of the bands.
+    seed : int or None, default 0
+        Seed of the draws.
 
     Returns
     -------
@@ -89,9 +139,12 @@ def tracking_data(
         Index ``period`` (1, 2, ...). Columns ``period_end`` (first day after the period),
         ``holdout`` (True for periods ending after ``calibration_end``), ``actual`` (repeat
         transactions in the period), ``actual_cumulative``, and per model ``<Model>`` (expected
-        in the period) and ``<Model>_cumulative``.
+        in the period) and ``<Model>_cumulative``; with ``n_draws`` also
+        ``<Model>_cumulative_lower``/``_upper`` and ``<Model>_lower``/``_upper`` (bands from
+        the parameter uncertainty).
     """
     check_columns(transactions, ("customer_id", "date"), "tracking_data")
+    _check_band(n_draws, interval, seed)
     if time_unit not in ("D", "W", "M"):
         raise ParameterError(
             f"time_unit must be 'D', 'W' or 'M', got {time_unit!r}.", parameter="time_unit"
@@ -103,7 +156,7 @@ def tracking_data(
     first = days.groupby("customer_id")["day"].min()
     repeat = days[days["day"] > days["customer_id"].map(first)]
     start = first.min()
-    last = pd.Timestamp(end) if end is not None else days["day"].max()
+    last = pd.Timestamp(end).normalize() if end is not None else days["day"].max()
     cal_end = pd.Timestamp(calibration_end).normalize()
     if time_unit == "M":
         edges = pd.date_range(start, last + pd.DateOffset(months=1), freq=pd.DateOffset(months=1))
@@ -113,6 +166,9 @@ def tracking_data(
     edges = edges[edges <= last + pd.Timedelta(days=1)] if len(edges) > 1 else edges
     if edges[-1] <= last:
         edges = edges.append(pd.DatetimeIndex([edges[-1] + (edges[-1] - edges[-2])]))
+    # the last period ends with the day ``last``: later days are not tracked
+    edges = edges[:-1].append(pd.DatetimeIndex([min(edges[-1], last + pd.Timedelta(days=1))]))
+    repeat = repeat[repeat["day"] <= last]
     period_end = edges[1:]
     counts = np.histogram(
         repeat["day"].to_numpy(dtype="datetime64[ns]").astype(np.int64),
@@ -138,14 +194,30 @@ def tracking_data(
             unit = 7.0 if time_unit == "W" else 1.0
             delta = period_end.to_numpy()[:, None] - acq_days.to_numpy()[None, :]
             ages = np.clip(delta / np.timedelta64(1, "D"), 0, None) / unit
+        positive = ages > 0
+        distinct, inverse = np.unique(ages[positive], return_inverse=True)
         for model in models:
             name = _model_name(model)
-            positive = ages > 0
             expected = np.zeros_like(ages)
-            expected[positive] = model.expected_purchases(ages[positive])
+            values = np.asarray(model.expected_purchases_new_customer(distinct), dtype=float)
+            expected[positive] = values[inverse.ravel()]
             cumulative = (expected * n_acq[None, :]).sum(axis=1)
             out[f"{name}_cumulative"] = cumulative
             out[name] = np.diff(cumulative, prepend=0.0)
+            if n_draws:
+                draws = model.draw_params(n_draws, seed)
+                per = np.asarray(
+                    model.expected_purchases_new_customer(distinct, params=draws), dtype=float
+                ).reshape(n_draws, -1)
+                cum_d = np.zeros((n_draws, len(period_end)))
+                for i in range(n_draws):
+                    e = np.zeros_like(ages)
+                    e[positive] = per[i][inverse.ravel()]
+                    cum_d[i] = (e * n_acq[None, :]).sum(axis=1)
+                lower, upper = _band(cum_d, interval)
+                out[f"{name}_cumulative_lower"], out[f"{name}_cumulative_upper"] = lower, upper
+                lower, upper = _band(np.diff(cum_d, axis=1, prepend=0.0), interval)
+                out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
     return out
 
 
@@ -234,7 +306,13 @@ def compare_models(
 
 
 def holdout_by_frequency(
-    summary_with_holdout: pd.DataFrame, model: TransactionModel, max_frequency: int = 7
+    summary_with_holdout: pd.DataFrame,
+    model: TransactionModel,
+    max_frequency: int = 7,
+    *,
+    n_draws: int = 0,
+    interval: float = 0.9,
+    seed: int | None = 0,
 ) -> pd.DataFrame:
     """Mean holdout purchases by calibration frequency, actual and predicted (FHL 2005, Fig. 4).
 
@@ -243,9 +321,12 @@ def holdout_by_frequency(
     DataFrame
         Index ``frequency`` (0..max_frequency; the last row pools ``>= max_frequency``), columns
         ``n_customers``, ``actual`` (mean ``frequency_holdout``) and ``predicted`` (mean
-        conditional expected purchases over ``duration_holdout``).
+        conditional expected purchases over ``duration_holdout``); with ``n_draws`` (parameter
+        draws) also ``predicted_lower`` and ``predicted_upper`` (central ``interval`` of the
+        group mean over the draws).
     """
     check_columns(summary_with_holdout, ("frequency", *_HOLDOUT), "holdout_by_frequency")
+    _check_band(n_draws, interval, seed)
     pred = _conditional_over_durations(model, summary_with_holdout)
     group = np.minimum(summary_with_holdout["frequency"].to_numpy(), max_frequency).astype(int)
     frame = pd.DataFrame(
@@ -258,6 +339,14 @@ def holdout_by_frequency(
     out = frame.groupby("frequency").agg(
         n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
     )
+    if n_draws:
+        draws = _conditional_over_durations(
+            model, summary_with_holdout, params=model.draw_params(n_draws, seed)
+        )
+        means = np.vstack(
+            [pd.Series(row).groupby(group).mean().reindex(out.index).to_numpy() for row in draws]
+        )
+        out["predicted_lower"], out["predicted_upper"] = _band(means, interval)
     return out
 
 
@@ -345,4 +434,138 @@ def frequency_recency_matrix(
         out,
         index=pd.Index(freq.astype(int), name="frequency"),
         columns=pd.Index(np.round(rec, 3), name="recency"),
+    )
+
+
+def frequency_recency_band(
+    model: TransactionModel,
+    T: float,
+    quantity: str = "expected_purchases",
+    t: float = 1.0,
+    max_frequency: int | None = None,
+    n_recency: int = 20,
+    *,
+    n_draws: int = 100,
+    interval: float = 0.9,
+    seed: int | None = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lower and upper bounds of :func:`frequency_recency_matrix` from parameter draws.
+
+    Each draw of ``model.draw_params`` gives a matrix; the bounds are the central
+    ``interval`` of the draws cell by cell (the same grid and arguments as the matrix).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        ``lower`` and ``upper``, shaped like :func:`frequency_recency_matrix`'s result.
+    """
+    import copy
+
+    from crmlab.checks import check_count
+
+    check_count(n_draws, "n_draws")
+    _check_band(n_draws, interval, seed)
+    model._check_fitted()
+    if max_frequency is None:
+        max_frequency = int(np.ceil(np.quantile(model._fitted_data[0], 0.99)))
+    mats = []
+    for _, row in model.draw_params(n_draws, seed).iterrows():
+        twin = copy.copy(model)
+        twin.params_ = row.rename("coef")
+        mats.append(
+            frequency_recency_matrix(twin, T, quantity, t, max_frequency, n_recency).to_numpy()
+        )
+    shape = frequency_recency_matrix(model, T, quantity, t, max_frequency, n_recency)
+    lower, upper = _band(np.stack(mats), interval)
+    return (
+        pd.DataFrame(lower, index=shape.index, columns=shape.columns),
+        pd.DataFrame(upper, index=shape.index, columns=shape.columns),
+    )
+
+
+def probability_alive_path(
+    model: TransactionModel,
+    transactions: pd.DataFrame,
+    customer_id,
+    time_unit: str = "W",
+    end=None,
+    step: float = 1.0,
+) -> pd.DataFrame:
+    """P(alive) of one customer over her history, from her transactions (lifetimes'
+    ``calculate_alive_path``).
+
+    At each age ``s`` (time since her first purchase day, on a grid of ``step`` time units
+    plus every purchase day) her summary is ``x(s)`` repeat purchase days in ``(0, s]``,
+    ``t_x(s)`` the age at the last of them and ``T = s``; the model's ``probability_alive``
+    of that summary is the path.
+
+    Parameters
+    ----------
+    model : fitted transaction model (BGNBD, MBGNBD, ParetoNBD, BGCNBD, ...)
+    transactions : DataFrame
+        The transactions contract (``customer_id``, ``date``).
+    customer_id
+        The customer to trace.
+    time_unit : {"D", "W", "M"}, default "W"
+        Time unit the model was fitted in.
+    end : date-like, optional
+        Last day of the path; default the last transaction day of the data.
+    step : float, default 1.0
+        Grid step in time units.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``age`` (time units since the first purchase), ``date``, ``frequency``,
+        ``recency``, ``purchase`` (True at a repeat purchase day) and ``probability_alive``.
+    """
+    from crmlab.transactions import elapsed
+
+    check_columns(transactions, ("customer_id", "date"), "probability_alive_path")
+    if time_unit not in ("D", "W", "M"):
+        raise ParameterError(
+            f"time_unit must be 'D', 'W' or 'M', got {time_unit!r}.", parameter="time_unit"
+        )
+    if not (isinstance(step, (int, float)) and np.isfinite(step) and step > 0):
+        raise ParameterError(f"step must be > 0 time units, got {step!r}.", parameter="step")
+    days_all = pd.to_datetime(transactions["date"]).dt.normalize()
+    mine = days_all[(transactions["customer_id"] == customer_id).to_numpy()]
+    if mine.empty:
+        raise DataError(
+            f"probability_alive_path: customer {customer_id!r} has no transactions in column "
+            "'customer_id'; pass one of the ids of the data.",
+            column="customer_id",
+        )
+    purchase_days = pd.DatetimeIndex(np.sort(mine.unique()))
+    first = purchase_days[0]
+    last = pd.Timestamp(end).normalize() if end is not None else days_all.max()
+    total = float(elapsed(first, last, time_unit)[0])
+    ages_p = elapsed(np.repeat(first, len(purchase_days)), purchase_days, time_unit)
+    grid = np.union1d(np.arange(0.0, total + 1e-12, step), ages_p[ages_p <= total])
+    grid = np.union1d(grid, [total])
+    repeat_ages = ages_p[1:]
+    x = np.searchsorted(repeat_ages, grid, side="right").astype(float)
+    tx = np.where(
+        x > 0, repeat_ages[np.maximum(x.astype(int) - 1, 0)] if len(repeat_ages) else 0.0, 0.0
+    )
+    summary = pd.DataFrame({"frequency": x, "recency": tx, "T": grid})
+    summary.attrs["time_unit"] = time_unit
+    p = model.probability_alive(summary).to_numpy()
+    if time_unit == "M":
+        from crmlab.transactions import add_months
+
+        whole = np.floor(grid).astype(int)
+        dates = add_months(pd.DatetimeIndex([first] * len(grid)), whole)
+    else:
+        unit = 7.0 if time_unit == "W" else 1.0
+        dates = first + pd.to_timedelta(np.round(grid * unit), unit="D")
+    return pd.DataFrame(
+        {
+            "age": grid,
+            "date": pd.DatetimeIndex(dates),
+            "frequency": x,
+            "recency": tx,
+            "purchase": np.isin(grid, repeat_ages),
+            "probability_alive": p,
+        }
     )

@@ -35,7 +35,12 @@ from crmlab.errors import ParameterError
 from crmlab.estimation import check_seed
 from crmlab.transactions import TIME_UNITS, discount_rate_per_unit
 
-__all__ = ["YEARS_PER_UNIT", "customer_lifetime_value", "discount_rate_per_unit"]
+__all__ = [
+    "YEARS_PER_UNIT",
+    "customer_lifetime_value",
+    "discount_rate_per_unit",
+    "new_customer_value",
+]
 
 #: Length of one time unit in years (a year is 365.25 days), from crmlab.transactions.TIME_UNITS.
 YEARS_PER_UNIT = {code: unit.years for code, unit in TIME_UNITS.items()}
@@ -138,6 +143,18 @@ def _dert(model, summary, horizon, delta, step, params=None):
     return _dert_sum(model, summary, horizon, delta, step, params)
 
 
+def _check_model_unit(model, time_unit: str) -> None:
+    """ParameterError when ``time_unit`` is not the unit the model was fitted in."""
+    fitted = getattr(model, "time_unit_", None)
+    if fitted is not None and time_unit != fitted:
+        raise ParameterError(
+            f"time_unit={time_unit!r} but {type(model).__name__} was fitted on a summary in "
+            f"{fitted!r}: the discount rate per unit and the horizon would be in the wrong unit."
+            f" Pass time_unit={fitted!r}.",
+            parameter="time_unit",
+        )
+
+
 def customer_lifetime_value(
     transaction_model: BaseModel,
     spend_model: BaseModel | None,
@@ -201,6 +218,7 @@ def customer_lifetime_value(
     _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed)
     delta = discount_rate_per_unit(discount_rate, time_unit)
     transaction_model._check_fitted()
+    _check_model_unit(transaction_model, time_unit)
     dert, purchases = _dert(transaction_model, summary, horizon, delta, step)
     index = transaction_model._fitted_index if summary is None else summary.index
     if spend_model is None:
@@ -237,3 +255,65 @@ def customer_lifetime_value(
             "upper": float(np.quantile(totals, hi)),
         }
     return out
+
+
+def new_customer_value(
+    transaction_model: BaseModel,
+    spend_model: BaseModel | None,
+    horizon: float,
+    discount_rate: float,
+    time_unit: str,
+    margin_rate: float = 1.0,
+    *,
+    step: float = 1.0,
+) -> pd.Series:
+    """Expected purchases, spend and discounted CLV of a customer acquired today.
+
+    The counterpart of CLVTools' ``newcustomer()`` and ``newcustomer.spending()``: a customer
+    without history, who made her first purchase at time 0. ``DERT = sum_k exp(-delta t_k*)
+    (E[X(t_k)] - E[X(t_{k-1})])`` over steps of ``step`` with ``E[X(t)]`` the model's
+    :meth:`expected_purchases_new_customer` (repeat purchases, the first one not included);
+    the spend per transaction is the spend model's population mean ``p gamma / (q - 1)``.
+
+    Parameters
+    ----------
+    transaction_model : BGNBD, MBGNBD, ParetoNBD, BGCNBD or MBGCNBD, fitted
+    spend_model : GammaGamma (or GammaGammaIndividual), fitted, or None (each transaction 1)
+    horizon, discount_rate, time_unit, margin_rate, step
+        As in :func:`customer_lifetime_value` (finite horizon).
+
+    Returns
+    -------
+    Series
+        ``expected_purchases`` (undiscounted, over the horizon), ``dert``, ``expected_spend``
+        and ``clv`` (``margin_rate * expected_spend * dert``).
+    """
+    _check_value_options(horizon, discount_rate, margin_rate, step, 0, 0.9, None)
+    if not np.isfinite(horizon):
+        raise ParameterError(
+            "new_customer_value needs a finite horizon (in the model's time unit).",
+            parameter="horizon",
+        )
+    if not hasattr(transaction_model, "expected_purchases_new_customer"):
+        raise ParameterError(
+            f"{type(transaction_model).__name__} has no new-customer expectation; use a "
+            "continuous-time model (BGNBD, MBGNBD, ParetoNBD, BGCNBD, MBGCNBD).",
+            parameter="transaction_model",
+        )
+    delta = discount_rate_per_unit(discount_rate, time_unit)
+    _check_model_unit(transaction_model, time_unit)
+    n_steps = int(min(max(np.ceil(horizon / step), 1), 2000))
+    grid = np.linspace(0.0, horizon, n_steps + 1)
+    expected = np.asarray(transaction_model.expected_purchases_new_customer(grid), dtype=float)
+    mid = 0.5 * (grid[1:] + grid[:-1])
+    dert = float(np.sum(np.exp(-delta * mid) * np.diff(expected)))
+    spend = 1.0 if spend_model is None else float(spend_model.population_mean_spend())
+    return pd.Series(
+        {
+            "expected_purchases": float(expected[-1]),
+            "dert": dert,
+            "expected_spend": spend,
+            "clv": margin_rate * spend * dert,
+        },
+        name="new_customer",
+    )

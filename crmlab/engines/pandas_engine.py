@@ -40,6 +40,7 @@ def rfm_summary(
     columns: Mapping[Any, str] | None = None,
     *,
     returns: str | None = None,
+    regularity: bool = False,
 ) -> pd.DataFrame:
     """:func:`crmlab.rfm.rfm_summary` of a pandas DataFrame (see there for the parameters and
     the returned table). ``returns=None`` takes the amounts as they are (the frame was read)."""
@@ -86,6 +87,8 @@ def rfm_summary(
         },
         index=stats.index,
     )
+    if regularity:
+        out["litt"] = _litt(cal, time_unit).reindex(out.index).fillna(0.0).to_numpy(dtype=float)
     n_excluded = 0
     if cal_end is not None:
         hold = days.loc[~in_window]
@@ -103,3 +106,21 @@ def rfm_summary(
         "n_customers_excluded": n_excluded,
     }
     return out
+
+
+def _litt(days: pd.DataFrame, time_unit: str) -> pd.Series:
+    """Sum of the logs of each customer's inter-purchase times (BTYDplus' ``litt``).
+
+    ``days`` holds one row per customer-day, sorted by customer and date; the times between
+    consecutive purchase days are measured in ``time_unit`` (0 for a customer without repeats).
+    """
+    ordered = days.sort_values(["customer_id", "date"])
+    previous = ordered.groupby("customer_id", sort=False)["date"].shift()
+    has_previous = previous.notna().to_numpy()
+    gaps = elapsed(
+        pd.DatetimeIndex(previous[has_previous]),
+        pd.DatetimeIndex(ordered["date"][has_previous]),
+        time_unit,
+    )
+    ids = ordered["customer_id"].to_numpy()[has_previous]
+    return pd.Series(np.log(gaps), index=ids).groupby(level=0, sort=True).sum()

@@ -83,7 +83,9 @@ def test_agrees_with_lifetimes(model, cdnow, lifetimes):
     alive = ref.conditional_probability_alive(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     np.testing.assert_allclose(model.probability_alive(), alive, rtol=1e-3)
     np.testing.assert_allclose(
-        model.expected_purchases(39), ref.expected_number_of_purchases_up_to_time(39), rtol=1e-3
+        model.expected_purchases_new_customer(39),
+        ref.expected_number_of_purchases_up_to_time(39),
+        rtol=1e-3,
     )
 
 
@@ -102,7 +104,7 @@ def test_probability_of_purchases_is_a_distribution(model):
     k = np.arange(400)
     p = model.probability_of_purchases(k, 39)
     assert p.sum() == pytest.approx(1.0, abs=1e-9)
-    assert (p * k).sum() == pytest.approx(model.expected_purchases(39), rel=1e-8)
+    assert (p * k).sum() == pytest.approx(model.expected_purchases_new_customer(39), rel=1e-8)
 
 
 def test_weights_equal_repeated_rows(cdnow):

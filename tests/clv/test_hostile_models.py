@@ -259,7 +259,7 @@ def test_valid_clv_options_give_non_negative_values(fitted, cdnow, margin, rate)
 @pytest.mark.parametrize("t", [-1.0, [1.0, -2.0], np.nan, np.inf, "a year"])
 def test_expected_purchases_checks_the_times(fitted, name, t):
     with pytest.raises(ParameterError) as info:
-        fitted[name].expected_purchases(t)
+        fitted[name].expected_purchases_new_customer(t)
     assert info.value.parameter == "t"
 
 

@@ -32,7 +32,9 @@ def test_agrees_with_lifetimes(model, cdnow, lifetimes):
         model.probability_alive(), ref.conditional_probability_alive(f, r, T), rtol=1e-3
     )
     np.testing.assert_allclose(
-        model.expected_purchases(39), ref.expected_number_of_purchases_up_to_time(39), rtol=1e-3
+        model.expected_purchases_new_customer(39),
+        ref.expected_number_of_purchases_up_to_time(39),
+        rtol=1e-3,
     )
 
 
@@ -50,6 +52,6 @@ def test_distribution(model):
     k = np.arange(400)
     p = model.probability_of_purchases(k, 39)
     assert p.sum() == pytest.approx(1.0, abs=1e-9)
-    assert (p * k).sum() == pytest.approx(model.expected_purchases(39), rel=1e-7)
+    assert (p * k).sum() == pytest.approx(model.expected_purchases_new_customer(39), rel=1e-7)
     alive = model.probability_alive()
     assert (alive < 1).all()  # MBG/NBD: even customers without repeat purchase may be dead

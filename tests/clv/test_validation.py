@@ -60,7 +60,7 @@ def test_tracking_data_counts_repeat_days(transactions, bgnbd):
     # expected: customers acquired on day d add E[X((end - d)/7)]; check the first period
     first = days.groupby("customer_id")["day"].min()
     ages = (pd.Timestamp("1997-01-08") - first).dt.days / 7
-    manual = bgnbd.expected_purchases(ages[ages > 0].to_numpy()).sum()
+    manual = bgnbd.expected_purchases_new_customer(ages[ages > 0].to_numpy()).sum()
     assert track["BGNBD_cumulative"].iloc[0] == pytest.approx(manual)
 
 
