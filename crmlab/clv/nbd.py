@@ -76,7 +76,7 @@ class NBD(TransactionModel):
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate])
 
-    def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
+    def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected repeat purchases in ``(0, t]`` of a new customer: ``r t / alpha``."""
         r, alpha = self._param_arrays(params)
         return r * np.asarray(t, dtype=float) / alpha

@@ -77,8 +77,8 @@ def test_predictions_are_the_no_dropout_limit_of_bgnbd(data):
         rtol=1e-3,
     )
     np.testing.assert_allclose(
-        model.expected_purchases(np.array([1.0, 20.0])),
-        near.expected_purchases(np.array([1.0, 20.0])),
+        model.expected_purchases_new_customer(np.array([1.0, 20.0])),
+        near.expected_purchases_new_customer(np.array([1.0, 20.0])),
         rtol=1e-3,
     )
     assert (model.probability_alive(sample) == 1.0).all()
