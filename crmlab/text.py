@@ -387,6 +387,8 @@ MAX_ROWS = 25
 _SHARE_TOKENS = frozenset(
     {"share", "rate", "proportion", "pct", "percent", "crr", "retention", "probability", "survival"}
 )
+# Shares that may leave 0..1 (a cumulative profit share peaks above 100%, a loss is negative).
+_OPEN_SHARE_TOKENS = frozenset({"share", "proportion", "pct", "percent"})
 _MONEY_TOKENS = frozenset(
     {"revenue", "amount", "monetary", "clv", "margin", "profit", "spend", "sales", "discount"}
 )
@@ -433,7 +435,10 @@ def _column_kind(name: str, values: Any) -> str:
         return "pvalue"
     if in_unit and (_SHARE_TOKENS.intersection(tokens) or low == "p_alive"):
         return "share"
-    if _MONEY_TOKENS.intersection(tokens) and "rate" not in tokens:
+    if _OPEN_SHARE_TOKENS.intersection(tokens):
+        bounded = bool(len(finite)) and bool((finite.abs() <= 5).all())
+        return "share" if bounded else "number"
+    if _MONEY_TOKENS.intersection(tokens) and not _SHARE_TOKENS.intersection(tokens):
         return "money"
     if pd.api.types.is_integer_dtype(values) or (
         len(finite) and bool((finite == finite.round()).all()) and not in_unit
@@ -445,7 +450,7 @@ def _column_kind(name: str, values: Any) -> str:
 def _decimals(values: Any, significant: int = 3) -> int:
     import pandas as pd
 
-    numeric = pd.to_numeric(values, errors="coerce").astype(float).abs()
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce").astype(float).abs()
     numeric = numeric[numeric.map(math.isfinite) & (numeric > 0)]
     if not len(numeric):
         return 0
@@ -480,13 +485,25 @@ def column_label(name: Any, kind: str = "number", currency: str = "") -> str:
     return label
 
 
+def _row_kind(label: Any, value: Any) -> str | None:
+    """The kind a row label gives a number in a transposed table (``top_20_share`` ...)."""
+    import pandas as pd
+
+    if not isinstance(label, str) or not available(value) or isinstance(value, bool):
+        return None
+    kind = _column_kind(label, pd.Series([float(value)]))
+    return kind if kind in ("share", "pvalue", "money") else None
+
+
 def _cell(value: Any, kind: str, digits: int, currency: str) -> str:
     import pandas as pd
 
     if value is None or (not isinstance(value, str) and _is_missing(value)):
         return _DASH
+    if kind == "number" and available(value):
+        digits = max(digits, min(3, _decimals([float(value)])))
     if kind == "pvalue":
-        return pvalue(value)[2:]
+        return pvalue(value).removeprefix("p = ").removeprefix("p ")
     if kind == "share":
         return pct(value, digits=1)
     if kind == "count":
@@ -589,6 +606,8 @@ class Table:
                 if position >= self.client_columns:
                     classes.append("crmlab-extra")
                 tag = "th" if position < self.n_index else "td"
+                if kind in ("number", "count") and self.n_index:
+                    kind = _row_kind(row[0], value) or kind
                 text_value = escape_html(_cell(value, kind, digits, self.currency))
                 cells.append(f'<{tag} class="{" ".join(classes)}">{text_value}</{tag}>')
             body.append(f"<tr>{''.join(cells)}</tr>")

@@ -123,36 +123,169 @@ def collect(run_folder: Path, stem: str) -> list[dict[str, Any]]:
     return records
 
 
-def write_workbook(path: Path, tables: list[tuple[str, Path]]) -> Path:
-    """One ``.xlsx`` with a sheet per ``(name, csv)``: formatted header, fitted widths."""
+def _read_table(csv_path: Path) -> Any:
     import pandas as pd
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
-    used: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, csv_path in tables:
-            frame = pd.read_csv(csv_path, encoding="utf-8", keep_default_na=True)
-            for column in frame.columns:
-                values = frame[column].dropna()
-                if frame[column].dtype == object and len(values):
-                    if values.astype(str).str.match(_DATE).all():
-                        frame[column] = pd.to_datetime(frame[column], errors="coerce")
-            sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
-            while sheet in used:
-                sheet = sheet[:28] + f"_{len(used)}"
-            used.add(sheet)
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-            ws = writer.sheets[sheet]
-            ws.freeze_panes = "A2"
-            for i, column in enumerate(frame.columns, start=1):
-                cell = ws.cell(row=1, column=i)
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="DDE3EA")
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                sample = frame[column].head(200).astype(str).map(len)
-                width = max([len(str(column)), *sample.tolist()] or [8])
-                ws.column_dimensions[get_column_letter(i)].width = min(40, max(8, width + 2))
+    frame = pd.read_csv(csv_path, encoding="utf-8", keep_default_na=True)
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if frame[column].dtype == object and len(values):
+            if all(_DATE.match(str(v)) for v in values.tolist()):
+                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    return frame
+
+
+def _sheet_names(names: list[str]) -> list[str]:
+    used: list[str] = []
+    for name in names:
+        sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
+        while sheet in used:
+            sheet = sheet[:27] + f"_{len(used)}"
+        used.append(sheet)
+    return used
+
+
+def _width(frame: Any, column: Any) -> float:
+    sample = [len(str(v)) for v in frame[column].head(200).tolist()]
+    return float(min(40, max(8, max([len(str(column)), *sample]) + 2)))
+
+
+def write_workbook(path: Path, tables: list[tuple[str, Path]]) -> Path:
+    """One ``.xlsx`` with a sheet per ``(name, csv)``: bold header on a fill, frozen, fitted.
+
+    Written by crmlab's own small writer (inline strings, numbers, dates as ``YYYY-MM-DD``
+    text), with fixed zip timestamps, so the same tables give the same bytes (and sha256) in
+    every run; Excel, LibreOffice and openpyxl open it.
+    """
+    frames = [_read_table(csv_path) for _, csv_path in tables]
+    sheets = _sheet_names([name for name, _ in tables])
+    return _write_minimal_xlsx(path, list(zip(sheets, frames, strict=True)))
+
+
+def _column_letter(n: int) -> str:
+    out = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(_XML_BAD.sub("", str(value)))
+
+
+def _sheet_xml(frame: Any) -> str:
+    import math
+
+    import pandas as pd
+
+    rows = []
+    header = "".join(
+        f'<c r="{_column_letter(i)}1" t="inlineStr" s="1"><is><t>{_xml_text(c)}</t></is></c>'
+        for i, c in enumerate(frame.columns, start=1)
+    )
+    rows.append(f'<row r="1">{header}</row>')
+    for r, record in enumerate(frame.itertuples(index=False, name=None), start=2):
+        cells = []
+        for i, value in enumerate(record, start=1):
+            ref = f"{_column_letter(i)}{r}"
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if isinstance(value, pd.Timestamp):
+                if pd.isna(value):
+                    continue
+                value = value.strftime("%Y-%m-%d")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_xml_text(value)}</t></is></c>')
+            elif math.isfinite(float(value)):
+                cells.append(f'<c r="{ref}"><v>{float(value)!r}</v></c>')
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{_width(frame, c)}" customWidth="1"/>'
+        for i, c in enumerate(frame.columns, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f"{'<cols>' + cols + '</cols>' if cols else ''}"
+        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
+
+
+def _write_minimal_xlsx(path: Path, sheets: list[tuple[str, Any]]) -> Path:
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{ct}.worksheet+xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
+    content_types = (
+        f'{head}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/>{overrides}</Types>'
+    )
+    root_rels = (
+        f'{head}<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
+        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    sheet_list = "".join(
+        f'<sheet name="{_xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, (name, _) in enumerate(sheets, start=1)
+    )
+    workbook = (
+        f'{head}<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>{sheet_list}</sheets></workbook>'
+    )
+    wb_rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
+    n = len(sheets) + 1
+    wb_rels = (
+        f'{head}<Relationships xmlns="{pkg}">{wb_rels}<Relationship Id="rId{n}" '
+        f'Type="{rel}/styles" Target="styles.xml"/></Relationships>'
+    )
+    styles = (
+        f'{head}<styleSheet xmlns="{main}">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="3"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill>'
+        '<fill><patternFill patternType="solid"><fgColor rgb="FFDDE3EA"/></patternFill></fill>'
+        '</fills><borders count="1"><border/></borders>'
+        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf/>'
+        '<xf fontId="1" fillId="2" applyFont="1" applyFill="1" applyAlignment="1">'
+        '<alignment wrapText="1" vertical="top"/></xf></cellXfs></styleSheet>'
+    )
+    parts = [
+        ("[Content_Types].xml", content_types),
+        ("_rels/.rels", root_rels),
+        ("xl/workbook.xml", workbook),
+        ("xl/_rels/workbook.xml.rels", wb_rels),
+        ("xl/styles.xml", styles),
+    ]
+    parts += [
+        (f"xl/worksheets/sheet{i}.xml", _sheet_xml(frame))
+        for i, (_, frame) in enumerate(sheets, start=1)
+    ]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data.encode("utf-8"))
     return path
 
 

@@ -274,8 +274,39 @@ def client_notebook(nb: Any) -> Any:
             body.append(cell)
     out = copy.deepcopy(nb)
     out.cells = summary and [nbformat.v4.new_markdown_cell("## Key findings"), *summary]
-    out.cells = [*(out.cells or []), *body]
+    out.cells = [*(out.cells or []), *_drop_empty_sections(body)]
     return out
+
+
+def _is_heading_only(cell: Mapping[str, Any]) -> bool:
+    source = str(cell.get("source", "")).strip()
+    return (
+        cell.get("cell_type") == "markdown"
+        and bool(source)
+        and all(_HEADING.match(line) for line in source.splitlines() if line.strip())
+    )
+
+
+def _shows_nothing(cell: Mapping[str, Any]) -> bool:
+    return cell.get("cell_type") == "code" and not cell.get("outputs")
+
+
+def _drop_empty_sections(cells: list[Any]) -> list[Any]:
+    """Drop code cells without output and headings with nothing under them before the next."""
+    cells = [c for c in cells if not _shows_nothing(c)]
+    kept: list[Any] = []
+    for i, cell in enumerate(cells):
+        if _is_heading_only(cell):
+            level = len(str(cell.get("source", "")).lstrip().split(" ", 1)[0])
+            following = cells[i + 1] if i + 1 < len(cells) else None
+            if following is None:
+                continue
+            if _is_heading_only(following):
+                next_level = len(str(following.get("source", "")).lstrip().split(" ", 1)[0])
+                if next_level <= level:
+                    continue
+        kept.append(cell)
+    return kept
 
 
 def client_header(nb: Any, header: Mapping[str, Any]) -> dict[str, Any]:
