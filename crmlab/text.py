@@ -689,8 +689,13 @@ def use_report_display(currency: str = "") -> None:
     html_formatter.for_type(pd.DataFrame, lambda df: table(df, currency)._repr_html_())
     html_formatter.for_type(pd.Series, lambda s: table(s, currency)._repr_html_())
     try:
+        import matplotlib
+        import matplotlib.pyplot as plt
         from matplotlib.figure import Figure
 
+        # Load the backend now: the inline backend registers its PNG formatter when it is
+        # loaded, which would otherwise happen at the first figure and replace ours.
+        plt.switch_backend(matplotlib.get_backend())
         png = formatters["image/png"]
         original = png.lookup_by_type(Figure)
     except (ImportError, KeyError):

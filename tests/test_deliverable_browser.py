@@ -46,7 +46,7 @@ window.addEventListener('load', () => {
   r.images = imgs.length;
   r.broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).length;
   r.alts = imgs.map(i => i.getAttribute('alt') || '');
-  r.code = document.querySelectorAll('.jp-InputArea, .jp-CodeMirrorEditor, .jp-InputPrompt').length;
+  r.code = document.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .highlight').length;
   const kf = [...document.querySelectorAll('h1, h2, h3')].find(
     h => h.textContent.trim().startsWith('Key findings'));
   const fig = document.querySelector('img');
