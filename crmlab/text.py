@@ -385,10 +385,12 @@ CLIENT_COLUMNS = 8
 MAX_ROWS = 25
 
 _SHARE_TOKENS = frozenset(
-    {"share", "rate", "proportion", "pct", "percent", "crr", "retention", "probability", "survival"}
+    {"share", "rate", "proportion", "crr", "retention", "probability", "survival"}
 )
 # Shares that may leave 0..1 (a cumulative profit share peaks above 100%, a loss is negative).
-_OPEN_SHARE_TOKENS = frozenset({"share", "proportion", "pct", "percent"})
+_OPEN_SHARE_TOKENS = frozenset({"share", "proportion"})
+# Columns already in percent (``aggregate_error_pct``): plain numbers, never shares or money.
+_PERCENT_TOKENS = frozenset({"pct", "percent"})
 _MONEY_TOKENS = frozenset(
     {"revenue", "amount", "monetary", "clv", "margin", "profit", "spend", "sales", "discount"}
 )
@@ -431,6 +433,8 @@ def _column_kind(name: str, values: Any) -> str:
     in_unit = bool(len(finite)) and bool(((finite >= 0) & (finite <= 1)).all())
     tokens = _tokens(name)
     low = name.lower()
+    if _PERCENT_TOKENS.intersection(tokens):
+        return "number"
     if in_unit and (low in _P_NAMES or low.endswith("_p") or low.startswith("p_value")):
         return "pvalue"
     if in_unit and (_SHARE_TOKENS.intersection(tokens) or low == "p_alive"):
@@ -492,7 +496,10 @@ def _row_kind(label: Any, value: Any) -> str | None:
     if not isinstance(label, str) or not available(value) or isinstance(value, bool):
         return None
     kind = _column_kind(label, pd.Series([float(value)]))
-    return kind if kind in ("share", "pvalue", "money") else None
+    if kind in ("share", "pvalue", "money"):
+        return kind
+    counted = label.lower().startswith("n_") or label.lower() in ("n", "count")
+    return "count" if counted and float(value) == round(float(value)) else None
 
 
 def _cell(value: Any, kind: str, digits: int, currency: str) -> str:

@@ -85,11 +85,19 @@ def test_wide_table_marks_extra_columns_and_long_table_is_cut():
 
 
 def test_transposed_summary_formats_each_row_by_its_label():
-    whale = pd.DataFrame({"n_customers": [2357], "top_20_share": [0.8162], "gini": [0.8213]}).T
+    whale = pd.DataFrame(
+        {
+            "n_customers": [2357.0],
+            "top_20_share": [0.8162],
+            "gini": [0.8213],
+            "aggregate_error_pct": [-12.14],
+        }
+    ).T
     whale.columns = ["whale curve"]
     _, *rows = _cells(whale)
     shown = {row[0]: row[1] for row in rows}
     assert shown["top_20_share"] == "81.6%"
+    assert shown["aggregate_error_pct"] == "-12.1"
     assert shown["n_customers"] == "2,357"
     assert shown["gini"] == "0.821"
 
