@@ -165,6 +165,10 @@ def test_every_bundled_client_report_reads_well_at_1280px(bundled):
         probe = _probe(browser, page, root)
         _check_client_page(probe, page)
         assert f"Prepared for {CLIENT}" in probe["text"]
+    # textbook sections are boxed on the bundled data, and say so in the PDF
+    for stem in ("04_retention_analysis", "05_customer_portfolio"):
+        page = (result.run_dir / f"{stem}.client.html").read_text(encoding="utf-8")
+        assert re.search(r'class="jp-Cell[^"]*celltag_crmlab-illustration', page), stem
 
 
 def test_client_export_reports_describe_the_clients_data_only(own_data):
