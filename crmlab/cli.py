@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="check parameters and write the notebooks with their parameters injected, "
         "without executing them",
     )
+    p_run.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every client report to NN_name.client.pdf (A4) with headless "
+        "Chromium (chromium, chromium-browser, google-chrome on PATH, or CRMLAB_CHROMIUM)",
+    )
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     return parser
 
@@ -180,6 +186,7 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         inputs=[args.params] if args.params else [],
         execution_timeout=args.execution_timeout,
         dry_run=args.dry_run,
+        pdf=args.pdf,
     )
     if result.ok and args.dry_run:
         for nb in result.notebooks:

@@ -39,15 +39,21 @@ from typing import Any
 from crmlab.transactions import TIME_UNITS
 
 __all__ = [
+    "CLIENT_COLUMNS",
+    "MAX_ROWS",
     "NOT_AVAILABLE",
     "Findings",
     "Note",
+    "Table",
     "available",
+    "column_label",
     "count",
+    "data_description",
     "duration",
     "escape_html",
     "escape_markdown",
     "escape_mathtext",
+    "figure_title",
     "interval",
     "money",
     "note",
@@ -55,7 +61,10 @@ __all__ = [
     "pct",
     "pvalue",
     "show_findings",
+    "source_name",
+    "table",
     "unit_word",
+    "use_report_display",
 ]
 
 #: What a formatter writes for a missing (None, NaN) or infinite value.
@@ -358,3 +367,394 @@ def note(sentence: str, /, *args: Any, **kwargs: Any) -> Note:
         value = formatter.convert_field(value, conversion)
         parts.append(("value", formatter.format_field(value, spec or "")))
     return Note(parts)
+
+
+# ------------------------------------------------------------------------------------ tables
+#: Columns shown in a client table; the others are hidden there (the teaching report and the
+#: exports keep every column).
+CLIENT_COLUMNS = 8
+#: Rows shown of a long table (the exports keep every row).
+MAX_ROWS = 25
+
+_SHARE_TOKENS = frozenset(
+    {"share", "rate", "proportion", "crr", "retention", "probability", "survival"}
+)
+# Shares that may leave 0..1 (a cumulative profit share peaks above 100%, a loss is negative).
+_OPEN_SHARE_TOKENS = frozenset({"share", "proportion"})
+# Columns already in percent (``aggregate_error_pct``): plain numbers, never shares or money.
+_PERCENT_TOKENS = frozenset({"pct", "percent"})
+_MONEY_TOKENS = frozenset(
+    {"revenue", "amount", "monetary", "clv", "margin", "profit", "spend", "sales", "discount"}
+)
+_P_NAMES = frozenset({"p", "pvalue", "p_value", "p_adj", "p_holm", "p_adjusted"})
+_LABELS = {
+    "clv": "CLV",
+    "p_alive": "P(alive)",
+    "probability_alive": "P(alive)",
+    "T": "Age (T)",
+    "crr": "CRR",
+    "ari": "ARI",
+    "aic": "AIC",
+    "bic": "BIC",
+    "se": "SE",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "del": "DEL",
+    "derl": "DERL",
+    "id": "ID",
+}
+_DASH = "\u2013"
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z]+", name.lower()) if t]
+
+
+def _column_kind(name: str, values: Any) -> str:
+    """``"pvalue"``, ``"share"``, ``"money"``, ``"count"``, ``"number"`` or ``"text"``."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(values):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    if not pd.api.types.is_numeric_dtype(values):
+        return "text"
+    numeric = pd.to_numeric(values, errors="coerce").astype(float)
+    finite = numeric[numeric.map(math.isfinite)] if len(numeric) else numeric
+    in_unit = bool(len(finite)) and bool(((finite >= 0) & (finite <= 1)).all())
+    tokens = _tokens(name)
+    low = name.lower()
+    if _PERCENT_TOKENS.intersection(tokens):
+        return "number"
+    if in_unit and (low in _P_NAMES or low.endswith("_p") or low.startswith("p_value")):
+        return "pvalue"
+    if in_unit and (_SHARE_TOKENS.intersection(tokens) or low == "p_alive"):
+        return "share"
+    if _OPEN_SHARE_TOKENS.intersection(tokens):
+        bounded = bool(len(finite)) and bool((finite.abs() <= 5).all())
+        return "share" if bounded else "number"
+    if _MONEY_TOKENS.intersection(tokens) and not _SHARE_TOKENS.intersection(tokens):
+        return "money"
+    if pd.api.types.is_integer_dtype(values) or (
+        len(finite) and bool((finite == finite.round()).all()) and not in_unit
+    ):
+        return "count"
+    return "number"
+
+
+def _decimals(values: Any, significant: int = 3) -> int:
+    import pandas as pd
+
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce").astype(float).abs()
+    numeric = numeric[numeric.map(math.isfinite) & (numeric > 0)]
+    if not len(numeric):
+        return 0
+    top = float(numeric.max())
+    return int(min(4, max(0, significant - 1 - math.floor(math.log10(top)))))
+
+
+def column_label(name: Any, kind: str = "number", currency: str = "") -> str:
+    """A readable column label: ``revenue_share`` -> ``Revenue share``, money with its currency.
+
+    Examples
+    --------
+    >>> column_label("mean_clv", "money", "EUR"), column_label("p_alive")
+    ('Mean CLV (EUR)', 'P(alive)')
+    """
+    if isinstance(name, tuple):
+        name = " / ".join(str(part) for part in name if str(part))
+    text_name = str(name)
+    if text_name in _LABELS:
+        label = _LABELS[text_name]
+    else:
+        words = [
+            _LABELS.get(w.lower(), w) if w.lower() in _LABELS else w
+            for w in text_name.replace("_", " ").split()
+        ]
+        if words and words[0] == "n" and len(words) > 1:
+            words = ["Number of", *words[1:]]
+        label = " ".join(words)
+        label = label[:1].upper() + label[1:]
+    if kind == "money" and currency:
+        label = f"{label} ({currency})"
+    return label
+
+
+def _row_kind(label: Any, value: Any) -> str | None:
+    """The kind a row label gives a number in a transposed table (``top_20_share`` ...)."""
+    import pandas as pd
+
+    if not isinstance(label, str) or not available(value) or isinstance(value, bool):
+        return None
+    kind = _column_kind(label, pd.Series([float(value)]))
+    if kind in ("share", "pvalue", "money"):
+        return kind
+    counted = label.lower().startswith("n_") or label.lower() in ("n", "count")
+    return "count" if counted and float(value) == round(float(value)) else None
+
+
+def _cell(value: Any, kind: str, digits: int, currency: str) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and _is_missing(value)):
+        return _DASH
+    if kind == "number" and available(value):
+        digits = max(digits, min(3, _decimals([float(value)])))
+    if kind == "pvalue":
+        return pvalue(value).removeprefix("p = ").removeprefix("p ")
+    if kind == "share":
+        return pct(value, digits=1)
+    if kind == "count":
+        return count(value)
+    if kind in ("money", "number"):
+        return number(value, digits)
+    if kind == "bool":
+        return "yes" if bool(value) else "no"
+    if kind == "date" or isinstance(value, pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
+    if isinstance(value, float):
+        return number(value, None)
+    return str(value)
+
+
+def _is_missing(value: Any) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class Table:
+    """A table formatted for a report: escaped HTML with readable labels and numbers.
+
+    Built by :func:`table`; displayed as ``text/html`` (every label and cell escaped) and
+    ``text/plain``. Columns after :data:`CLIENT_COLUMNS` carry the class ``crmlab-extra``,
+    which the client report hides (a caption says how many columns the full report has).
+    """
+
+    def __init__(
+        self,
+        frame: Any,
+        *,
+        currency: str = "",
+        caption: str = "",
+        max_rows: int = MAX_ROWS,
+        client_columns: int = CLIENT_COLUMNS,
+    ) -> None:
+        import pandas as pd
+
+        if isinstance(frame, pd.Series):
+            frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
+        frame = frame.copy()
+        if isinstance(frame.columns, pd.MultiIndex):
+            frame.columns = [
+                " / ".join(str(p) for p in col if str(p) != "") for col in frame.columns
+            ]
+        frame.columns = [str(c) for c in frame.columns]
+        frame = frame.loc[:, ~frame.isna().all(axis=0)] if len(frame) else frame
+        index_names: list[str] = []
+        if not isinstance(frame.index, pd.RangeIndex):
+            names = [str(n) if n is not None else "" for n in frame.index.names]
+            taken = set(frame.columns)
+            index_names = [n if n and n not in taken else f"{n or ''} " for n in names]
+            frame.index.names = index_names
+            frame = frame.reset_index()
+        self.frame = frame
+        self.n_index = len(index_names)
+        self.currency = str(currency or "")
+        self.caption = str(caption)
+        self.max_rows = int(max_rows)
+        self.client_columns = int(client_columns)
+
+    def _columns(self) -> list[tuple[str, str, str, int]]:
+        out = []
+        for position, name in enumerate(self.frame.columns):
+            values = self.frame.iloc[:, position]
+            kind = _column_kind(name, values)
+            digits = (
+                0
+                if kind == "money" and _decimals(values, 2) == 0
+                else 2
+                if kind == "money"
+                else _decimals(values)
+            )
+            out.append((name, kind, column_label(name.strip(), kind, self.currency), digits))
+        return out
+
+    def _repr_html_(self) -> str:
+        columns = self._columns()
+        n_rows = len(self.frame)
+        shown = self.frame.head(self.max_rows)
+        head = []
+        for position, (_, kind, label, _) in enumerate(columns):
+            classes = ["num" if kind not in ("text", "date", "bool") else "txt"]
+            if position >= self.client_columns:
+                classes.append("crmlab-extra")
+            head.append(f'<th class="{" ".join(classes)}">{escape_html(label)}</th>')
+        body = []
+        for row in shown.itertuples(index=False, name=None):
+            cells = []
+            for position, (value, (_, kind, _, digits)) in enumerate(
+                zip(row, columns, strict=True)
+            ):
+                classes = ["num" if kind not in ("text", "date", "bool") else "txt"]
+                if position >= self.client_columns:
+                    classes.append("crmlab-extra")
+                tag = "th" if position < self.n_index else "td"
+                if kind in ("number", "count") and self.n_index:
+                    kind = _row_kind(row[0], value) or kind
+                text_value = escape_html(_cell(value, kind, digits, self.currency))
+                cells.append(f'<{tag} class="{" ".join(classes)}">{text_value}</{tag}>')
+            body.append(f"<tr>{''.join(cells)}</tr>")
+        notes = []
+        if self.caption:
+            notes.append(f"<caption>{escape_html(self.caption)}</caption>")
+        foot = []
+        if n_rows > len(shown):
+            foot.append(f"First {count(len(shown))} of {count(n_rows)} rows.")
+        if len(columns) > self.client_columns:
+            foot.append(
+                f'<span class="crmlab-more">{count(self.client_columns)} of '
+                f"{count(len(columns))} columns shown; the teaching report shows all.</span>"
+            )
+        footer = f'<p class="crmlab-table-note">{" ".join(foot)}</p>' if foot else ""
+        return (
+            '<div class="crmlab-table-wrap tex2jax_ignore"><table class="crmlab-table">'
+            f"{''.join(notes)}<thead><tr>{''.join(head)}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>{footer}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return self.frame.head(self.max_rows).to_string(index=False)
+
+
+def table(frame: Any, currency: str = "", caption: str = "", max_rows: int = MAX_ROWS) -> Table:
+    """A DataFrame or Series formatted for a report (see :class:`Table`).
+
+    Shares (``*_share``, ``*_rate``, ... with values in 0..1) become percentages, p-values
+    ``< 0.001``, money columns (``revenue``, ``clv``, ``margin``, ...) get thousands separators
+    and ``currency`` in the label, other numbers three significant digits; a RangeIndex is
+    dropped, another index becomes the first column(s); all-empty columns are dropped; missing
+    values show as a dash. Every label and value is escaped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html = table(pd.DataFrame({"revenue_share": [0.175223], "p": [0.0]}))._repr_html_()
+    >>> "17.5%" in html and "&lt; 0.001" in html and "dtype" not in html
+    True
+    """
+    return Table(frame, currency=currency, caption=caption, max_rows=max_rows)
+
+
+def figure_title(figure: Any) -> str:
+    """A Matplotlib figure's title (its suptitle, else its first axes title), or ``""``."""
+    suptitle = getattr(figure, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return str(suptitle.get_text())
+    for ax in getattr(figure, "axes", []):
+        for loc in ("center", "left", "right"):
+            title = ax.get_title(loc=loc)
+            if title:
+                return str(title)
+    for ax in getattr(figure, "axes", []):
+        if ax.get_ylabel() or ax.get_xlabel():
+            return f"{ax.get_ylabel()} against {ax.get_xlabel()}".strip()
+    return ""
+
+
+def use_report_display(currency: str = "") -> None:
+    """Show every DataFrame and Series of the running notebook through :func:`table`.
+
+    Called once per notebook (after ``import crmlab.plots``): registers ``text/html``
+    formatters for DataFrames and Series (no ``dtype:`` printouts, money in ``currency``), and
+    gives every Matplotlib figure its title as alt text. Outside IPython it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import pandas as pd
+
+    formatters = shell.display_formatter.formatters
+    html_formatter = formatters["text/html"]
+    html_formatter.for_type(pd.DataFrame, lambda df: table(df, currency)._repr_html_())
+    html_formatter.for_type(pd.Series, lambda s: table(s, currency)._repr_html_())
+    try:
+        import matplotlib
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        # Load the backend now: the inline backend registers its PNG formatter when it is
+        # loaded, which would otherwise happen at the first figure and replace ours.
+        plt.switch_backend(matplotlib.get_backend())
+        png = formatters["image/png"]
+        original = png.lookup_by_type(Figure)
+    except (ImportError, KeyError):
+        return
+    if getattr(original, "_crmlab_alt", False):
+        return
+
+    def with_alt(fig: Any) -> Any:
+        data = original(fig)
+        title = figure_title(fig)
+        return (data, {"alt": title}) if title and data is not None else data
+
+    with_alt._crmlab_alt = True  # type: ignore[attr-defined]
+    png.for_type(Figure, with_alt)
+
+
+def source_name(path: str, default: str) -> str:
+    """How a report names its data: the file name of ``path``, or ``default`` when empty."""
+    if not path:
+        return default
+    return re.split(r"[\\/]", str(path).rstrip("/\\"))[-1] or str(path)
+
+
+def data_description(
+    frame: Any,
+    source: str,
+    *,
+    currency: str = "",
+    customer_column: str = "customer_id",
+    date_column: str = "date",
+    amount_column: str = "amount",
+) -> Note:
+    """One computed sentence describing the data used: source, period, customers, currency.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": pd.to_datetime(
+    ...     ["2024-01-02", "2024-03-01", "2024-02-01"]), "amount": [5.0, 7.0, 3.0]})
+    >>> str(data_description(tx, "orders.csv", currency="EUR"))
+    'Data: orders.csv, 2024-01-02 to 2024-03-01; 2 customers (1 one-time buyer, 50%); 3 transaction lines; amounts in EUR.'
+    """
+    import pandas as pd
+
+    parts = [f"Data: {source}"]
+    if date_column in frame and len(frame):
+        dates = pd.to_datetime(frame[date_column])
+        parts[0] += f", {dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
+    sentence = parts[0]
+    if customer_column in frame:
+        n = int(frame[customer_column].nunique())
+        sentence += f"; {count(n)} {'customer' if n == 1 else 'customers'}"
+        if date_column in frame and n:
+            days = frame.assign(_d=pd.to_datetime(frame[date_column]).dt.normalize())
+            per = days.groupby(customer_column)["_d"].nunique()
+            ones = int((per == 1).sum())
+            sentence += (
+                f" ({count(ones)} one-time {'buyer' if ones == 1 else 'buyers'}, {pct(ones / n)})"
+            )
+    sentence += f"; {count(len(frame))} transaction {'line' if len(frame) == 1 else 'lines'}"
+    if amount_column in frame:
+        sentence += f"; amounts in {currency}" if currency else "; amounts in the data's currency"
+    return note("{}", sentence + ".")

@@ -10,6 +10,7 @@ over both.
 
 from __future__ import annotations
 
+from crmlab.report.exports import export
 from crmlab.report.parameters import (
     NotebookInfo,
     NotebookParameter,
@@ -23,6 +24,7 @@ __all__ = [
     "NotebookParameter",
     "NotebookRun",
     "RunResult",
+    "export",
     "list_notebooks",
     "load_parameter_file",
     "run_notebooks",

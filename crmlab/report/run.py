@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from crmlab.errors import CrmlabWarning, NotebookError, ParameterError
+from crmlab.report import exports as _exports
 from crmlab.report import runfolder as _rf
 from crmlab.report.parameters import (
     NotebookInfo,
@@ -331,6 +332,7 @@ def _run_one(
         full, client = folder / f"{info.stem}.html", folder / f"{info.stem}.client.html"
         writer.write(executed, full, client, _header_values(info, started, status))
         names += [executed.name, full.name, client.name]
+    exported = [] if dry_run else _exports.collect(folder, info.stem)  # exports/ (deliverable)
     if outcome.error is not None and outcome.kernel_log.strip():
         log_name = f"{info.stem}.kernel.log"
         (folder / log_name).write_text(outcome.kernel_log + "\n", encoding="utf-8")
@@ -362,6 +364,7 @@ def _run_one(
         ),
         "outputs": list(run.outputs),
         "notes": notes,
+        "exports": exported,
         "error": None
         if err is None
         else {"cell": err.cell, "ename": err.ename, "evalue": err.evalue, "message": str(err)},
@@ -383,6 +386,7 @@ def run_notebooks(
     inputs: Sequence[str | os.PathLike[str]] = (),
     execution_timeout: float | None = None,
     dry_run: bool = False,
+    pdf: bool = False,
 ) -> RunResult:
     """Execute notebooks with papermill into a run folder of reports.
 
@@ -423,6 +427,10 @@ def run_notebooks(
     dry_run : bool, default False
         Validate and write the parameter-injected notebooks (status ``"prepared"``) into the
         run folder without executing them (no kernel, no HTML).
+    pdf : bool, default False
+        Also print every client report to ``NN_name.client.pdf`` with headless Chromium
+        (:mod:`crmlab.report.pdf`); without a browser a ParameterError is raised before any
+        kernel starts.
 
     Returns
     -------
@@ -460,6 +468,10 @@ def run_notebooks(
             f"execution timeout must be a number of seconds > 0, got {execution_timeout!r}",
             parameter="execution_timeout",
         )
+    if pdf and not dry_run:
+        from crmlab.report.pdf import find_browser
+
+        find_browser()  # fails here, before any kernel, when there is no browser
     read = [(f"notebook {info.stem}", str(info.path)) for info in selected]
     read += [("parameter file", os.fspath(p)) for p in inputs]
     for info in selected:
@@ -500,6 +512,7 @@ def run_notebooks(
                 command=command,
                 execution_timeout=execution_timeout,
                 dry_run=dry_run,
+                pdf=pdf,
                 point_latest=reports if use_default and not dry_run else None,
             )
         finally:
@@ -564,6 +577,7 @@ def _execute_all(
     execution_timeout: float | None,
     dry_run: bool,
     point_latest: Path | None,
+    pdf: bool = False,
 ) -> tuple[Path, list[NotebookRun]]:
     """Steps 2 and 3 (see the module docstring), with ``dest``'s lock held."""
     from crmlab.report import manifest as _manifest
@@ -579,7 +593,8 @@ def _execute_all(
             bundled = _manifest.bundled_files(data_dir())
         except FileNotFoundError:
             bundled = []
-        writer = None if dry_run else ReportWriter()
+        writer = None if dry_run else ReportWriter(pdf=pdf)
+        _exports.prepare(tmp)
         runs: list[NotebookRun] = []
         records: list[dict[str, Any]] = []
         clock = time.perf_counter()
@@ -600,6 +615,7 @@ def _execute_all(
             runs.append(run)
             records.append(record)
         shutil.rmtree(work)
+        _exports.finish(tmp)
         (tmp / _rf.TMP_MARKER).unlink()
         finished = _utc_now()
         ok = all(r.status != "failed" for r in runs)
