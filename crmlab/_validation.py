@@ -89,6 +89,37 @@ _CURRENCY_RE = re.compile(
 _INTEGRAL_RE = r"[+-]?(?:0|[1-9][0-9]{0,17})(?:\.0*)?"
 
 
+class LineMap:
+    """Where the data rows of one file came from, computed only when first asked for.
+
+    ``resolve()`` returns ``(keys, kind)``: one key per data row in file order (file line numbers,
+    Parquet row numbers, ...) and what they are. Reading a file never computes them: an error or
+    a note that shows rows asks, and the answer is kept.
+    """
+
+    __slots__ = ("_resolve", "_value")
+
+    def __init__(self, resolve: Any) -> None:
+        self._resolve = resolve
+        self._value: tuple[np.ndarray, str] | None = None
+
+    @classmethod
+    def known(cls, keys: Any, kind: str) -> LineMap:
+        out = cls(None)
+        out._value = (np.asarray(keys), kind)
+        return out
+
+    def get(self) -> tuple[np.ndarray, str]:
+        if self._value is None:
+            keys, kind = self._resolve()
+            self._value = (np.asarray(keys), kind)
+            self._resolve = None
+        return self._value
+
+    def __deepcopy__(self, memo: dict) -> LineMap:
+        return self
+
+
 class RowKeys:
     """Immutable map from a frame's index labels to where each row came from.
 
@@ -98,24 +129,45 @@ class RowKeys:
         The frame's (unique) index labels.
     keys : array-like
         One key per label: a file line number, a 1-based Parquet row number or an index label of
-        the user's DataFrame.
+        the user's DataFrame. With ``lines``: the 0-based data-row positions of the labels in
+        the file, looked up in ``lines`` when a key is first needed.
     kind : {"line", "row", "index"}
         What the keys are; used in messages ("line 7", "row 7", "index 7").
+    lines : LineMap, optional
+        The file's row keys, computed lazily (file line numbers are only counted when an error
+        or a note shows them).
 
     Notes
     -----
     ``copy.deepcopy`` returns the object itself (it is never modified), so pandas' deep copy of
     ``attrs`` on every operation costs nothing; equality is identity or equal content (and the
-    hash is consistent with it: kind and length), so ``pd.concat`` of frames sharing one map
-    keeps it.
+    hash is consistent with it: the length), so ``pd.concat`` of frames sharing one map keeps it.
     """
 
-    __slots__ = ("index", "keys", "kind")
+    __slots__ = ("_keys", "_kind", "_lines", "index")
 
-    def __init__(self, index: pd.Index, keys: Any, kind: str) -> None:
+    def __init__(
+        self, index: pd.Index, keys: Any, kind: str = "line", lines: LineMap | None = None
+    ) -> None:
         self.index = pd.Index(index)
-        self.keys = np.asarray(keys)
-        self.kind = kind
+        self._keys = np.asarray(keys)
+        self._kind = kind
+        self._lines = lines
+
+    @property
+    def keys(self) -> np.ndarray:
+        if self._lines is None:
+            return self._keys
+        keys, _ = self._lines.get()
+        return keys[self._keys]
+
+    @property
+    def kind(self) -> str:
+        return self._kind if self._lines is None else self._lines.get()[1]
+
+    def take(self, index: pd.Index, positions: Any) -> RowKeys:
+        """The map of the rows at ``positions`` (of this map), under the labels ``index``."""
+        return RowKeys(index, self._keys[np.asarray(positions)], self._kind, self._lines)
 
     def __deepcopy__(self, memo: dict) -> RowKeys:
         return self
@@ -128,31 +180,45 @@ class RowKeys:
             return True
         if not isinstance(other, RowKeys):
             return NotImplemented
+        if self._lines is not None or other._lines is not None:
+            same_source = self._lines is other._lines
+        else:
+            same_source = self._kind == other._kind
         return (
-            self.kind == other.kind
+            same_source
             and self.index.equals(other.index)
-            and len(self.keys) == len(other.keys)
-            and bool(np.all(self.keys == other.keys))
+            and len(self._keys) == len(other._keys)
+            and bool(np.all(self._keys == other._keys))
         )
 
     def __hash__(self) -> int:
-        # equal maps (see __eq__) have the same kind and length, so they hash alike
-        return hash((self.kind, len(self.keys)))
+        # equal maps (see __eq__) have the same length, so they hash alike
+        return hash(len(self._keys))
 
     def __repr__(self) -> str:
-        return f"RowKeys(kind={self.kind!r}, n={len(self.keys)})"
+        return f"RowKeys(n={len(self._keys)})"
 
-    def lookup(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
-        """Keys of ``labels`` as an array, or None when some label is not in the map."""
+    def positions(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
+        """Positions of ``labels`` in this map, or None when some label is not in it."""
         labels = pd.Index(labels)
         if labels.equals(self.index):
-            return self.keys
+            return np.arange(len(self.index))
         if not self.index.is_unique:
             return None
         positions = self.index.get_indexer(labels)
         if (positions < 0).any():
             return None
-        return self.keys[positions]
+        return positions
+
+    def lookup(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
+        """Keys of ``labels`` as an array, or None when some label is not in the map."""
+        positions = self.positions(labels)
+        if positions is None:
+            return None
+        if self._lines is None:
+            return self._keys[positions]
+        keys, _ = self._lines.get()
+        return keys[self._keys[positions]]
 
     def locate(self, labels: Sequence[Any]) -> tuple[list[Any], str] | None:
         """Keys of ``labels`` as a list, or None when some label is not in the map."""

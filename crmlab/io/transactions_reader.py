@@ -16,6 +16,7 @@ from pandas.api import types as ptypes
 
 from crmlab import _validation as v
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.io.options import merge_read_options, pass_hint
 from crmlab.io.tables import (
     Source,
     _check_choice,
@@ -39,10 +40,12 @@ def read_transactions(
     dayfirst: bool = False,
     returns: str = "error",
     duplicates: str = "keep",
+    zero_amounts: str = "keep",
     encoding: str | None = None,
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read transactions from a CSV/Parquet file or a DataFrame and validate them.
 
@@ -130,15 +133,22 @@ def read_transactions(
     >>> tx.dtypes.astype(str).tolist(), tx["customer_id"].tolist()
     (['int64', 'datetime64[ns]', 'float64'], [3, 7])
     """
+    options = merge_read_options(
+        read_options, date_format=date_format, dayfirst=dayfirst, returns=returns,
+        duplicates=duplicates, zero_amounts=zero_amounts, encoding=encoding, sep=sep,
+        decimal=decimal, thousands=thousands,
+    )  # fmt: skip
+    date_format, dayfirst = options["date_format"], options["dayfirst"]
+    returns, duplicates, zero_amounts = (
+        options["returns"], options["duplicates"], options["zero_amounts"]
+    )  # fmt: skip
+    decimal, thousands = options["decimal"], options["thousands"]
     _check_choice("returns", returns, ("error", "keep", "drop"))
     _check_choice("duplicates", duplicates, ("keep", "drop"))
+    _check_choice("zero_amounts", zero_amounts, ("keep", "drop", "error"))
     files = _glob_files(source)
     if files is not None:
-        options = dict(
-            date_format=date_format, dayfirst=dayfirst, returns=returns, duplicates=duplicates,
-            encoding=encoding, sep=sep, decimal=decimal, thousands=thousands,
-        )  # fmt: skip
-        return _concat_transactions([read_transactions(f, columns, **options) for f in files])
+        return _concat_transactions([read_transactions(f, columns, read_options=options) for f in files])
     ours = REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS
     mapping = _check_mapping(columns)
     for key, target in mapping.items():
@@ -155,24 +165,37 @@ def read_transactions(
         REQUIRED_TRANSACTION_COLUMNS,
         mapping,
         optional=OPTIONAL_TRANSACTION_COLUMNS,
-        encoding=encoding,
-        sep=sep,
+        encoding=options["encoding"],
+        sep=options["sep"],
         decimal=decimal,
         thousands=thousands,
         text_columns=("customer_id", "product", "category", "channel"),
         what="transactions",
+        read_options={"date_format": date_format} if date_format is not None else None,
+        date_columns=("date",),
     )
-    keys, kind = v.source_keys(frame)
+    rows = _row_map(frame)
     out = _typed_transactions(
         frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
     )
-    keep = check_returns(frame, (out["amount"] < 0).to_numpy(), returns, stacklevel=2)
-
-    repeated = keep & _duplicated(out, keep)
+    amounts = out["amount"].to_numpy()
+    keep = check_returns(frame, amounts < 0, returns, stacklevel=2)
+    keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
+    positions = np.arange(len(out))
+    if not keep.all():
+        out, positions = out[keep], positions[keep]
+        if len(out) == 0:
+            raise DataError(
+                "No transactions are left after dropping returns and zero amounts; check the "
+                f"amounts, or pass {pass_hint(returns='keep')}."
+            )
+    order, codes = _sort_order(out["customer_id"], out["date"])
+    out, positions = out.iloc[order], positions[order]
+    repeated = _duplicated_sorted(out, codes[order])
     if repeated.any():
-        where = _where(keys[repeated], kind)
+        where = _where(rows, np.sort(positions[repeated]))
         if duplicates == "drop":
-            keep &= ~repeated
+            out, positions = out[~repeated], positions[~repeated]
             message = (
                 f"Dropped {_count(repeated)} repeating an earlier row exactly{where}; "
                 "the first of each is kept."
@@ -180,26 +203,27 @@ def read_transactions(
         else:
             message = (
                 f"Found {_count(repeated)} repeating an earlier row exactly{where}. They are kept "
-                "(several equal purchases on one day can be genuine); pass duplicates='drop' to "
-                "drop them."
+                "(several equal purchases on one day can be genuine); to drop them pass "
+                f"{pass_hint(duplicates='drop')}."
             )
         warnings.warn(message, CrmlabWarning, stacklevel=2)
-
-    if not keep.all():
-        out, keys = out[keep], keys[keep]
-        if len(out) == 0:
-            raise DataError(
-                "No transactions are left after dropping returns and duplicates; "
-                "check the amounts, or pass returns='keep'."
-            )
-    order = _sort_order(out["customer_id"], out["date"])
-    out = out.iloc[order].reset_index(drop=True)
+    out = out.reset_index(drop=True)
     out.attrs = {
-        v.LINES_ATTR: v.RowKeys(out.index, keys[order], kind),
+        v.LINES_ATTR: rows.take(out.index, positions),
         v.SOURCE_ATTR: frame.attrs.get(v.SOURCE_ATTR),
         v.NAMES_ATTR: dict(frame.attrs.get(v.NAMES_ATTR) or {}),
     }
     return out
+
+
+def _row_map(frame: pd.DataFrame) -> v.RowKeys:
+    """Where each row of ``frame`` (by position) came from: its file map, or its index labels."""
+    rows = frame.attrs.get(v.LINES_ATTR)
+    if isinstance(rows, v.RowKeys):
+        positions = rows.positions(frame.index)
+        if positions is not None:
+            return rows.take(frame.index, positions)
+    return v.RowKeys(frame.index, np.asarray(frame.index, dtype=object), "index")
 
 
 def _glob_files(source: Any) -> list[Path] | None:
@@ -232,7 +256,7 @@ def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
     frame = pd.concat(parts, ignore_index=True)
     frame.attrs = {}
-    order = _sort_order(frame["customer_id"], frame["date"])
+    order, _ = _sort_order(frame["customer_id"], frame["date"])
     return frame.iloc[order].reset_index(drop=True)
 
 
@@ -344,7 +368,9 @@ def check_amounts(
 
 
 #: What to do about negative amounts (returns), as :func:`read_transactions` spells it.
-RETURNS_ADVICE = "Pass returns='keep' to keep them as returns, or returns='drop' to drop them."
+RETURNS_ADVICE = (
+    f"Pass {pass_hint(returns='keep')} to keep them as returns, or returns='drop' to drop them."
+)
 
 
 def check_returns(
@@ -365,13 +391,52 @@ def check_returns(
         raise v.row_error(
             frame, negative, "amount", "negative amounts (returns or refunds)", RETURNS_ADVICE
         )
-    keys, kind = v.source_keys(frame)
-    where = _where(keys[negative], kind)
+    where = _where(_row_map(frame), np.flatnonzero(negative))
     if returns == "drop":
         keep &= ~negative
         message = f"Dropped {_count(negative)} with a negative amount (returns){where}."
     else:
         message = f"Kept {_count(negative)} with a negative amount (returns){where}."
+    warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
+    return keep
+
+
+#: What to do about zero amounts, as :func:`read_transactions` spells it.
+ZERO_AMOUNTS_ADVICE = (
+    f"Pass {pass_hint(zero_amounts='drop')} to drop them, or zero_amounts='keep' to keep them "
+    "(free items then count as purchases worth 0)."
+)
+
+
+def check_zero_amounts(
+    frame: pd.DataFrame,
+    zero: Any,
+    zero_amounts: str,
+    *,
+    keep: np.ndarray | None = None,
+    stacklevel: int = 2,
+) -> np.ndarray:
+    """Apply the ``zero_amounts`` policy to the rows of ``frame`` where ``zero`` holds (among
+    those ``keep`` keeps): ``"keep"`` and ``"drop"`` warn with the count
+    (:class:`~crmlab.errors.CrmlabWarning`), ``"error"`` raises a DataError listing the rows.
+    Returns the updated mask of rows to keep."""
+    _check_choice("zero_amounts", zero_amounts, ("keep", "drop", "error"))
+    keep = np.ones(len(frame), bool) if keep is None else np.asarray(keep, dtype=bool).copy()
+    zero = np.asarray(zero, dtype=bool) & keep
+    if not zero.any():
+        return keep
+    if zero_amounts == "error":
+        raise v.row_error(frame, zero, "amount", "zero amounts", ZERO_AMOUNTS_ADVICE)
+    where = _where(_row_map(frame), np.flatnonzero(zero))
+    if zero_amounts == "drop":
+        keep &= ~zero
+        message = f"Dropped {_count(zero)} with a zero amount{where}."
+    else:
+        message = (
+            f"Kept {_count(zero)} with a zero amount{where}: they count as purchases worth 0 "
+            "(free items, vouchers, or data errors). To drop them pass "
+            f"{pass_hint(zero_amounts='drop')}."
+        )
     warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
     return keep
 
@@ -445,24 +510,42 @@ def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False
     return tip
 
 
-def _duplicated(out: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
-    """Rows equal in every column to an earlier kept row."""
-    subset = out[keep]
+def _duplicated_sorted(out: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Rows equal in every column to an earlier row, for ``out`` sorted stably by customer and
+    date (``codes``: the customers' sort codes): equal rows share customer and date, so only rows
+    next to one with the same customer and date are compared, in their file order."""
+    n = len(out)
+    result = np.zeros(n, bool)
+    if n < 2:
+        return result
+    dates = out["date"].to_numpy().view("int64")
+    same = (codes[1:] == codes[:-1]) & (dates[1:] == dates[:-1])
+    candidate = np.zeros(n, bool)
+    candidate[1:] |= same
+    candidate[:-1] |= same
+    if not candidate.any():
+        return result
+    subset = out.iloc[np.flatnonzero(candidate)]
     try:
         flags = subset.duplicated(keep="first").to_numpy()
     except TypeError:  # unhashable values (lists, dicts) in some other column
         flags = subset.astype({c: "str" for c in subset.columns[3:]}).duplicated().to_numpy()
-    result = np.zeros(len(out), bool)
-    result[np.flatnonzero(keep)] = flags
+    result[np.flatnonzero(candidate)] = flags
     return result
 
 
-def _sort_order(ids: pd.Series, dates: pd.Series) -> np.ndarray:
+def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order by customer and date, and the customers' sort codes."""
     if ptypes.is_integer_dtype(ids.dtype):
         codes = ids.to_numpy()
     else:
         codes = pd.factorize(ids, sort=True)[0]
-    return np.lexsort((dates.to_numpy().view("int64"), codes))
+    days = dates.to_numpy().view("int64")
+    if len(codes) > 1 and (np.diff(codes) >= 0).all():
+        change = np.diff(codes) > 0
+        if ((np.diff(days) >= 0) | change).all():
+            return np.arange(len(codes)), codes  # already in order
+    return np.lexsort((days, codes)), codes
 
 
 def _count(mask: np.ndarray) -> str:
@@ -470,8 +553,10 @@ def _count(mask: np.ndarray) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _where(keys: np.ndarray, kind: str) -> str:
-    shown = ", ".join(str(v.plain(k)) for k in keys[: v.MAX_SHOWN])
-    more = ", ..." if len(keys) > v.MAX_SHOWN else ""
-    plural = "s" if len(keys) > 1 else ""
-    return f" ({kind}{plural} {shown}{more})"
+def _where(rows: v.RowKeys, positions: np.ndarray) -> str:
+    """" (lines 3, 4, ...)": where the rows at ``positions`` (in file order) came from."""
+    first = rows.take(pd.RangeIndex(min(len(positions), v.MAX_SHOWN)), positions[: v.MAX_SHOWN])
+    shown = ", ".join(str(v.plain(k)) for k in first.keys)
+    more = ", ..." if len(positions) > v.MAX_SHOWN else ""
+    plural = "s" if len(positions) > 1 else ""
+    return f" ({first.kind}{plural} {shown}{more})"
