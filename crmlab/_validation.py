@@ -378,11 +378,40 @@ def parse_customer_ids(series: pd.Series) -> pd.Series:
         finite = np.isfinite(values)
         if finite.all() and (values == np.floor(values)).all() and (np.abs(values) < 2**53).all():
             return pd.Series(values.astype("int64"), index=series.index)
+    if getattr(dtype, "storage", None) == "pyarrow":
+        fast = _arrow_integer_ids(series)
+        if fast is not None:
+            return fast
     text = as_text(series)
     present = text.notna()
     if present.all() and len(text) and text.str.fullmatch(_INTEGRAL_RE).all():
         return text.str.replace(r"\.0*$", "", regex=True).astype("int64")
     return text
+
+
+def _arrow_integer_ids(series: pd.Series) -> pd.Series | None:
+    """pyarrow-backed text that is all integers written plainly, as int64 (else None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(series.array.__arrow_array__())
+    if values.null_count or not len(values):
+        return None
+    try:
+        numbers = pc.cast(values, pa.int64())  # plain digits only: no spaces, "+" or "."
+    except pa.ArrowInvalid:
+        return None
+    length = pc.utf8_length(values)
+    padded = pc.or_(
+        pc.and_(pc.starts_with(values, "0"), pc.greater(length, 1)),
+        pc.and_(pc.starts_with(values, "-0"), pc.greater(length, 2)),
+    )
+    if pc.any(padded).as_py():
+        return None  # leading zeros: the keys are text
+    out = numbers.to_numpy()
+    if len(out) and np.abs(out).max() >= 10**18:
+        return None
+    return pd.Series(out, index=series.index)
 
 
 def parse_numbers(
@@ -510,6 +539,8 @@ def parse_dates(
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     bad = np.zeros(n, bool)
     dtype = series.dtype
+    if ptypes.is_datetime64_any_dtype(dtype) and getattr(dtype, "tz", None) is None:
+        return _finish_dates(series, bad)
     if ptypes.is_datetime64_any_dtype(dtype):
         values = series
         if getattr(dtype, "tz", None) is None:
@@ -626,6 +657,7 @@ def _finish_dates(parsed: pd.Series, bad: np.ndarray) -> tuple[pd.Series, np.nda
         low = np.datetime64("1677-09-22", "D").astype(unit)
         high = np.datetime64("2262-04-11", "D").astype(unit)
         outside = present & ((values < low) | (values > high))
-    values = np.where(outside | bad, np.datetime64("NaT"), values)
-    out = pd.Series(values.astype("datetime64[ns]"), index=parsed.index)
+    if outside.any() or bad.any():
+        values = np.where(outside | bad, np.datetime64("NaT"), values)
+    out = pd.Series(values.astype("datetime64[ns]", copy=False), index=parsed.index)
     return out, bad & ~outside, outside

@@ -540,12 +540,35 @@ def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarra
         codes = ids.to_numpy()
     else:
         codes = pd.factorize(ids, sort=True)[0]
-    days = dates.to_numpy().view("int64")
-    if len(codes) > 1 and (np.diff(codes) >= 0).all():
-        change = np.diff(codes) > 0
-        if ((np.diff(days) >= 0) | change).all():
-            return np.arange(len(codes)), codes  # already in order
-    return np.lexsort((days, codes)), codes
+    times = dates.to_numpy().view("int64")
+    n = len(codes)
+    if n < 2:
+        return np.arange(n), codes
+    step = np.diff(codes)
+    if (step >= 0).all() and ((np.diff(times) >= 0) | (step > 0)).all():
+        return np.arange(n), codes  # already in order
+    return _stable_order(codes, times), codes
+
+
+def _stable_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``np.lexsort((times, codes))``, faster: one key (customer, time, position) when it fits
+    in int64, sorted without the cost of a stable sort."""
+    n = len(codes)
+    low_c, high_c = int(codes.min()), int(codes.max())
+    low_t, high_t = int(times.min()), int(times.max())
+    unit = 1
+    for candidate in (86_400 * 10**9, 10**9, 1):
+        if not (times % candidate).any():
+            unit = candidate
+            break
+    span = (high_t - low_t) // unit + 1
+    if (high_c - low_c + 1) * span * n < 2**63:
+        key = (codes - low_c) * span + (times - low_t) // unit
+        key *= n
+        key += np.arange(n)
+        key.sort()
+        return key % n
+    return np.lexsort((times, codes))
 
 
 def _count(mask: np.ndarray) -> str:
