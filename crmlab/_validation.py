@@ -15,6 +15,7 @@ label, so it is wrong after ``reset_index``; labels outside the map are shown as
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "transaction_date",
         "invoicedate",
         "invoice_date",
+        "bestelldatum",
+        "rechnungsdatum",
+        "kaufdatum",
         "timestamp",
         "time",
         "day",
@@ -226,6 +230,20 @@ class RowKeys:
         if keys is None:
             return None
         return [plain(k) for k in keys], self.kind
+
+
+def pass_hint(**options: Any) -> str:
+    """How to pass ``options``, in Python and from ``crmlab run``.
+
+    Examples
+    --------
+    >>> from crmlab.io import pass_hint
+    >>> print(pass_hint(date_format="%Y%m%d"))
+    date_format='%Y%m%d' (read_options={'date_format': '%Y%m%d'}; crmlab run: -p read_options '{"date_format": "%Y%m%d"}')
+    """
+    python = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    cli = json.dumps(options, ensure_ascii=False).replace("'", "'\\''")
+    return f"{python} (read_options={options!r}; crmlab run: -p read_options '{cli}')"
 
 
 def plain(value: Any) -> Any:
@@ -504,12 +522,15 @@ def number_advice(notes: dict[str, Any]) -> str:
     tips = []
     if notes.get("decimal_comma"):
         tips.append(
-            "They look like numbers with a decimal comma (12,50): pass decimal=',' "
-            "(and thousands='.' if dots group the thousands)."
+            f"They look like numbers with a decimal comma (12,50): pass {pass_hint(decimal=',')} "
+            "(and thousands '.' as well if dots group the thousands: "
+            f"{pass_hint(decimal=',', thousands='.')})."
         )
     if notes.get("thousands"):
         mark = notes["thousands"]
-        tips.append(f"They look like numbers with thousands separators: pass thousands={mark!r}.")
+        tips.append(
+            f"They look like numbers with thousands separators: pass {pass_hint(thousands=mark)}."
+        )
     if notes.get("mixed_currency"):
         symbols = ", ".join(repr(s) for s in notes["mixed_currency"])
         tips.append(

@@ -21,6 +21,7 @@ import pandas as pd
 
 from crmlab import _validation as v
 from crmlab.errors import DataError, ParameterError
+from crmlab.io.options import pass_hint
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -187,8 +188,8 @@ def _decode(raw: bytes, encoding: str | None, label: str) -> str:
             line = raw[: err.start].count(b"\n") + 1
             raise DataError(
                 f"The file {label} cannot be decoded as {encoding!r}: byte {raw[err.start]:#04x} "
-                f"on line {line} is invalid. Pass the file's encoding, e.g. encoding='utf-8', "
-                "'cp1252' (Excel on Windows) or 'latin-1'.",
+                f"on line {line} is invalid. Pass the file's encoding, e.g. "
+                f"{pass_hint(encoding='utf-8')}, or 'cp1252' (Excel on Windows) or 'latin-1'.",
                 rows=[line],
             ) from err
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -206,8 +207,8 @@ def _decode(raw: bytes, encoding: str | None, label: str) -> str:
         raise DataError(
             f"The file {label} is not UTF-8: byte {raw[err.start]:#04x} on line {line} cannot "
             f"be decoded (read as cp1252 that line is {text.strip()[:80]!r}). Pass its encoding, "
-            "e.g. encoding='cp1252' (Excel on Windows, Western European) or encoding='latin-1', "
-            "or save the file as UTF-8.",
+            f"e.g. {pass_hint(encoding='cp1252')} (Excel on Windows, Western European) or "
+            "encoding='latin-1', or save the file as UTF-8.",
             rows=[line],
         ) from err
 
@@ -255,7 +256,7 @@ def _read_csv(
     if delimiter == decimal:
         raise ParameterError(
             f"The file {label} is separated by {delimiter!r}, which is also the decimal mark "
-            f"(decimal={decimal!r}); pass sep= explicitly, e.g. sep=';'.",
+            f"(decimal={decimal!r}); pass the delimiter explicitly, e.g. {pass_hint(sep=';')}.",
             parameter="decimal",
         )
     options: dict[str, Any] = {"sep": delimiter, "decimal": decimal}
@@ -280,7 +281,8 @@ def _read_csv(
         _check_ragged(text, delimiter, label)
         raise DataError(
             f"The file {label} cannot be read as CSV with sep={delimiter!r}: {err}. Check the "
-            "delimiter (pass sep=...), unbalanced quotes, and that every line has as many fields "
+            f"delimiter (pass e.g. {pass_hint(sep=';')}), unbalanced quotes, and that every line "
+            "has as many fields "
             "as the header.",
         ) from err
     raw_names = _header_fields(text, delimiter)
@@ -511,7 +513,7 @@ def _check_single_column(frame: pd.DataFrame, delimiter: str, label: str) -> Non
             raise DataError(
                 f"The file {label} was read as one single column named {name!r}: it seems to be "
                 f"separated by {_DELIMITER_NAMES[other]}s ({other!r}), not by {delimiter!r}. "
-                f"Pass sep={other!r}.",
+                f"Pass {pass_hint(sep=other)}.",
                 column=name,
             )
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from crmlab._validation import pass_hint
 from crmlab.errors import ParameterError
 
 __all__ = ["READ_OPTIONS", "ReadOption", "check_read_options", "pass_hint", "read_options_help"]
@@ -222,20 +223,6 @@ def merge_read_options(read_options: Mapping[str, Any] | None, **given: Any) -> 
             values[name] = value
     values.update(checked)
     return values
-
-
-def pass_hint(**options: Any) -> str:
-    """How to pass ``options``, in Python and from ``crmlab run``.
-
-    Examples
-    --------
-    >>> from crmlab.io import pass_hint
-    >>> print(pass_hint(date_format="%Y%m%d"))
-    date_format='%Y%m%d' (read_options={'date_format': '%Y%m%d'}; crmlab run: -p read_options '{"date_format": "%Y%m%d"}')
-    """  # noqa: E501
-    python = ", ".join(f"{k}={v!r}" for k, v in options.items())
-    cli = json.dumps(options, ensure_ascii=False).replace("'", "'\\''")
-    return f"{python} (read_options={options!r}; crmlab run: -p read_options '{cli}')"
 
 
 def read_options_help() -> str:

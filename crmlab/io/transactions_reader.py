@@ -148,7 +148,9 @@ def read_transactions(
     _check_choice("zero_amounts", zero_amounts, ("keep", "drop", "error"))
     files = _glob_files(source)
     if files is not None:
-        return _concat_transactions([read_transactions(f, columns, read_options=options) for f in files])
+        return _concat_transactions(
+            [read_transactions(f, columns, read_options=options) for f in files]
+        )
     ours = REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS
     mapping = _check_mapping(columns)
     for key, target in mapping.items():
@@ -487,25 +489,46 @@ def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False
     """What to do about dates that cannot be read (``bad``: some of them), as
     :func:`read_transactions` advises."""
     examples = [str(x).strip() for x in pd.Series(list(bad), dtype=object).dropna().head(20)]
-    formats = set()
-    for example in examples:
-        formats.add(v.guess_format(example, dayfirst=dayfirst))
+    examples = [re.sub(r"^(\d{8})\.0+$", r"\1", e) for e in examples]
+    month_first = {v.guess_format(e, dayfirst=False) for e in examples}
+    day_first = {v.guess_format(e, dayfirst=True) for e in examples}
+    formats = day_first if dayfirst else month_first
     if date_format is not None:
         tip = f"They do not match date_format={date_format!r}."
     else:
         tip = "Dates are read as ISO 8601 (1997-01-31 or 1997-01-31 14:05:00) by default."
-    if len(formats) == 1 and None not in formats:
+    numbers = any(re.fullmatch(r"\d+(\.0+)?", e) for e in examples)
+    if numbers and date_format is None and all(re.fullmatch(r"\d{8}", e) for e in examples):
+        fmt = "%Y%m%d"
+        tip += f" These look like date_format={fmt!r}; pass {pass_hint(date_format=fmt)}."
+        return tip
+    if (
+        not dayfirst
+        and len(month_first) == 1
+        and len(day_first) == 1
+        and None not in month_first | day_first
+        and month_first != day_first
+    ):
+        (m_fmt,), (d_fmt,) = month_first, day_first
+        tip += (
+            f" These dates are ambiguous: month first (date_format={m_fmt!r}) or day first "
+            f"(date_format={d_fmt!r}, or dayfirst=True). Say which: pass "
+            f"{pass_hint(date_format=m_fmt)} or {pass_hint(date_format=d_fmt)}."
+        )
+    elif len(formats) == 1 and None not in formats:
         (fmt,) = formats
-        tip += f" These look like date_format={fmt!r}; pass that"
+        tip += f" These look like date_format={fmt!r}; pass {pass_hint(date_format=fmt)}"
         tip += " (or dayfirst=True for day-first dates)." if not dayfirst else "."
     else:
         tip += (
-            " Pass date_format (e.g. '%d.%m.%Y', '%m/%d/%Y', '%Y%m%d') or dayfirst=True, "
+            " Pass date_format (e.g. '%d.%m.%Y', '%m/%d/%Y', '%Y%m%d') or dayfirst=True as "
+            'read_options (crmlab run: -p read_options \'{"date_format": "%d.%m.%Y"}\'), '
             "or fix these rows."
         )
-    if any(re.fullmatch(r"\d+(\.0+)?", e) for e in examples) and date_format is None:
+    if numbers and date_format is None:
         tip += (
-            " Plain numbers are not dates; for numbers such as 19970131 pass date_format='%Y%m%d'."
+            " Plain numbers are not dates; for numbers such as 19970131 pass "
+            f"{pass_hint(date_format='%Y%m%d')}."
         )
     return tip
 
@@ -577,7 +600,7 @@ def _count(mask: np.ndarray) -> str:
 
 
 def _where(rows: v.RowKeys, positions: np.ndarray) -> str:
-    """" (lines 3, 4, ...)": where the rows at ``positions`` (in file order) came from."""
+    """ " (lines 3, 4, ...)": where the rows at ``positions`` (in file order) came from."""
     first = rows.take(pd.RangeIndex(min(len(positions), v.MAX_SHOWN)), positions[: v.MAX_SHOWN])
     shown = ", ".join(str(v.plain(k)) for k in first.keys)
     more = ", ..." if len(positions) > v.MAX_SHOWN else ""

@@ -28,6 +28,7 @@ Validator = Callable[[Any, str], Any]
 @cache
 def ranges() -> dict[str, Validator]:
     """Parameter name -> validator (``validator(value, name)`` raises ``ParameterError``)."""
+    from crmlab.io import check_read_options
     from crmlab.transactions import SUMMARY_TIME_UNITS as TIME_UNITS
 
     date = partial(checks.check_date, empty=True)
@@ -56,6 +57,8 @@ def ranges() -> dict[str, Validator]:
         "time_unit": partial(checks.check_choice, choices=TIME_UNITS),
         "period": partial(checks.check_choice, choices=("W", "M", "Q", "Y")),
         "importance_method": partial(checks.check_choice, choices=("derived", "stated")),
+        # reader options: keys and values (crmlab.io.READ_OPTIONS)
+        "read_options": lambda value, name: check_read_options(value),
     }
 
 
