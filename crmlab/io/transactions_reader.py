@@ -28,6 +28,10 @@ from crmlab.io.tables import (
 
 REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
 
+#: ``attrs`` key of what :func:`read_transactions` found: rows read, returns, zero amounts and
+#: duplicate rows (before its policies dropped any).
+COUNTS_ATTR = "crmlab_read_counts"
+
 
 OPTIONAL_TRANSACTION_COLUMNS: tuple[str, ...] = ("quantity", "product", "category", "channel")
 
@@ -182,6 +186,8 @@ def read_transactions(
     )
     amounts = out["amount"].to_numpy()
     keep = check_returns(frame, amounts < 0, returns, stacklevel=2)
+    counts = {"rows_read": len(out), "returns": int((amounts < 0).sum())}
+    counts["zero_amounts"] = int((keep & (amounts == 0)).sum())
     keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
     positions = np.arange(len(out))
     if not keep.all():
@@ -209,8 +215,10 @@ def read_transactions(
                 f"{pass_hint(duplicates='drop')}."
             )
         warnings.warn(message, CrmlabWarning, stacklevel=2)
+    counts["duplicates"] = int(repeated.sum())
     out = out.reset_index(drop=True)
     out.attrs = {
+        COUNTS_ATTR: counts,
         v.LINES_ATTR: rows.take(out.index, positions),
         v.SOURCE_ATTR: frame.attrs.get(v.SOURCE_ATTR),
         v.NAMES_ATTR: dict(frame.attrs.get(v.NAMES_ATTR) or {}),
