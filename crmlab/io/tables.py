@@ -131,6 +131,18 @@ def read_table(
             f"there are no {what} to analyse. Check that you exported the data, not only the header."
         )
     frame = _apply_mapping(frame, mapping, required, optional, what=what, label=label)
+    if what != "transactions":  # read_transactions makes its own columns writable
+        frame = writable(frame)
+    return frame
+
+
+def writable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every numpy column writable (pyarrow's zero-copy columns are read-only)."""
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i].array
+        data = getattr(values, "_ndarray", None)
+        if isinstance(data, np.ndarray) and not data.flags.writeable:
+            frame.isetitem(i, frame.iloc[:, i].copy(deep=True))
     return frame
 
 

@@ -24,6 +24,7 @@ from crmlab.io.tables import (
     _whole,
     read_table,
     require_columns,
+    writable,
 )
 
 REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
@@ -189,6 +190,8 @@ def read_transactions(
     counts = {"rows_read": len(out), "returns": int((amounts < 0).sum())}
     counts["zero_amounts"] = int((keep & (amounts == 0)).sum())
     keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
+    source, names = frame.attrs.get(v.SOURCE_ATTR), dict(frame.attrs.get(v.NAMES_ATTR) or {})
+    del frame, amounts  # the raw columns are no longer needed: free them before sorting
     positions = np.arange(len(out))
     if not keep.all():
         out, positions = out[keep], positions[keep]
@@ -216,12 +219,12 @@ def read_transactions(
             )
         warnings.warn(message, CrmlabWarning, stacklevel=2)
     counts["duplicates"] = int(repeated.sum())
-    out = out.reset_index(drop=True)
+    out = writable(out.reset_index(drop=True))
     out.attrs = {
         COUNTS_ATTR: counts,
         v.LINES_ATTR: rows.take(out.index, positions),
-        v.SOURCE_ATTR: frame.attrs.get(v.SOURCE_ATTR),
-        v.NAMES_ATTR: dict(frame.attrs.get(v.NAMES_ATTR) or {}),
+        v.SOURCE_ATTR: source,
+        v.NAMES_ATTR: names,
     }
     return out
 
@@ -462,13 +465,12 @@ def _typed_transactions(
     ids = check_customer_ids(frame)
     dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
     numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
-    out = pd.DataFrame(
-        {"customer_id": ids.to_numpy(), "date": dates.to_numpy(), "amount": numbers},
-        index=frame.index,
-    )
-    out["customer_id"] = out["customer_id"].astype(ids.dtype)
-    out["date"] = out["date"].astype("datetime64[ns]")
-    out["amount"] = out["amount"].astype("float64")
+    columns = {
+        "customer_id": pd.Series(ids.array, index=frame.index, copy=False),
+        "date": pd.Series(dates.to_numpy().astype("datetime64[ns]", copy=False), index=frame.index),
+        "amount": pd.Series(np.asarray(numbers, dtype="float64"), index=frame.index, copy=False),
+    }
+    out = pd.DataFrame(columns, copy=False)
     if "quantity" in frame.columns:
         quantity, bad, notes = v.parse_numbers(
             frame["quantity"], decimal=decimal, thousands=thousands
