@@ -361,14 +361,14 @@ def _read_csv_fast(
     for raw_name, name in zip(header, clean, strict=True):
         if as_text(name):
             types[raw_name] = pa.string()
-        elif as_date(name) and date_format is not None:
+        elif as_date(name) and date_format is not None and "%" in date_format:
             types[raw_name] = pa.timestamp("s")
     convert = pacsv.ConvertOptions(
         column_types=types,
         null_values=sorted(_NA_VALUES),
         strings_can_be_null=True,
         decimal_point=decimal,
-        timestamp_parsers=[date_format] if date_format is not None else None,
+        timestamp_parsers=[date_format] if date_format and "%" in date_format else None,
     )
     try:
         table = pacsv.read_csv(

@@ -45,7 +45,7 @@ def _char(value: Any) -> bool:
 
 
 def _date_format(value: Any) -> bool:
-    if value is None:
+    if value is None or value in ("ISO8601", "mixed"):  # pandas' named formats
         return True
     if not isinstance(value, str) or "%" not in value:
         return False
@@ -80,7 +80,8 @@ READ_OPTIONS: dict[str, ReadOption] = {
         ReadOption(
             "date_format",
             None,
-            "a strftime format such as '%Y%m%d', '%d.%m.%Y' or '%m/%d/%Y'; null for ISO 8601",
+            "a strftime format such as '%Y%m%d', '%d.%m.%Y' or '%m/%d/%Y' ('ISO8601' and 'mixed' "
+            "as in pandas), or null for ISO 8601",
             "format of the dates; '%Y%m%d' also reads numbers such as 19970131",
             "transactions",
             _date_format,

@@ -82,6 +82,11 @@ def read_transactions(
         Exact duplicate rows (equal in every column): ``"keep"`` (default) keeps them and warns
         with the count when there are any (CDNOW has 21: same-day purchases of equal value);
         ``"drop"`` keeps the first of each and warns with the count dropped.
+    zero_amounts : {"keep", "drop", "error"}
+        Transactions with amount 0 (free items, vouchers, data errors): ``"keep"`` (default)
+        keeps them and warns with the count when there are any (CDNOW's sample has 8);
+        ``"drop"`` drops them with a CrmlabWarning giving the count; ``"error"`` raises a
+        DataError listing them.
     encoding : str, optional
         Text encoding of a CSV file. Default: UTF-8 with or without byte-order mark (also UTF-16
         with a byte-order mark); others (``"cp1252"``, ``"latin-1"``) must be named.
@@ -91,6 +96,10 @@ def read_transactions(
         Decimal mark and thousands separator of the numbers (``decimal=","`` reads ``12,50``).
         One currency symbol ($, €, £, ¥) before or after an amount is accepted when the whole
         column uses the same symbol; it is dropped (no conversion between currencies).
+    read_options : dict, optional
+        The options above as one dict (:data:`crmlab.io.READ_OPTIONS`), as the notebooks pass
+        them (``crmlab run -p read_options '{"date_format": "%Y%m%d", "decimal": ","}'``);
+        checked with :func:`crmlab.io.check_read_options` and winning over the keywords.
 
     Returns
     -------
@@ -120,13 +129,15 @@ def read_transactions(
         thousands separators or currency symbols); infinite amounts; returns with
         ``returns="error"``; a CSV read as one column because of the wrong delimiter.
     ParameterError
-        Unknown ``returns``/``duplicates`` choice, a mapping to a name that is not a transaction
+        Unknown ``returns``/``duplicates``/``zero_amounts`` choice or ``read_options`` key, a
+        mapping to a name that is not a transaction
         column, ``decimal`` equal to ``sep`` or ``thousands``.
 
     Warns
     -----
     CrmlabWarning
-        Returns kept or dropped; duplicate rows kept or dropped.
+        Returns kept or dropped; zero amounts kept or dropped; duplicate rows kept or dropped
+        (each with the count and the first file lines).
 
     Examples
     --------
