@@ -346,8 +346,6 @@ def _read_csv_fast(
         if not cut or err.start < len(head) - 4:
             return None
         sample = head[: err.start].decode("utf-8-sig")
-    if "\r" in sample:
-        return None
     delimiter = sep if sep is not None else _sniff(sample, "\t" if tsv else ",")
     if delimiter == decimal or delimiter == '"':
         return None
