@@ -25,9 +25,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from crmlab.errors import ParameterError
 
 __all__ = [
+    "check_alpha",
     "check_choice",
     "check_count",
     "check_date",
@@ -119,7 +122,9 @@ def check_rate(value: Any, name: str) -> float:
 
 
 def check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """A whole number >= ``minimum`` (``bool`` and ``3.0`` are refused)."""
+    """A whole number >= ``minimum`` (``bool`` and ``3.0`` are refused; numpy integers pass)."""
+    if isinstance(value, np.integer):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ParameterError(
             f"{name} must be a whole number >= {minimum}, got {_shown(value)}.", parameter=name
@@ -127,14 +132,37 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_seed(value: Any, name: str = "seed") -> int:
-    """A random seed: a whole number with ``0 <= seed < 2**32``."""
+def check_seed(value: Any, name: str = "seed", *, allow_none: bool = False) -> int | None:
+    """A random seed: a whole number with ``0 <= seed < 2**32``.
+
+    ``allow_none`` lets a library function take None for fresh, unreproducible entropy;
+    notebook parameters never allow it.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, np.integer):
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < SEED_LIMIT:
         raise ParameterError(
             f"{name} must be a whole number from 0 to {SEED_LIMIT - 1}, got {_shown(value)}.",
             parameter=name,
         )
     return int(value)
+
+
+def check_alpha(value: Any, name: str = "alpha") -> float:
+    """A significance level in (0, 1): 0.05 gives 95% intervals."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        ok = False
+    else:
+        ok = 0 < float(value) < 1
+    if not ok:
+        raise ParameterError(
+            f"{name} is the significance level of the intervals and must be in (0, 1) "
+            f"(0.05 gives 95% intervals), got {_shown(value)}.",
+            parameter=name,
+        )
+    return float(value)
 
 
 def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:

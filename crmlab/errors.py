@@ -59,7 +59,23 @@ class ParameterError(CrmlabError, ValueError):
 
 
 class ConvergenceError(CrmlabError, RuntimeError):
-    """A model fit that did not converge; the message says what to try."""
+    """A model fit that did not converge or that the data cannot identify.
+
+    Attributes
+    ----------
+    reason : str or None
+        Machine-readable cause, e.g. ``"parameter_at_bound"``, ``"flat_likelihood"``,
+        ``"too_few_distinct_rows"``, ``"no_repeat_customers"``, ``"not_converged"``.
+    parameter : str or None
+        The parameter to blame (e.g. the one at the bound of the search), when there is one.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str | None = None, parameter: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.parameter = parameter
 
 
 class NotFittedError(CrmlabError, AttributeError):

@@ -245,7 +245,7 @@ def test_the_scan_finds_private_imports():
         "from crmlab.rfm import _check_transactions, rfm_summary\n"
         "from ..io import _typed_transactions\n"
         "from crmlab import _validation as v\n"
-        "from crmlab.clv import _special\n"
+        "from crmlab.io import _files\n"
         "from crmlab.retention.rates import _check_period\n"
         "def f():\n"
         "    from crmlab.engines._sql import REQUIRED\n"
@@ -258,7 +258,7 @@ def test_the_scan_finds_private_imports():
     assert found == [
         "x.py:1: crmlab.retention.survival imports the private name crmlab.rfm._check_transactions",
         "x.py:2: crmlab.retention.survival imports the private name crmlab.io._typed_transactions",
-        "x.py:4: crmlab.retention.survival imports the private module crmlab.clv._special",
+        "x.py:4: crmlab.retention.survival imports the private module crmlab.io._files",
         "x.py:7: crmlab.retention.survival imports the private module crmlab.engines._sql",
         "x.py:8: crmlab.retention.survival uses the private name crmlab._validation._plain",
     ]

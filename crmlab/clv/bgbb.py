@@ -12,21 +12,19 @@ Noncontractual Setting. Marketing Science 29(6), 1086-1108.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
 from crmlab.clv.base import (
-    BaseModel,
+    SummaryModel,
     _rows,
     check_columns,
+    check_counts,
     check_horizon,
     numeric_column,
-    weight_column,
 )
-from crmlab.errors import DataError
+from crmlab.errors import ConvergenceError, DataError
 
 __all__ = ["BGBB"]
 
@@ -74,7 +72,7 @@ def bgbb_loglik(theta, x, tx, n):
     return ll, w0 * g0 + gi
 
 
-class BGBB(BaseModel):
+class BGBB(SummaryModel):
     """Beta-geometric/beta-Bernoulli model (Fader, Hardie and Shang 2010).
 
     Data: one row per customer, or per distinct pattern with a ``weight`` column (as
@@ -115,50 +113,29 @@ class BGBB(BaseModel):
                 )
         return x, tx, n
 
+    def _check_data(self, data, w) -> None:
+        x, _, n = data
+        if not np.any(n > 0):
+            raise DataError(
+                "BGBB: column 'n_periods' is 0 for every customer, so no repeat transaction "
+                "could be observed and there is nothing to fit. Give the number of transaction "
+                "opportunities after the first (e.g. 6 for a cohort observed 6 years).",
+                column="n_periods",
+            )
+        if not np.any(x > 0):
+            raise ConvergenceError(
+                "BGBB: no customer has a repeat transaction (column 'frequency' is 0 "
+                "everywhere), so the transaction and drop-out processes cannot be told apart: "
+                "the data cannot identify the model (no_repeat_customers), and a penalizer does "
+                "not help. Observe the cohort over more periods.",
+                reason="no_repeat_customers",
+            )
+
     def _loglik_grad(self, theta, x, tx, n):
         return bgbb_loglik(theta, x, tx, n)
 
     def _start(self, data, w):
         return np.array([1.0, 1.0, 1.0, 1.0])
-
-    def fit(
-        self,
-        summary: pd.DataFrame,
-        *,
-        weight: str | None = "weight",
-        initial_params: Sequence[float] | None = None,
-        max_iter: int = 2000,
-    ) -> BGBB:
-        """Fit by maximum likelihood.
-
-        Parameters
-        ----------
-        summary : DataFrame
-            Columns ``frequency``, ``recency``, ``n_periods`` (whole numbers) and optionally
-            ``weight`` (counts).
-        weight : str or None, default "weight"
-            Column of counts used when present.
-        initial_params : sequence of float, optional
-            Starting values ``(alpha, beta, gamma, delta)``.
-        max_iter : int, default 2000
-            Iteration limit of the optimiser.
-
-        Returns
-        -------
-        self
-        """
-        data = self._extract(summary)
-        w = weight_column(summary, weight)
-        self._fit_arrays(data, w, initial_params, max_iter)
-        self._fitted_data = data
-        self._fitted_index = summary.index
-        return self
-
-    def _customers(self, data):
-        self._check_fitted()
-        if data is None:
-            return (*self._fitted_data, self._fitted_index)
-        return (*self._extract(data), data.index)
 
     def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
         """P(alive at the start of period n+1 | x, t_x, n) (Fader, Hardie and Shang 2010, eq. 11).
@@ -219,7 +196,7 @@ class BGBB(BaseModel):
         / (G(gamma+delta+n) G(1+delta))]``.
         """
         al, be, ga, de = self._param_arrays(params)
-        n = np.asarray(n, dtype=float)
+        n = check_counts(n, "n")
         ratio = np.exp(
             gammaln(ga + de) + gammaln(1 + de + n) - gammaln(ga + de + n) - gammaln(1 + de)
         )
@@ -232,9 +209,9 @@ class BGBB(BaseModel):
         + sum_{i=k}^{n-1} C(i,k) B(alpha+k, beta+i-k)/B(alpha,beta)
         B(gamma+1, delta+i)/B(gamma, delta)``.
         """
+        k = np.atleast_1d(check_counts(k))[:, None]
+        n = int(check_counts(n, "n"))
         al, be, ga, de = self._param_arrays(None)
-        k = np.atleast_1d(np.asarray(k, dtype=float))[:, None]
-        n = int(n)
 
         def log_choose(a, b):
             return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)

@@ -17,8 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
-from crmlab.clv._special import log_hyp2f1_fast
-from crmlab.clv.base import TransactionModel, check_horizon, dot, per_unique_row
+from crmlab._special import log_hyp2f1_fast
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    check_times,
+    dot,
+    per_unique_row,
+)
 
 __all__ = ["BGNBD"]
 
@@ -163,8 +170,8 @@ class BGNBD(TransactionModel):
     ----------
     penalizer : float, default 0.0
         L2 penalty on the parameters added to the negative mean log-likelihood.
-    confidence_level : float, default 0.95
-        Level of the confidence intervals.
+    alpha : float, default 0.05
+        Significance level of the confidence intervals (0.05 gives 95 % intervals).
 
     Attributes
     ----------
@@ -173,7 +180,7 @@ class BGNBD(TransactionModel):
         data) and ``a, b`` (beta distribution of the drop-out probability).
     log_likelihood_, aic_, bic_, standard_errors_, confidence_intervals_, n_customers_,
     converged_, n_iterations_
-        See :class:`crmlab.clv.base.BaseModel`.
+        See :class:`crmlab.estimation.MaximumLikelihoodModel`.
 
     Examples
     --------
@@ -217,7 +224,7 @@ class BGNBD(TransactionModel):
             Parameter draws (columns named as ``params_``); one row of output per draw.
         """
         r, alpha, a, b = self._param_arrays(params)
-        return bgnbd_expected(r, alpha, a, b, np.asarray(t, dtype=float))
+        return bgnbd_expected(r, alpha, a, b, check_times(t))
 
     def conditional_expected_purchases(
         self, t: float, data: pd.DataFrame | None = None, params=None
@@ -260,5 +267,7 @@ class BGNBD(TransactionModel):
 
     def probability_of_purchases(self, k: int | np.ndarray, t: float) -> np.ndarray:
         """P(X(t) = k) for a randomly chosen new customer (FHL 2005, eq. 8)."""
+        k = check_counts(k)
+        t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(None)
-        return bgnbd_probability_of_purchases(r, alpha, a, b, np.asarray(k), float(t))
+        return bgnbd_probability_of_purchases(r, alpha, a, b, k, t)

@@ -13,21 +13,20 @@ http://brucehardie.com/notes/025/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
 from crmlab.clv.base import (
-    BaseModel,
+    SummaryModel,
     _rows,
     check_columns,
     dot,
     numeric_column,
     weight_column,
 )
-from crmlab.errors import DataError
+from crmlab.errors import ConvergenceError, DataError
+from crmlab.estimation import FitData
 
 __all__ = ["GammaGamma"]
 
@@ -97,7 +96,7 @@ def gammagamma_total(theta, prepared, w):
     return float(ll), np.array([d_p, d_q, d_g])
 
 
-class GammaGamma(BaseModel):
+class GammaGamma(SummaryModel):
     """Gamma-Gamma spend model (Fader and Hardie 2013).
 
     Only customers with ``frequency > 0`` inform the model (their mean spend is observed); rows
@@ -108,6 +107,14 @@ class GammaGamma(BaseModel):
     params_ : Series
         ``p`` (shape of a transaction's value), ``q`` and ``gamma`` (shape and rate of the
         customers' spend scale ``nu``). Mean spend in the population is ``p * gamma / (q - 1)``.
+
+    Notes
+    -----
+    The mean spend exists only for ``q > 1`` (a customer's: for ``p x + q > 1``). A fit with
+    ``q <= 1`` describes spend whose mean is infinite (a few very large mean spends dominate);
+    :meth:`expected_average_spend` and :meth:`population_mean_spend` then raise
+    :class:`~crmlab.errors.ConvergenceError` (``reason="mean_undefined"``, ``parameter="q"``)
+    instead of returning a negative or infinite number.
 
     References
     ----------
@@ -148,45 +155,41 @@ class GammaGamma(BaseModel):
         mean = float(dot(w, m)) / float(w.sum())
         return np.array([1.0, 2.0, max(mean, 1e-6)])
 
-    def fit(
-        self,
-        summary: pd.DataFrame,
-        *,
-        weight: str | None = "weight",
-        initial_params: Sequence[float] | None = None,
-        max_iter: int = 2000,
-    ) -> GammaGamma:
-        """Fit on the repeat customers of ``summary``.
-
-        Parameters
-        ----------
-        summary : DataFrame
-            Columns ``frequency`` (number of repeat purchases) and ``monetary_value`` (mean
-            spend per repeat purchase), e.g. from ``crmlab.rfm.rfm_summary``. Rows with
-            ``frequency == 0`` are ignored.
-        weight : str or None, default "weight"
-            Column of counts used when present.
-        initial_params : sequence of float, optional
-            Starting values ``(p, q, gamma)``.
-        max_iter : int, default 2000
-            Iteration limit of the optimiser.
-
-        Returns
-        -------
-        self
-        """
-        x, m = self._extract(summary)
-        w = weight_column(summary, weight)
+    def _fit_data(self, data: pd.DataFrame, weight: str | None) -> FitData:
+        """Only repeat customers inform the fit; every row is kept for predictions."""
+        x, m = self._extract(data)
+        w = weight_column(data, weight)
         rep = x > 0
-        if not rep.any():
+        present = weight is not None and weight in data.columns
+        return FitData(
+            (x[rep], m[rep]),
+            w[rep],
+            data.index,
+            kept=(x, m),
+            input_weights=w,
+            weight_column=weight if present else None,
+        )
+
+    def _check_data(self, data, w) -> None:
+        if len(w) == 0:
             raise DataError(
-                "GammaGamma needs customers with frequency > 0; there are none.",
+                "GammaGamma needs customers with frequency > 0 (their mean spend per repeat "
+                "purchase is what the model fits); there are none. Fit on a longer window.",
                 column="frequency",
             )
-        self._fit_arrays((x[rep], m[rep]), w[rep], initial_params, max_iter)
-        self._fitted_data = (x, m)
-        self._fitted_index = summary.index
-        return self
+
+    @staticmethod
+    def _mean_undefined(q: float, rows: list | None = None, draws: bool = False):
+        where = "in the population" if rows is None else f"of the customers at rows {rows}"
+        which = "a parameter draw with" if draws else "the fitted"
+        return ConvergenceError(
+            f"GammaGamma: {which} q = {q:.4g} makes the mean spend {where} undefined "
+            "(infinite): it needs q > 1 (p * frequency + q > 1 for a customer). The spend data "
+            "are too heavy-tailed for this model: check 'monetary_value' for outliers or "
+            "unit errors (cents vs currency), or fit it on more repeat customers.",
+            reason="mean_undefined",
+            parameter="q",
+        )
 
     def expected_average_spend(
         self, data: pd.DataFrame | None = None, params=None
@@ -211,6 +214,11 @@ class GammaGamma(BaseModel):
             x, m = self._extract(data)
             index = data.index
         p, q, g = self._param_arrays(params)
+        bad = np.asarray(p * x + q - 1 <= 0)
+        if bad.any():
+            cols = np.flatnonzero(bad.any(axis=0) if bad.ndim == 2 else bad)
+            draws = params is not None and not isinstance(params, pd.Series)
+            raise self._mean_undefined(float(np.min(q)), list(index[cols][:5]), draws)
         out = p * (g + x * m) / (p * x + q - 1)
         if params is not None and not isinstance(params, pd.Series):
             return out
@@ -218,6 +226,7 @@ class GammaGamma(BaseModel):
 
     def population_mean_spend(self) -> float:
         """Mean spend per transaction in the population, ``p gamma / (q - 1)`` (needs q > 1)."""
-        self._check_fitted()
-        p, q, g = self.params_
+        p, q, g = self._param_arrays(None)
+        if not q > 1:
+            raise self._mean_undefined(q)
         return float(p * g / (q - 1))

@@ -16,8 +16,14 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln
 
-from crmlab.clv._special import log_hyp2f1_fast
-from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row
+from crmlab._special import log_hyp2f1_fast
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    check_times,
+    per_unique_row,
+)
 
 __all__ = ["MBGNBD"]
 
@@ -89,7 +95,7 @@ class MBGNBD(TransactionModel):
     def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a new customer (Batislam et al. 2007, eq. 5)."""
         r, alpha, a, b = self._param_arrays(params)
-        return mbgnbd_expected(r, alpha, a, b, np.asarray(t, dtype=float))
+        return mbgnbd_expected(r, alpha, a, b, check_times(t))
 
     def conditional_expected_purchases(
         self, t: float, data: pd.DataFrame | None = None, params=None
@@ -127,8 +133,9 @@ class MBGNBD(TransactionModel):
         """
         from scipy.special import betainc
 
+        k = check_counts(k)
+        t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(None)
-        k = np.asarray(k, dtype=float)
         log_p = np.log(alpha) - np.log(alpha + t)
         log_q = np.log(t) - np.log(alpha + t)
         nb = np.exp(gammaln(r + k) - gammaln(r) - gammaln(k + 1) + r * log_p + k * log_q)

@@ -29,8 +29,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyperu, logsumexp
 
-from crmlab.clv._special import log_hyp2f1_c_eq_a_plus_1
-from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row, unique_rows
+from crmlab._special import log_hyp2f1_c_eq_a_plus_1
+from crmlab.clv.base import (
+    TransactionModel,
+    check_counts,
+    check_horizon,
+    check_times,
+    per_unique_row,
+    unique_rows,
+)
+from crmlab.errors import ParameterError
 
 __all__ = ["ParetoNBD"]
 
@@ -226,7 +234,7 @@ class ParetoNBD(TransactionModel):
     def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a newly acquired customer (FH 2005 note, eq. 23)."""
         r, alpha, s, beta = self._param_arrays(params)
-        return paretonbd_expected(r, alpha, s, beta, np.asarray(t, dtype=float))
+        return paretonbd_expected(r, alpha, s, beta, check_times(t))
 
     def _conditional(self, params, t, x, tx, T):
         r, alpha, s, beta = params
@@ -315,9 +323,9 @@ class ParetoNBD(TransactionModel):
         (beta+tau)^-(s+1) dtau`` (alive throughout, or dead at tau; Fader, Hardie and Lee 2005
         "Counting your customers", appendix), the integral by 200-point Gauss-Legendre.
         """
+        k = np.atleast_1d(check_counts(k))
+        t = check_horizon(t)
         r, alpha, s, beta = self._param_arrays(None)
-        k = np.atleast_1d(np.asarray(k, dtype=float))
-        t = float(t)
 
         def nb(tau):
             tau = np.asarray(tau, dtype=float)[None, :]
@@ -352,6 +360,13 @@ class ParetoNBD(TransactionModel):
         Series
             Indexed like ``data``, named ``dert``.
         """
+        ok = isinstance(delta, (int, float, np.integer, np.floating))
+        if not ok or not (np.isfinite(delta) and delta > 0):
+            raise ParameterError(
+                f"delta must be a finite continuously compounded discount rate > 0 per time unit "
+                f"(e.g. log(1.1) * 7 / 365.25 for 10% a year in weeks), got {delta!r}.",
+                parameter="delta",
+            )
         x, tx, T, index = self._customers(data)
         r, alpha, s, beta = self._param_arrays(params)
 

@@ -27,10 +27,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_count
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgbb import BGBB
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.errors import ParameterError
+from crmlab.estimation import check_seed
 from crmlab.transactions import TIME_UNITS
 
 __all__ = ["YEARS_PER_UNIT", "customer_lifetime_value", "discount_rate_per_unit"]
@@ -56,6 +58,54 @@ def discount_rate_per_unit(annual_rate: float, time_unit: str) -> float:
             parameter="discount_rate",
         )
     return float(np.log1p(annual_rate) * YEARS_PER_UNIT[time_unit])
+
+
+def _number(value, name: str, what: str) -> float:
+    """``value`` as a finite float, or ParameterError naming ``name`` and the range ``what``."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not np.isfinite(value):
+        raise ParameterError(
+            f"{name} must be a finite number {what}, got {value!r}.", parameter=name
+        )
+    return float(value)
+
+
+def _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed):
+    """Range checks of every option of :func:`customer_lifetime_value`, before any work."""
+    ok = isinstance(horizon, (int, float, np.integer, np.floating)) and not isinstance(
+        horizon, bool
+    )
+    if not ok or not horizon > 0:
+        raise ParameterError(
+            f"horizon must be > 0 time units (np.inf for the Pareto/NBD closed form), got "
+            f"{horizon!r}.",
+            parameter="horizon",
+        )
+    rate = _number(discount_rate, "discount_rate", ">= 0 (annual, e.g. 0.1 for 10%)")
+    if rate < 0:
+        raise ParameterError(
+            f"discount_rate must be >= 0 (annual, e.g. 0.1 for 10%), got {discount_rate!r}.",
+            parameter="discount_rate",
+        )
+    margin = _number(margin_rate, "margin_rate", "in (0, 1] (share of spend that is margin)")
+    if not 0 < margin <= 1:
+        raise ParameterError(
+            f"margin_rate is the share of spend that is margin and must be in (0, 1] (0.3 for "
+            f"30%), got {margin_rate!r}.",
+            parameter="margin_rate",
+        )
+    if not _number(step, "step", "> 0 (time units)") > 0:
+        raise ParameterError(f"step must be > 0 time units, got {step!r}.", parameter="step")
+    check_count(n_draws, "n_draws", minimum=0)
+    ok = isinstance(interval, (int, float, np.integer, np.floating)) and not isinstance(
+        interval, bool
+    )
+    if not ok or not 0 < interval < 1:
+        raise ParameterError(
+            f"interval must be in (0, 1) (0.9 for 90% intervals), got {interval!r}.",
+            parameter="interval",
+        )
+    check_seed(seed)
 
 
 def _dert_sum(model, summary, horizon, delta, step, params):
@@ -137,16 +187,17 @@ def customer_lifetime_value(
         Length of the future in ``time_unit`` (periods for BG/BB); ``np.inf`` for the closed-form
         DERT of Pareto/NBD (Fader, Hardie and Lee 2005, JMR, eq. 2).
     discount_rate : float
-        Annual discount rate (0.1 = 10 % a year).
+        Annual discount rate (0.1 = 10 % a year), finite and >= 0.
     time_unit : {"D", "W", "M", "Q", "Y"}
         Time unit of the summary the models were fitted on (the period length for BG/BB).
     margin_rate : float, default 1.0
-        Share of spend that is margin.
+        Share of spend that is margin, in (0, 1].
     step : float, default 1.0
         Step (time units) of the discounted sum for continuous-time models.
     n_draws : int, default 0
         Parameter draws for intervals (parametric bootstrap from the asymptotic normal of each
-        model's log parameters, spend and transaction models drawn independently); 0 for none.
+        model's log parameters, spend and transaction models drawn independently); 0 for none,
+        else a whole number >= 1.
     interval : float, default 0.9
         Central probability of the intervals.
     seed : int or None
@@ -166,10 +217,7 @@ def customer_lifetime_value(
           point value and interval are in ``result.attrs["total_clv"]`` (dict with keys
           ``estimate``, ``lower``, ``upper``).
     """
-    if not horizon > 0:
-        raise ParameterError(f"horizon must be > 0, got {horizon!r}.", parameter="horizon")
-    if not 0 < interval < 1:
-        raise ParameterError(f"interval must be in (0, 1), got {interval!r}.", parameter="interval")
+    _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed)
     delta = discount_rate_per_unit(discount_rate, time_unit)
     transaction_model._check_fitted()
     dert, purchases = _dert(transaction_model, summary, horizon, delta, step)

@@ -31,21 +31,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import special
 
-from crmlab.errors import (
-    ConvergenceError,
-    CrmlabWarning,
-    DataError,
-    NotFittedError,
-    ParameterError,
-)
+from crmlab._special import hyp2f1_one
+from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
+from crmlab.estimation import FitData, MaximumLikelihoodModel, check_alpha
 
-__all__ = ["ShiftedBetaGeometric", "sbg_loglik"]
-
-_LOG_BOUND = 12.0  # alpha, beta searched in [exp(-12), exp(12)]
-_GRAD_TOL = 1e-5  # largest allowed |d mean LL / d log theta| at the optimum
-_NAMES = ("alpha", "beta")
+__all__ = ["ShiftedBetaGeometric", "sbg_loglik", "subscription_rows", "survivor_rows"]
 
 
 def sbg_loglik(
@@ -94,25 +86,6 @@ def sbg_loglik(
     return ll, grad
 
 
-def _hyp2f1_one(b: np.ndarray, c: np.ndarray, z: float) -> np.ndarray:
-    """Gauss hypergeometric ``2F1(1, b; c; z)`` for ``0 < b < c`` and ``0 < z < 1``.
-
-    scipy's ``hyp2f1`` is used where finite; elsewhere (large ``b`` and ``c``) the series
-    ``sum_k (b)_k / (c)_k z^k``, whose terms fall at least as fast as ``z^k``, is summed directly.
-    """
-    b, c = np.broadcast_arrays(np.asarray(b, dtype=float), np.asarray(c, dtype=float))
-    value = np.asarray(special.hyp2f1(1.0, b, c, z), dtype=float)
-    bad = ~np.isfinite(value)
-    if bad.any():
-        n_terms = min(int(np.ceil(np.log(1e-18) / np.log(z))) + 2, 2_000_000)
-        k = np.arange(n_terms - 1, dtype=float)[:, None]
-        ratios = (b[bad][None, :] + k) / (c[bad][None, :] + k) * z
-        terms = np.cumprod(ratios, axis=0)
-        value = value.copy()
-        value[bad] = 1.0 + terms.sum(axis=0)
-    return value
-
-
 def _rows(mask: np.ndarray, index: Any) -> list:
     return list(pd.Index(index)[np.asarray(mask)][:5])
 
@@ -142,21 +115,162 @@ def _period_codes(values: pd.Series, name: str) -> np.ndarray:
     return codes
 
 
-class ShiftedBetaGeometric:
+def survivor_rows(alive: Sequence[float] | pd.Series | np.ndarray) -> FitData:
+    """Likelihood rows ``(t, event)`` with weights from one cohort's survivor counts.
+
+    The ``alive[t-1] - alive[t]`` customers lost in period ``t`` churned with ``T = t``
+    (``event = 1``); the ``alive[n]`` survivors are right-censored at ``n`` (``event = 0``).
+
+    Parameters
+    ----------
+    alive : sequence of numbers
+        Customers still active at the start of periods 0, 1, ..., n (``alive[0]`` is the cohort
+        size); non-increasing, at least two values.
+
+    Returns
+    -------
+    FitData
+    """
+    values = np.asarray(pd.Series(alive, dtype=float).to_numpy(), dtype=float)
+    index = alive.index if isinstance(alive, pd.Series) else pd.RangeIndex(len(values))
+    if values.ndim != 1 or len(values) < 2:
+        raise DataError(
+            "alive must hold at least two survivor counts (the cohort size and the survivors "
+            f"of at least one period), got {len(np.atleast_1d(values))} value(s)."
+        )
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        rows = _rows(bad, index)
+        raise DataError(
+            f"alive has missing or negative counts at {rows}; give the number of customers "
+            "still active at the start of each period.",
+            rows=rows,
+        )
+    lost = -np.diff(values)
+    bad = np.concatenate([[False], lost < 0])
+    if bad.any():
+        rows = _rows(bad, index)
+        raise DataError(
+            f"alive increases at {rows}: survivor counts of one cohort can only fall. "
+            "Give the survivors of a single cohort (not active customers of several cohorts; "
+            "use fit_cohorts for those).",
+            rows=rows,
+        )
+    if values[0] <= 0:
+        raise DataError("alive[0], the cohort size, must be positive.", rows=[index[0]])
+    if np.any(values != np.round(values)):
+        warnings.warn(
+            "alive holds non-integer values (shares?): the estimates are unaffected, but "
+            "the standard errors, intervals and log-likelihood treat them as numbers of "
+            "customers. Pass counts (share x cohort size) for valid uncertainty.",
+            CrmlabWarning,
+            stacklevel=4,
+        )
+    n = len(values) - 1
+    t = np.concatenate([np.arange(1, n + 1), [n]]).astype(float)
+    event = np.concatenate([np.ones(n), [0.0]])
+    weights = np.concatenate([lost, [values[-1]]])
+    return FitData((t, event), weights, index)
+
+
+def subscription_rows(
+    subscriptions: pd.DataFrame,
+    start: str = "start",
+    end: str = "end",
+    observation_end: Any = None,
+) -> FitData:
+    """Likelihood rows ``(t, event)`` from a subscription table pooling several cohorts.
+
+    A customer lapsing in ``end`` churned with ``T = end - start`` (``event = 1``); a
+    still-active one is censored at ``observation_end - start`` (``event = 0``). Parameters as
+    :meth:`ShiftedBetaGeometric.fit_cohorts`.
+
+    Returns
+    -------
+    FitData
+    """
+    if not isinstance(subscriptions, pd.DataFrame):
+        raise DataError(
+            "subscriptions must be a DataFrame with one row per customer and columns "
+            f"'{start}' and '{end}', got {type(subscriptions).__name__}."
+        )
+    for col in (start, end):
+        if col not in subscriptions.columns:
+            raise DataError(
+                f"subscriptions lack the column '{col}'; present: "
+                f"{list(subscriptions.columns)}. Pass start=... and end=... to name yours.",
+                column=col,
+            )
+    s = _period_codes(subscriptions[start], start)
+    e = _period_codes(subscriptions[end], end)
+    index = subscriptions.index
+    if len(s) == 0:
+        raise DataError(
+            f"subscriptions have no rows (column '{start}' is empty): there is nothing to fit.",
+            column=start,
+        )
+    bad = ~np.isfinite(s)
+    if bad.any():
+        rows = _rows(bad, index)
+        raise DataError(
+            f"column '{start}' has missing values at rows {rows}; every customer needs the "
+            "period she was acquired.",
+            column=start,
+            rows=rows,
+        )
+    bad = np.isfinite(e) & (e <= s)
+    if bad.any():
+        rows = _rows(bad, index)
+        raise DataError(
+            f"column '{end}' is not after '{start}' at rows {rows}; '{end}' is the first "
+            "period without the subscription, so it must be > start.",
+            column=end,
+            rows=rows,
+        )
+    if observation_end is None:
+        last = float(np.nanmax(np.concatenate([s, e])))
+    elif isinstance(observation_end, pd.Period):
+        last = float(observation_end.ordinal)
+    else:
+        try:
+            last = float(observation_end)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(
+                "observation_end must be a period number or a pandas Period like the "
+                f"'{start}' column, got {observation_end!r}.",
+                parameter="observation_end",
+            ) from exc
+    bad = (s > last) | (np.isfinite(e) & (e > last))
+    if bad.any():
+        rows = _rows(bad, index)
+        raise DataError(
+            f"rows {rows} start or end after observation_end ({observation_end}); raise it "
+            "or drop those rows.",
+            rows=rows,
+        )
+    event = np.isfinite(e)
+    t = np.where(event, e - s, last - s)
+    return FitData((t, event.astype(float)), np.ones(len(t)), index)
+
+
+class ShiftedBetaGeometric(MaximumLikelihoodModel):
     """Shifted-beta-geometric model of retention in a contractual setting.
 
-    Fitted by maximum likelihood (Fader & Hardie 2007) in the log of ``alpha`` and
-    ``beta`` with L-BFGS-B and the analytic gradient, then polished by Newton steps; standard
-    errors come from the inverse observed information (Hessian by central differences of the
-    analytic gradient in log-parameter space), carried to the natural scale by the delta method.
+    Fitted by maximum likelihood (Fader & Hardie 2007) with the one estimation engine of
+    crmlab (:class:`crmlab.estimation.MaximumLikelihoodModel`): L-BFGS-B in the log of
+    ``alpha`` and ``beta`` with the analytic gradient, Newton polish, standard errors from the
+    inverse observed information carried to the natural scale by the delta method.
 
     Parameters
     ----------
     penalizer : float, default 0.0
         L2 penalty ``penalizer * (alpha**2 + beta**2)`` added to the negative mean
         log-likelihood. Leave at 0 to reproduce maximum likelihood estimates.
-    confidence_level : float, default 0.95
-        Level of ``confidence_intervals_`` and ``summary()``.
+    alpha : float, default 0.05
+        Significance level of ``confidence_intervals_`` and ``summary()`` (not the model
+        parameter ``alpha``, which is ``params_["alpha"]``).
+    confidence_level : float, optional
+        Deprecated: ``1 - alpha``.
 
     Attributes
     ----------
@@ -169,6 +283,8 @@ class ShiftedBetaGeometric:
         Columns ``lower``, ``upper`` (log scale, exponentiated: always positive).
     n_customers_ : int
         Customers in the fit.
+    n_churned_ : int
+        Customers observed to churn.
     cohort_size_ : float or None
         The cohort size of :meth:`fit` (first value of ``alive``); None after
         :meth:`fit_cohorts`.
@@ -190,12 +306,22 @@ class ShiftedBetaGeometric:
     The Perils of Ignoring Heterogeneity. Marketing Science 29(1), 85-93.
     """
 
-    def __init__(self, penalizer: float = 0.0, confidence_level: float = 0.95) -> None:
-        self.penalizer = penalizer
-        self.confidence_level = confidence_level
+    _param_names = ("alpha", "beta")
+    _model_name = "ShiftedBetaGeometric"
+    _advice = (
+        "The sBG model needs churn in at least two different periods, with retention rates "
+        "that change over time, or survivors after the last one; check the data or try a small "
+        "penalizer (e.g. penalizer=0.01)."
+    )
 
     # ------------------------------------------------------------------------------ fitting
-    def fit(self, alive: Sequence[float] | pd.Series | np.ndarray) -> ShiftedBetaGeometric:
+    def fit(
+        self,
+        alive: Sequence[float] | pd.Series | np.ndarray,
+        *,
+        initial_params: Sequence[float] | None = None,
+        max_iter: int = 2000,
+    ) -> ShiftedBetaGeometric:
         """Fit to one cohort's survivor counts.
 
         Parameters
@@ -205,52 +331,17 @@ class ShiftedBetaGeometric:
             cohort size); non-increasing, at least two values. The ``alive[t-1] - alive[t]``
             customers lost in period ``t`` churned with ``T = t``; the ``alive[n]`` survivors
             are right-censored (``T > n``).
+        initial_params : sequence of float, optional
+            Starting ``(alpha, beta)``; a method-of-moments guess otherwise.
+        max_iter : int, default 2000
+            Iteration limit of the optimiser.
 
         Returns
         -------
         self
         """
-        values = np.asarray(pd.Series(alive, dtype=float).to_numpy(), dtype=float)
-        index = alive.index if isinstance(alive, pd.Series) else pd.RangeIndex(len(values))
-        if values.ndim != 1 or len(values) < 2:
-            raise DataError(
-                "alive must hold at least two survivor counts (the cohort size and the survivors "
-                f"of at least one period), got {len(np.atleast_1d(values))} value(s)."
-            )
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            rows = _rows(bad, index)
-            raise DataError(
-                f"alive has missing or negative counts at {rows}; give the number of customers "
-                "still active at the start of each period.",
-                rows=rows,
-            )
-        lost = -np.diff(values)
-        bad = np.concatenate([[False], lost < 0])
-        if bad.any():
-            rows = _rows(bad, index)
-            raise DataError(
-                f"alive increases at {rows}: survivor counts of one cohort can only fall. "
-                "Give the survivors of a single cohort (not active customers of several cohorts; "
-                "use fit_cohorts for those).",
-                rows=rows,
-            )
-        if values[0] <= 0:
-            raise DataError("alive[0], the cohort size, must be positive.", rows=[index[0]])
-        if np.any(values != np.round(values)):
-            warnings.warn(
-                "alive holds non-integer values (shares?): the estimates are unaffected, but "
-                "the standard errors, intervals and log-likelihood treat them as numbers of "
-                "customers. Pass counts (share x cohort size) for valid uncertainty.",
-                CrmlabWarning,
-                stacklevel=2,
-            )
-        n = len(values) - 1
-        t = np.concatenate([np.arange(1, n + 1), [n]])
-        event = np.concatenate([np.ones(n), [0.0]])
-        weights = np.concatenate([lost, [values[-1]]])
-        self._fit_rows(t, event, weights)
-        self.cohort_size_ = float(values[0])
+        self._fit(survivor_rows(alive), initial_params, max_iter)
+        self.cohort_size_ = float(np.asarray(alive, dtype=float)[0])
         return self
 
     def fit_cohorts(
@@ -259,6 +350,9 @@ class ShiftedBetaGeometric:
         start: str = "start",
         end: str = "end",
         observation_end: Any = None,
+        *,
+        initial_params: Sequence[float] | None = None,
+        max_iter: int = 2000,
     ) -> ShiftedBetaGeometric:
         """Fit to a subscription table pooling several cohorts, with right-censoring.
 
@@ -275,6 +369,8 @@ class ShiftedBetaGeometric:
             Last period observed: customers active at its start and without ``end`` are
             censored with ``T > observation_end - start``. Default: the largest period in
             ``start`` and ``end``.
+        initial_params, max_iter
+            As in :meth:`fit`.
 
         Returns
         -------
@@ -286,219 +382,39 @@ class ShiftedBetaGeometric:
         ``start .. end - 1``); a still-active one contributes ``S(observation_end - start)``. This
         is the likelihood of Fader & Hardie (2007) pooled over cohorts with their own censoring.
         """
-        if not isinstance(subscriptions, pd.DataFrame):
-            raise DataError(
-                "subscriptions must be a DataFrame with one row per customer and columns "
-                f"'{start}' and '{end}', got {type(subscriptions).__name__}."
-            )
-        for col in (start, end):
-            if col not in subscriptions.columns:
-                raise DataError(
-                    f"subscriptions lack the column '{col}'; present: "
-                    f"{list(subscriptions.columns)}. Pass start=... and end=... to name yours.",
-                    column=col,
-                )
-        s = _period_codes(subscriptions[start], start)
-        e = _period_codes(subscriptions[end], end)
-        index = subscriptions.index
-        bad = ~np.isfinite(s)
-        if bad.any():
-            rows = _rows(bad, index)
-            raise DataError(
-                f"column '{start}' has missing values at rows {rows}; every customer needs the "
-                "period she was acquired.",
-                column=start,
-                rows=rows,
-            )
-        bad = np.isfinite(e) & (e <= s)
-        if bad.any():
-            rows = _rows(bad, index)
-            raise DataError(
-                f"column '{end}' is not after '{start}' at rows {rows}; '{end}' is the first "
-                "period without the subscription, so it must be > start.",
-                column=end,
-                rows=rows,
-            )
-        if observation_end is None:
-            last = float(np.nanmax(np.concatenate([s, e])))
-        elif isinstance(observation_end, pd.Period):
-            last = float(observation_end.ordinal)
-        else:
-            last = float(observation_end)
-        bad = (s > last) | (np.isfinite(e) & (e > last))
-        if bad.any():
-            rows = _rows(bad, index)
-            raise DataError(
-                f"rows {rows} start or end after observation_end ({observation_end}); raise it "
-                "or drop those rows.",
-                rows=rows,
-            )
-        event = np.isfinite(e)
-        t = np.where(event, e - s, last - s)
-        self._fit_rows(t, event.astype(float), np.ones(len(t)))
+        rows = subscription_rows(subscriptions, start, end, observation_end)
+        self._fit(rows, initial_params, max_iter)
         self.cohort_size_ = None
         return self
 
-    def _objective(self, log_theta: np.ndarray, t, event, w, total):
-        a, b = np.exp(log_theta)
-        with np.errstate(all="ignore"):
-            ll, grad = sbg_loglik(a, b, t, event)
-            value = -float(w @ ll) / total + self.penalizer * (a * a + b * b)
-            g = -(w @ grad) / total + 2.0 * self.penalizer * np.array([a, b])
-        if not (np.isfinite(value) and np.all(np.isfinite(g))):
-            return np.inf, np.zeros(2)
-        return value, g * np.array([a, b])
+    def _fit(self, fd: FitData, initial_params=None, max_iter: int = 2000):
+        super()._fit(fd, initial_params, max_iter)
+        t, event = fd.arrays
+        self.n_churned_ = int(round(float(np.sum(fd.weights[event == 1]))))
+        return self
 
-    def _hessian(self, x, *args) -> np.ndarray:
-        hess = np.empty((2, 2))
-        for j in range(2):
-            h = 1e-5 * max(1.0, abs(x[j]))
-            step = np.zeros(2)
-            step[j] = h
-            hess[:, j] = (
-                self._objective(x + step, *args)[1] - self._objective(x - step, *args)[1]
-            ) / (2 * h)
-        return 0.5 * (hess + hess.T)
+    def _loglik_grad(self, theta, t, event):
+        return sbg_loglik(theta[0], theta[1], t, event)
 
-    def _fit_rows(self, t: np.ndarray, event: np.ndarray, weights: np.ndarray) -> None:
-        if not np.isscalar(self.penalizer) or not self.penalizer >= 0:
-            raise ParameterError(
-                f"penalizer must be a number >= 0, got {self.penalizer!r}.", parameter="penalizer"
-            )
-        if not 0 < self.confidence_level < 1:
-            raise ParameterError(
-                f"confidence_level must be in (0, 1), got {self.confidence_level!r}.",
-                parameter="confidence_level",
-            )
-        # compress identical (t, event) rows
-        keep = weights > 0
-        keys = np.column_stack([t[keep], event[keep]])
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        w = np.bincount(inverse.ravel(), weights=weights[keep], minlength=len(unique))
-        t_u, ev_u = unique[:, 0], unique[:, 1]
-        total = float(w.sum())
-        n_events = float(w[ev_u == 1].sum())
-        advice = (
-            "The sBG model needs churn in at least two different periods or survivors after "
-            "the last one; check the data or try a small penalizer (e.g. penalizer=0.01)."
-        )
-        if n_events == 0:
+    def _check_data(self, data, w) -> None:
+        t, event = data
+        if not float(w[event == 1].sum()) > 0:
             raise ConvergenceError(
                 "ShiftedBetaGeometric: no customer churned in the data, so alpha runs to 0 and "
-                "the model is not identified. Fit a cohort with some churn."
+                "the model is not identified (no_churn), with or without a penalizer. Fit a cohort "
+                "with some churn.",
+                reason="no_churn",
+                parameter="alpha",
             )
-        args = (t_u, ev_u, w, total)
+
+    def _start(self, data, w):
         # method-of-moments start: first-period churn p1 = alpha / (alpha + beta)
-        p1 = float(w[(ev_u == 1) & (t_u == 1)].sum()) / total
+        t, event = data
+        p1 = float(w[(event == 1) & (t == 1)].sum()) / float(w.sum())
         p1 = min(max(p1, 0.05), 0.95)
-        start = np.log([p1, 1.0 - p1])
-        res = optimize.minimize(
-            self._objective,
-            start,
-            args=args,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
-            options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
-        )
-        x, f0, g0 = res.x, res.fun, res.jac
-        hess = self._hessian(x, *args)
-        for _ in range(6):
-            try:
-                step = np.linalg.solve(hess, g0)
-            except np.linalg.LinAlgError:
-                break
-            x_new = np.clip(x - step, -_LOG_BOUND, _LOG_BOUND)
-            f1, g1 = self._objective(x_new, *args)
-            if not f1 <= f0:
-                break
-            x, f0, g0 = x_new, f1, g1
-            hess = self._hessian(x, *args)
-            if np.max(np.abs(g0)) < 1e-12:
-                break
-        if not np.isfinite(f0):
-            raise ConvergenceError(
-                f"ShiftedBetaGeometric: the log-likelihood is not finite. {advice}"
-            )
-        at_bound = np.abs(x) >= _LOG_BOUND - 1e-6
-        if at_bound.any():
-            names = [_NAMES[i] for i in np.flatnonzero(at_bound)]
-            raise ConvergenceError(
-                f"ShiftedBetaGeometric: parameter(s) {names} ran to the bound of the search "
-                f"(exp(+-{_LOG_BOUND:g})): the model is not identified on these data. {advice}"
-            )
-        grad_norm = float(np.max(np.abs(g0)))
-        if grad_norm > _GRAD_TOL:
-            raise ConvergenceError(
-                f"ShiftedBetaGeometric: the optimiser stopped ({res.message}) with gradient norm "
-                f"{grad_norm:.2e} > {_GRAD_TOL:g}. {advice}"
-            )
-        try:
-            cov_log = np.linalg.inv(hess * total)
-        except np.linalg.LinAlgError:
-            cov_log = np.full((2, 2), np.nan)
-        theta = np.exp(x)
-        self._log_params = x
-        self._cov_log = cov_log
-        self.params_ = pd.Series(theta, index=list(_NAMES), name="coef")
-        ll, _ = sbg_loglik(theta[0], theta[1], t_u, ev_u)
-        self.log_likelihood_ = float(w @ ll)
-        self.n_customers_ = int(round(total))
-        self.n_churned_ = int(round(n_events))
-        self.converged_ = True
-        se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
-        self.standard_errors_ = pd.Series(theta * se_log, index=list(_NAMES), name="se")
-        zq = stats.norm.ppf(0.5 + self.confidence_level / 2)
-        self.confidence_intervals_ = pd.DataFrame(
-            {"lower": np.exp(x - zq * se_log), "upper": np.exp(x + zq * se_log)},
-            index=list(_NAMES),
-        )
+        return np.array([p1, 1.0 - p1])
 
     # ---------------------------------------------------------------------------- inference
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                "This ShiftedBetaGeometric is not fitted yet: call fit(alive) or "
-                "fit_cohorts(subscriptions) first."
-            )
-
-    def summary(self) -> pd.DataFrame:
-        """Table of the fitted parameters.
-
-        Returns
-        -------
-        DataFrame
-            Index ``alpha``, ``beta``; columns ``coef`` (estimate), ``se`` (standard error),
-            ``lower``, ``upper`` (confidence interval at ``confidence_level``, log scale).
-        """
-        self._check_fitted()
-        return pd.DataFrame(
-            {
-                "coef": self.params_,
-                "se": self.standard_errors_,
-                "lower": self.confidence_intervals_["lower"],
-                "upper": self.confidence_intervals_["upper"],
-            }
-        )
-
-    def draw_params(self, n_draws: int, seed: int | None) -> pd.DataFrame:
-        """Parameter draws ``exp(N(log theta_hat, Cov))`` from the asymptotic normal of the log
-        parameters (a parametric bootstrap that keeps alpha and beta positive).
-
-        Returns
-        -------
-        DataFrame
-            One row per draw; columns ``alpha``, ``beta``.
-        """
-        self._check_fitted()
-        if not np.all(np.isfinite(self._cov_log)):
-            raise ConvergenceError(
-                "ShiftedBetaGeometric: the Hessian is singular; no parameter uncertainty."
-            )
-        rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(self._log_params, self._cov_log, size=int(n_draws))
-        return pd.DataFrame(np.exp(draws), columns=list(_NAMES))
-
     def _ab(self) -> tuple[float, float]:
         self._check_fitted()
         return float(self.params_["alpha"]), float(self.params_["beta"])
@@ -552,7 +468,7 @@ class ShiftedBetaGeometric:
         self,
         n_periods: int,
         cohort_size: float | None = None,
-        alpha: float = 0.05,
+        alpha: float | None = None,
         n_draws: int = 2000,
         seed: int | None = 0,
     ) -> pd.DataFrame:
@@ -565,8 +481,9 @@ class ShiftedBetaGeometric:
         cohort_size : float, optional
             Customers at period 0. Default: the fitted cohort size after :meth:`fit`, else 1
             (the projection is then a share).
-        alpha : float, default 0.05
-            The interval is the central ``1 - alpha`` range of the projection under parameter
+        alpha : float, optional
+            Significance level; default the model's ``alpha`` (0.05). The interval is the
+            central ``1 - alpha`` range of the projection under parameter
             draws from the asymptotic normal of the log parameters (parameter uncertainty only;
             binomial noise of a finite cohort is not included).
         n_draws : int, default 2000
@@ -581,8 +498,7 @@ class ShiftedBetaGeometric:
         """
         a, b = self._ab()
         n = int(self._periods(n_periods, "n_periods"))
-        if not 0 < alpha < 1:
-            raise ParameterError(f"alpha must be in (0, 1), got {alpha!r}.", parameter="alpha")
+        alpha = self.alpha if alpha is None else check_alpha(alpha)
         size = cohort_size if cohort_size is not None else (self.cohort_size_ or 1.0)
         t = np.arange(n + 1, dtype=float)
         surv = np.exp(special.betaln(a, b + t) - special.betaln(a, b))
@@ -633,7 +549,7 @@ class ShiftedBetaGeometric:
         z = self._discount(discount_rate)
         m = self._periods(renewals_made, "renewals_made")
         n = m + 1
-        value = (b + n - 1) / (a + b + n - 1) * _hyp2f1_one(b + n, a + b + n, z)
+        value = (b + n - 1) / (a + b + n - 1) * hyp2f1_one(b + n, a + b + n, z)
         return self._out(value, renewals_made)
 
     def dexl(self, discount_rate: float) -> float:
@@ -650,11 +566,12 @@ class ShiftedBetaGeometric:
         """
         a, b = self._ab()
         z = self._discount(discount_rate)
-        return float(_hyp2f1_one(b, a + b, z))
+        return float(hyp2f1_one(b, a + b, z))
 
     @staticmethod
     def _discount(discount_rate: float) -> float:
-        if not np.isscalar(discount_rate) or not float(discount_rate) > 0:
+        ok = isinstance(discount_rate, (int, float, np.integer, np.floating))
+        if not ok or not (np.isfinite(discount_rate) and float(discount_rate) > 0):
             raise ParameterError(
                 f"discount_rate must be a number > 0 per period (e.g. 0.1), got "
                 f"{discount_rate!r}; without discounting the expected lifetime is infinite when "
@@ -662,9 +579,3 @@ class ShiftedBetaGeometric:
                 parameter="discount_rate",
             )
         return 1.0 / (1.0 + float(discount_rate))
-
-    def __repr__(self) -> str:
-        if hasattr(self, "params_"):
-            a, b = self._ab()
-            return f"ShiftedBetaGeometric(alpha={a:.4g}, beta={b:.4g}, n_customers={self.n_customers_})"
-        return f"ShiftedBetaGeometric(penalizer={self.penalizer})"

@@ -279,3 +279,44 @@ def test_shares_warn_but_give_the_same_estimates(cohorts):
     plain = ShiftedBetaGeometric().fit(counts)
     np.testing.assert_allclose(shares.params_, plain.params_, rtol=1e-6)
     assert shares.standard_errors_["alpha"] > 10 * plain.standard_errors_["alpha"]
+
+
+@pytest.mark.parametrize("rate", [np.inf, np.nan, -0.1, "0.1", None])
+def test_discount_rate_is_checked(fitted, rate):
+    with pytest.raises(ParameterError) as info:
+        fitted["regular"].derl(rate)
+    assert info.value.parameter == "discount_rate"
+    with pytest.raises(ParameterError):
+        fitted["regular"].dexl(rate)
+
+
+def test_projection_options_are_checked(fitted):
+    model = fitted["regular"]
+    for alpha in (0.0, 1.5, np.nan):
+        with pytest.raises(ParameterError) as info:
+            model.project(5, alpha=alpha)
+        assert info.value.parameter == "alpha"
+    for n_draws in (0, -1, 2.5):
+        with pytest.raises(ParameterError) as info:
+            model.project(5, n_draws=n_draws)
+        assert info.value.parameter == "n_draws"
+    # the interval level defaults to the model's alpha
+    narrow = (
+        ShiftedBetaGeometric(alpha=0.5)
+        .fit(load_fader_hardie_cohorts()["regular"].loc[:7])
+        .project(5)
+    )
+    default = model.project(5)
+    assert (narrow["upper"] - narrow["lower"]).iloc[5] < (default["upper"] - default["lower"]).iloc[
+        5
+    ]
+
+
+def test_subscription_table_hostile_inputs():
+    model = ShiftedBetaGeometric()
+    with pytest.raises(DataError) as info:
+        model.fit_cohorts(pd.DataFrame({"start": [], "end": []}, dtype=float))
+    assert info.value.column == "start"
+    with pytest.raises(ParameterError) as info:
+        model.fit_cohorts(pd.DataFrame({"start": [0, 0], "end": [1, np.nan]}), observation_end="x")
+    assert info.value.parameter == "observation_end"
