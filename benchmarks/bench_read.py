@@ -10,10 +10,11 @@ years, amounts with cents) is written to a temporary folder and deleted at the e
 
 - Time: both readers run alternately in this one process, ``--repeat`` times each; the ratio of
   the medians is printed against the floor (issue 16: at most 1.5x).
-- Memory: each reader runs in a fresh subprocess that reports its peak resident memory
-  (``resource.getrusage``) above what the process held after its imports (pyarrow allocates
-  outside Python's allocator, so ``tracemalloc`` would not see it); the median of ``--repeat``
-  subprocesses per reader, and their ratio against the same floor.
+- Memory: each reader runs in a fresh subprocess that reports its peak resident memory above
+  what the process held after its imports (Linux: the peak is reset with ``/proc/self/clear_refs``
+  and read from ``VmHWM``; elsewhere ``resource.getrusage``); pyarrow allocates outside Python's
+  allocator, so ``tracemalloc`` would not see it. The median of ``--repeat`` subprocesses per
+  reader, and their ratio against the same floor.
 
 Not a test: timings depend on the machine and its load (``uptime`` is printed with the results).
 """
@@ -37,15 +38,26 @@ import json, resource, sys, warnings
 import pandas as pd
 from crmlab.io import read_transactions
 path, reader = sys.argv[1], sys.argv[2]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def status(key):
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith(key))
+
+try:  # Linux: reset the peak to the current size, so the imports' own peak does not count
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    before = status("VmRSS:")
+    peak = lambda: status("VmHWM:")
+except OSError:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     if reader == "pandas":
         frame = pd.read_csv(path, parse_dates=["date"])
     else:
         frame = read_transactions(path)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"kib": after - before, "rows": len(frame)}))
+print(json.dumps({"kib": peak() - before, "rows": len(frame)}))
 """
 
 

@@ -371,7 +371,7 @@ def _read_csv_fast(
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=True, encoding="utf8"),
+            read_options=pacsv.ReadOptions(use_threads=False, encoding="utf8"),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample),
             convert_options=convert,
         )
