@@ -275,12 +275,8 @@ def _cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return 0
     for nb in result.failed:
         sys.stderr.write(f"crmlab: {nb.error}\n")
-    kept = result.run_dir / f"{result.failed[0].notebook}.ipynb"
-    sys.stderr.write(
-        f"crmlab: {len(result.failed)} of {len(result.notebooks)} notebooks failed; "
-        f"{result.destination} was not written. The run (failures marked in index.html) is in "
-        f"{result.run_dir}; failed executed notebook: {kept}\n"
-    )
+    for line in result.failure_report().splitlines():
+        sys.stderr.write(f"crmlab: {line}\n")
     return 1
 
 

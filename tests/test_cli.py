@@ -188,6 +188,9 @@ def test_failing_notebook_exits_1_and_leaves_the_destination_untouched(tmp_path)
     assert {p.name: p.read_bytes() for p in good.iterdir()} == before
     (kept,) = (tmp_path / ".failed").iterdir()
     assert f"failed executed notebook: {kept / '01_fail.ipynb'}" in proc.stderr
+    # the terminal names the notebook that succeeded and where its report is
+    assert f"crmlab: The run is in {kept}: open {kept / 'index.html'}" in proc.stderr
+    assert f"crmlab:   00_good: {kept / '00_good.client.html'}" in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".failed", "good"]  # no temp folder
     # the other notebook still ran: its report is there, and index/manifest mark the failure
     assert (kept / "00_good.client.html").is_file()

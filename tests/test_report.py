@@ -426,3 +426,32 @@ def test_notebook_math_survives_html_export(tmp_path):
     html = client.read_text(encoding="utf-8")
     assert "<msub><mi>&#x003C0;</mi><mi>i</mi></msub>" in html  # pi_i intact, not torn apart
     assert "crmlabformula" not in html and "$\\pi" not in html
+
+
+def test_notebook_choice_parameters_are_in_step_with_the_runner_ranges():
+    """Every ``Literal[...]`` of the notebooks equals the choices the runner checks (ranges.py,
+    from the library): a value is refused, or accepted, the same way by both."""
+    from crmlab.report.ranges import ranges
+
+    notebooks = list_notebooks()
+    declared = {(nb.stem, p.name): p.choices for nb in notebooks for p in nb.parameters}
+    declared = {k: v for k, v in declared.items() if v}
+    assert {name for _, name in declared} == {"time_unit", "period", "importance_method"}
+    assert {stem for stem, name in declared if name == "time_unit"} == {
+        "00_customer_base",
+        "03_clv_estimation",
+    }
+    for (_, name), choices in declared.items():
+        assert tuple(ranges()[name].keywords["choices"]) == tuple(choices)
+    selected = resolve_notebooks(["03"], notebooks)
+    with pytest.raises(ParameterError, match="time_unit"):
+        resolve_parameters(selected, None, [("time_unit", "Q")])
+
+
+def test_no_notebook_default_is_a_bundled_data_date():
+    """``calibration_end`` is empty by default: the CDNOW date applies only to the bundled
+    CDNOW (crmlab.clv.calibration_end_or_default), never to a client's data."""
+    for nb in list_notebooks():
+        for p in nb.parameters:
+            if p.name.endswith("_end"):
+                assert p.default == "", (nb.stem, p.name, p.default)

@@ -1,7 +1,7 @@
 """Buy-till-you-die models of customer lifetime value.
 
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
-:class:`MBGNBD`, :class:`ParetoNBD` (continuous time) and :class:`BGBB` (discrete periods);
+:class:`MBGNBD`, :class:`ParetoNBD`, :class:`NBD` (continuous time) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -23,6 +23,7 @@ from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.mbgnbd import MBGNBD
+from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.clv.selection import *  # noqa: F403
 from crmlab.clv.selection import __all__ as _selection
@@ -45,6 +46,7 @@ __all__ = [
     "BGBB",
     "BGNBD",
     "MBGNBD",
+    "NBD",
     "GammaGamma",
     "ParetoNBD",
     "compare_models",

@@ -16,6 +16,7 @@ from crmlab.clv.actions import _P_ALIVE_BANDS, clv_segments
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.nbd import NBD
 from crmlab.clv.selection import best_model
 from crmlab.transactions import TIME_UNITS
 
@@ -125,6 +126,15 @@ def clv_findings(
     """
     findings: list[str] = []
     per_year = TIME_UNITS[time_unit].per_year if time_unit in TIME_UNITS else 1.0
+    unidentified: dict[str, str] = {}
+    if "status" in comparison:
+        status = comparison["status"].astype(str)
+        unidentified = {
+            str(k): v.removeprefix("not identified: ")
+            for k, v in status[status != "identified"].items()
+        }
+        no_dropout = set(comparison.attrs.get("no_dropout", ()))
+        comparison = comparison.loc[status == "identified"]
     best = best_model(comparison, criterion)
     row = comparison.loc[best]
     holdout_total = row.get("actual_total", np.nan)
@@ -145,7 +155,11 @@ def clv_findings(
             )
     else:
         margin = f"{what} {text.number(row[criterion], 3)}"
-    sentence = f"{best} predicts the holdout best ({margin})."
+    sentence = (
+        f"{best} predicts the holdout best ({margin})."
+        if len(comparison) > 1
+        else f"{best} is the only model compared that the data identify ({margin} on the holdout)."
+    )
     if text.available(row.get("predicted_total"), holdout_total):
         error = row.get("aggregate_error_pct", np.nan)
         error_text = f" ({text.number(error, 1, signed=True)}%)" if text.available(error) else ""
@@ -154,9 +168,27 @@ def clv_findings(
             f"{text.count(holdout_total)} happened{error_text}."
         )
     findings.append(sentence)
+    for name, reason in unidentified.items():
+        meaning = (
+            "there is no evidence of dropout in this window, so the no-dropout NBD limit fits "
+            "as well" + (" (it is in the comparison)" if "NBD" in comparison.index else "")
+            if name in no_dropout
+            else "it is left out of the comparison"
+        )
+        findings.append(
+            f"{name} cannot be estimated on these data ({reason}): {meaning}. The forecast rests "
+            "on the models that fitted."
+        )
     findings.extend(_rate_sentence(transaction_model, time_unit, per_year))
+    if isinstance(transaction_model, NBD):
+        findings.append(
+            "Drop-out (NBD): none by assumption. The NBD lets every customer keep buying at her "
+            "own rate, so its CLV is an upper bound if some customers have in fact left."
+        )
     p_alive = pd.Series(probability_alive).reindex(clv_table.index)
-    if p_alive.notna().any():
+    if isinstance(transaction_model, NBD):
+        pass  # P(alive) is 1 for everyone: said with the drop-out sentence above
+    elif p_alive.notna().any():
         alive_text = (
             f"{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active "
             f"(P(alive) ≥ 0.5); the median P(alive) is {text.number(p_alive.median(), 2)}."
@@ -201,12 +233,13 @@ def clv_findings(
     tiers = clv_segments(clv_table) if tiers is None else tiers.reindex(clv.index)
     valuable = tiers.astype(str).isin(["high", "top"]).to_numpy()
     at_risk = valuable & (p_alive.to_numpy() < _P_ALIVE_BANDS[1])
-    findings.append(
-        f"{text.count(int(at_risk.sum()))} of the {text.count(int(valuable.sum()))} high- and "
-        f"top-tier customers are at risk (P(alive) < {text.number(_P_ALIVE_BANDS[1], None)}); "
-        f"they hold {text.money(clv.to_numpy()[at_risk].sum(), currency)} of CLV and are the "
-        "first to contact."
-    )
+    if not isinstance(transaction_model, NBD):  # nobody is at risk when nobody can leave
+        findings.append(
+            f"{text.count(int(at_risk.sum()))} of the {text.count(int(valuable.sum()))} high- and "
+            f"top-tier customers are at risk (P(alive) < {text.number(_P_ALIVE_BANDS[1], None)}); "
+            f"they hold {text.money(clv.to_numpy()[at_risk].sum(), currency)} of CLV and are the "
+            "first to contact."
+        )
     if spend_model is not None:
         mean_spend = spend_model.population_mean_spend()
         if text.available(mean_spend):

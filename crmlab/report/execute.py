@@ -25,11 +25,12 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from crmlab.errors import NotebookError
+from crmlab.report.notes import NOTES_ENV, read_notes
 from crmlab.report.runfolder import deferred_signals
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "kernel_spec",
     "prepare_notebook",
 ]
+
+#: IPython extension every report kernel loads: records the notebook's CrmlabWarnings.
+NOTES_EXTENSION = "crmlab.report.notes"
 
 #: Lines of the kernel's own log that say nothing useful to a report reader.
 NOISE = ("Kernel is running over TCP without encryption",)
@@ -58,7 +62,15 @@ def kernel_spec() -> Any:
 
     version = ".".join(map(str, sys.version_info[:2]))
     return KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        argv=[
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--ext",
+            NOTES_EXTENSION,
+        ],
         display_name=f"Python {version} (crmlab)",
         language="python",
         resource_dir="",
@@ -111,11 +123,16 @@ def _kill_kernels(managers: list[Any]) -> None:
 
 @dataclass
 class ExecutionOutcome:
-    """What happened to one notebook: ``error`` is None on success."""
+    """What happened to one notebook: ``error`` is None on success.
+
+    ``notes`` are the distinct CrmlabWarnings the notebook raised, with counts
+    (:func:`crmlab.report.notes.read_notes`).
+    """
 
     duration_s: float
     error: NotebookError | None
     kernel_log: str
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _failing_cell(output: Path, cell_index: int) -> tuple[int | None, str]:
@@ -191,7 +208,8 @@ def execute_notebook(
 ) -> ExecutionOutcome:
     """Run ``source`` into ``output`` with papermill; never raises for a failing notebook.
 
-    ``log_path``'s folder also receives the kernel's connection file. ``execution_timeout`` is
+    ``log_path``'s folder also receives the kernel's connection file and the notebook's data
+    notes (``<log_path>.notes.jsonl``, see :mod:`crmlab.report.notes`). ``execution_timeout`` is
     the longest a cell may run, in seconds (None: no limit). An interruption (SIGINT, or SIGTERM
     under :func:`crmlab.report.runfolder.interrupts_on_sigterm`) kills the kernel and re-raises.
 
@@ -207,6 +225,10 @@ def execute_notebook(
     start = time.perf_counter()
     error: NotebookError | None = None
     started: list[Any] = []
+    notes_path = log_path.with_name(log_path.name + ".notes.jsonl")
+    notes_path.unlink(missing_ok=True)
+    env = kernel_environment()
+    env[NOTES_ENV] = str(notes_path)
     with log_path.open("w", encoding="utf-8") as log, _quiet_papermill():
         extra = {} if execution_timeout is None else {"execution_timeout": execution_timeout}
         try:
@@ -217,9 +239,7 @@ def execute_notebook(
                 kernel_name="python3",
                 progress_bar=False,
                 request_save_on_cell_execute=False,
-                kernel_manager_class=_kernel_manager_class(
-                    kernel_environment(), cwd, log, log_path.parent, started
-                ),
+                kernel_manager_class=_kernel_manager_class(env, cwd, log, log_path.parent, started),
                 shutdown_kernel="immediate",
                 **extra,
             )
@@ -257,7 +277,9 @@ def execute_notebook(
         kernel_log = _clean_log(log_path.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         kernel_log = ""
-    return ExecutionOutcome(duration_s=duration, error=error, kernel_log=kernel_log)
+    return ExecutionOutcome(
+        duration_s=duration, error=error, kernel_log=kernel_log, notes=read_notes(notes_path)
+    )
 
 
 def prepare_notebook(

@@ -103,7 +103,8 @@ def write_index(path: Path, run: Mapping[str, Any], notebooks: Sequence[Mapping[
     notebooks : sequence of mapping
         Per notebook: ``notebook`` (stem), ``title``, ``status``, ``duration_s``,
         ``parameters`` (all values used), ``overrides`` (names given by the user),
-        ``error`` (mapping with ``message`` or None), ``outputs`` (file names).
+        ``error`` (mapping with ``message`` or None), ``outputs`` (file names), ``notes``
+        (data notes: ``{"category", "message", "count"}``, optional).
     """
     rows = []
     for nb in notebooks:
@@ -127,6 +128,10 @@ def write_index(path: Path, run: Mapping[str, Any], notebooks: Sequence[Mapping[
                 "status_class": status if status in ("ok", "prepared") else "failed",
                 "error": str((nb.get("error") or {}).get("message", "")),
                 "duration": "" if duration is None else f"{float(duration):.1f} s",
+                "notes": [
+                    {"message": str(n.get("message", "")), "count": int(n.get("count", 1))}
+                    for n in nb.get("notes") or []
+                ],
                 "parameters": [
                     {"name": str(name), "value": _value_text(value), "override": name in overrides}
                     for name, value in (nb.get("parameters") or {}).items()
@@ -142,5 +147,6 @@ def write_index(path: Path, run: Mapping[str, Any], notebooks: Sequence[Mapping[
         rows=rows,
         n_failed=sum(1 for r in rows if r["status_class"] == "failed"),
         n_prepared=sum(1 for r in rows if r["status"] == "prepared"),
+        n_ok=sum(1 for r in rows if r["status"] == "ok"),
     )
     path.write_text(page, encoding="utf-8")

@@ -16,6 +16,15 @@ What happens, in order:
    :class:`crmlab.errors.NotebookError` is raised (or, with ``raise_on_error=False``, the result
    says so).
 
+Data notes: every :class:`crmlab.errors.CrmlabWarning` a notebook raises (duplicates kept,
+returns dropped, a model not identified, ...) is recorded in its kernel
+(:mod:`crmlab.report.notes`) and shown, counted, under the notebook's progress line, in
+``index.html``, in ``manifest.json`` (``notes`` per notebook) and in the executed notebook's
+``metadata["crmlab"]["notes"]``; ``metadata["crmlab"]["parameters"]`` records each parameter's
+value and whether it was given for the run or is the notebook's default (an assumption). After a
+run with failures, :meth:`RunResult.failure_report` says which notebooks succeeded and where
+their reports are.
+
 The runner adds no randomness: the same notebooks, parameters and data give the same numbers, and
 two manifests can be diffed.
 """
@@ -74,6 +83,9 @@ class NotebookRun:
         Where and how it failed.
     outputs : tuple of str
         File names written into the run folder for this notebook.
+    notes : tuple of dict
+        The data notes: every distinct CrmlabWarning the notebook raised, as
+        ``{"category", "message", "count"}`` (:mod:`crmlab.report.notes`).
     """
 
     notebook: str
@@ -83,6 +95,7 @@ class NotebookRun:
     parameters: dict[str, Any]
     error: NotebookError | None = None
     outputs: tuple[str, ...] = ()
+    notes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,40 @@ class RunResult:
     def failed(self) -> list[NotebookRun]:
         """The notebooks that failed."""
         return [nb for nb in self.notebooks if nb.status == "failed"]
+
+    @property
+    def succeeded(self) -> list[NotebookRun]:
+        """The notebooks that ran to the end (status ``"ok"``)."""
+        return [nb for nb in self.notebooks if nb.status == "ok"]
+
+    def failure_report(self) -> str:
+        """What a consultant needs after a run with failures, as lines for the terminal.
+
+        How many notebooks failed, that the destination was not written, where the run folder
+        is (its ``index.html`` marks the failures), each notebook that succeeded with the path
+        of its client report, and the executed notebook of the first failure. Empty when the
+        run succeeded.
+        """
+        if self.ok:
+            return ""
+        lines = [
+            f"{len(self.failed)} of {len(self.notebooks)} notebooks failed; "
+            f"{self.destination} was not written.",
+            f"The run is in {self.run_dir}: open {self.index} (failures marked).",
+        ]
+        good = self.succeeded
+        if good:
+            lines.append(f"{len(good)} notebook(s) succeeded; their reports are there:")
+            for nb in good:
+                client = f"{nb.notebook}.client.html"
+                shown = client if client in nb.outputs else f"{nb.notebook}.html"
+                lines.append(f"  {nb.notebook}: {self.run_dir / shown}")
+        else:
+            lines.append("No notebook succeeded.")
+        lines.append(
+            f"failed executed notebook: {self.run_dir / (self.failed[0].notebook + '.ipynb')}"
+        )
+        return "\n".join(lines)
 
     @property
     def index(self) -> Path:
@@ -181,8 +228,20 @@ def _header_values(info: NotebookInfo, started: _dt.datetime, status: str) -> di
     }
 
 
-def _tidy_executed(path: Path, stem: str) -> None:
-    """Replace the temporary paths papermill records in the executed notebook by file names."""
+def _tidy_executed(
+    path: Path,
+    stem: str,
+    notes: Sequence[Mapping[str, Any]] = (),
+    provenance: Mapping[str, Any] | None = None,
+) -> None:
+    """Replace the temporary paths papermill records in the executed notebook by file names,
+    and record the run's data notes and parameter provenance in ``metadata["crmlab"]``.
+
+    ``metadata["crmlab"]["notes"]`` is a list of ``{"category", "message", "count"}`` and
+    ``metadata["crmlab"]["parameters"]`` maps every parameter to ``{"value", "given", "help"}``
+    (``given``: set for this run rather than the notebook's default, i.e. an assumption when
+    false): the client report's "Data notes" and assumptions boxes are drawn from them.
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -190,7 +249,35 @@ def _tidy_executed(path: Path, stem: str) -> None:
     if meta:
         meta["input_path"] = f"{stem}.ipynb"
         meta["output_path"] = f"{stem}.ipynb"
-        nbformat.write(nb, path)
+    crmlab_meta = dict(nb.metadata.get("crmlab", {}))
+    crmlab_meta["notes"] = [dict(n) for n in notes]
+    if provenance is not None:
+        crmlab_meta["parameters"] = json.loads(json.dumps(provenance, default=str))
+    nb.metadata["crmlab"] = crmlab_meta
+    nbformat.write(nb, path)
+
+
+def _provenance(info: NotebookInfo, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``{name: {"value", "given", "help"}}`` for every parameter of ``info``."""
+    out: dict[str, Any] = {}
+    for p in info.parameters:
+        given = p.name in overrides
+        value = overrides[p.name] if given else p.default if p.literal else p.default_source
+        out[p.name] = {"value": value, "given": given, "help": p.help}
+    return out
+
+
+def _one_line(message: str, limit: int = 300) -> str:
+    flat = " ".join(str(message).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _write_notes(stream: TextIO, notes: Sequence[Mapping[str, Any]]) -> None:
+    """The notebook's data notes, one indented line each, under its progress line."""
+    for note in notes:
+        count = int(note.get("count", 1))
+        times = f" ({count} times)" if count > 1 else ""
+        stream.write(f"      note: {_one_line(str(note.get('message', '')))}{times}\n")
 
 
 def _run_one(
@@ -229,15 +316,18 @@ def _run_one(
             execution_timeout=execution_timeout,
         )
     status = "failed" if outcome.error is not None else "prepared" if dry_run else "ok"
+    notes = list(outcome.notes)
     if stream is not None:
         stream.write(f"{status} ({outcome.duration_s:.1f} s)\n")
+        _write_notes(stream, notes)
         stream.flush()
+    provenance = _provenance(info, overrides)
     names = []
     if executed.is_file() and dry_run:
-        _tidy_executed(executed, info.stem)
+        _tidy_executed(executed, info.stem, notes, provenance)
         names.append(executed.name)
     elif executed.is_file():
-        _tidy_executed(executed, info.stem)
+        _tidy_executed(executed, info.stem, notes, provenance)
         full, client = folder / f"{info.stem}.html", folder / f"{info.stem}.client.html"
         writer.write(executed, full, client, _header_values(info, started, status))
         names += [executed.name, full.name, client.name]
@@ -257,6 +347,7 @@ def _run_one(
         parameters=used,
         error=err,
         outputs=tuple(names + extra),
+        notes=tuple(notes),
     )
     record = {
         "notebook": info.stem,
@@ -270,6 +361,7 @@ def _run_one(
             used, [p.name for p in info.parameters if p.is_path], bundled
         ),
         "outputs": list(run.outputs),
+        "notes": notes,
         "error": None
         if err is None
         else {"cell": err.cell, "ename": err.ename, "evalue": err.evalue, "message": str(err)},
@@ -418,9 +510,11 @@ def run_notebooks(
         first = result.failed[0].error or NotebookError(
             "failed", notebook=result.failed[0].notebook
         )
+        good = ", ".join(nb.notebook for nb in result.succeeded) or "none"
         raise NotebookError(
             f"{first} ({len(result.failed)} of {len(runs)} notebooks failed; "
-            f"{dest} was not written; the run, failures marked, is in {final})",
+            f"{dest} was not written; the run, failures marked, is in {final}; "
+            f"reports of the notebooks that succeeded ({good}) are there too)",
             notebook=first.notebook,
             cell=first.cell,
             ename=first.ename,

@@ -1,20 +1,32 @@
-"""Tests of crmlab.clv.selection: models by name, the default calibration end, the best model."""
+"""Tests of crmlab.clv.selection: models by name, the default calibration end, the best model,
+models the data cannot identify, and the spend summary."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from crmlab.clv import (
     BGNBD,
     MBGNBD,
+    MODELS,
+    NBD,
+    GammaGamma,
     ParetoNBD,
     best_model,
+    calibration_end_or_default,
+    clv_findings,
+    customer_lifetime_value,
     default_calibration_end,
+    fit_models,
     make_models,
+    model_comparison,
+    refit_best,
+    spend_summary,
 )
 from crmlab.datasets import load_cdnow
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
 
 
 def test_make_models_builds_unfitted_instances_in_order():
@@ -89,3 +101,159 @@ def test_clv_report_module_is_a_deprecated_alias():
 
     with pytest.warns(DeprecationWarning, match="crmlab.clv.selection"):
         assert old.make_models is make_models
+
+
+# ------------------------------------------------------------------------------------------------
+# models the data cannot identify (issue 13)
+# ------------------------------------------------------------------------------------------------
+def _steady(n: int = 1500, seed: int = 4) -> pd.DataFrame:
+    """Customers with no sign of dropout: gamma-Poisson purchases, each repeat buyer's last
+    purchase at the end of her window (recency = T), with a holdout of Poisson purchases."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(1.5, 1 / 4.0, n)
+    T = rng.uniform(30, 60, n)
+    x = rng.poisson(lam * T).astype(float)
+    return pd.DataFrame(
+        {
+            "frequency": x,
+            "recency": np.where(x > 0, T, 0.0),
+            "T": T,
+            "frequency_holdout": rng.poisson(lam * 20.0).astype(float),
+            "duration_holdout": 20.0,
+        }
+    )
+
+
+def test_make_models_knows_nbd():
+    assert [type(m) for m in make_models(["NBD", "BGNBD"])] == [NBD, BGNBD]
+
+
+def test_fit_models_marks_models_at_the_no_dropout_boundary():
+    data = _steady()
+    with pytest.warns(CrmlabWarning, match="no evidence of dropout") as caught:
+        fits = fit_models(["BGNBD", "ParetoNBD", "NBD"], data)
+    assert [type(m) for m in fits.fitted] == [NBD]
+    assert set(fits.not_identified) == {"BGNBD", "ParetoNBD"}
+    assert set(fits.no_dropout) == {"BGNBD", "ParetoNBD"}
+    assert fits.order == ["BGNBD", "ParetoNBD", "NBD"]
+    assert all("dropout" in reason for reason in fits.not_identified.values())
+    assert len([w for w in caught if issubclass(w.category, CrmlabWarning)]) == 2
+
+
+def test_fit_models_without_repeat_customers_fits_nothing():
+    data = _steady().assign(frequency=0.0, recency=0.0)
+    with pytest.warns(CrmlabWarning, match="no customer made a repeat purchase"):
+        fits = fit_models(["NBD"], data)
+    assert fits.fitted == []
+    with pytest.raises(DataError, match="none of the transaction models"):
+        model_comparison(data, fits)
+
+
+def test_fit_models_raises_data_errors():
+    data = _steady().assign(recency=lambda f: f["T"] + 1)
+    with pytest.raises(DataError, match="recency"):
+        fit_models(["NBD"], data)
+
+
+def test_model_comparison_lists_not_identified_models_in_order(cdnow):
+    fits = fit_models(["BGNBD", "NBD"], cdnow)
+    fits.not_identified = {"ParetoNBD": "its dropout parameter s ran to the edge of the search"}
+    fits.order = ["BGNBD", "ParetoNBD", "NBD"]
+    fits.no_dropout = ["ParetoNBD"]
+    table = model_comparison(cdnow, fits)
+    assert list(table.index) == ["BGNBD", "ParetoNBD", "NBD"]
+    assert table.columns[0] == "status"
+    assert table.loc["BGNBD", "status"] == "identified"
+    assert table.loc["ParetoNBD", "status"].startswith("not identified: its dropout parameter s")
+    assert table.loc["ParetoNBD"].drop("status").isna().all()
+    assert best_model(table) == "BGNBD"  # BG/NBD beats the NBD on CDNOW; NaN rows passed over
+    findings = clv_findings(
+        table, fits.fitted[0], _values(fits.fitted[0], cdnow), fits.fitted[0].probability_alive()
+    )
+    said = " ".join(findings)
+    assert "ParetoNBD cannot be estimated on these data" in said
+    assert "no evidence of dropout in this window" in said
+    assert "BGNBD predicts the holdout best" in said
+
+
+def _values(model, summary):
+    return customer_lifetime_value(model, None, summary, 26.0, 0.1, "W")
+
+
+def test_refit_best_falls_back_to_the_next_best_model():
+    data = _steady()
+    comparison = pd.DataFrame(
+        {"status": ["identified"] * 2, "holdout_mae": [0.5, 0.9]}, index=["ParetoNBD", "NBD"]
+    )
+    with pytest.warns(CrmlabWarning, match="the forecast uses NBD"):
+        model = refit_best(comparison, data)
+    assert type(model) is NBD and hasattr(model, "params_")
+
+
+def test_spend_summary_leaves_out_repeat_customers_without_spend(cdnow):
+    summary = cdnow.copy()
+    repeat = summary.index[summary["frequency"] > 0]
+    zero = repeat[0]
+    summary.loc[zero, "monetary_value"] = 0.0
+    n_repeat = len(repeat)
+    with pytest.warns(
+        CrmlabWarning, match=f"1 of {n_repeat:,} customers with repeat purchases spent 0"
+    ):
+        spend = spend_summary(summary)
+    assert list(spend.columns) == ["frequency", "monetary_value"]
+    assert spend.loc[zero, "frequency"] == 0.0
+    assert (spend["frequency"].drop(zero) == summary["frequency"].drop(zero)).all()
+    assert summary.loc[zero, "frequency"] > 0  # the input is not changed
+    with pytest.raises(DataError, match="monetary_value"):
+        GammaGamma().fit(summary)
+    model = GammaGamma().fit(spend)
+    mean = model.population_mean_spend()
+    assert model.expected_average_spend(spend).loc[zero] == pytest.approx(mean)
+
+
+def test_spend_summary_is_silent_when_every_repeat_customer_spent(cdnow):
+    spend = spend_summary(cdnow)
+    pd.testing.assert_series_equal(spend["frequency"], cdnow["frequency"])
+
+
+def test_calibration_end_default_depends_on_the_data():
+    tx = load_cdnow()
+    assert calibration_end_or_default("", tx, bundled=True) == pd.Timestamp("1997-09-30")
+    assert calibration_end_or_default("", tx) == default_calibration_end(tx)
+    moved = tx.assign(date=tx["date"] + pd.DateOffset(years=27))
+    assert calibration_end_or_default("", moved) == default_calibration_end(moved)
+    assert calibration_end_or_default("2024-05-01", moved) == pd.Timestamp("2024-05-01")
+
+
+@pytest.mark.parametrize(
+    "error, reason, no_dropout",
+    [
+        (
+            ConvergenceError("ParetoNBD: parameter(s) ['s'] ran to the bound of the search."),
+            "its dropout parameter s ran to the edge of the search",
+            True,
+        ),
+        (
+            ConvergenceError("BGNBD: parameter(s) ['r'] ran to the bound of the search."),
+            "its parameter r ran to the edge of the search",
+            False,
+        ),
+        (
+            ConvergenceError("BGNBD: the optimiser stopped (ABNORMAL). Try a penalizer."),
+            "the optimiser stopped (ABNORMAL)",
+            False,
+        ),
+    ],
+)
+def test_reasons_of_convergence_errors(error, reason, no_dropout):
+    name = str(error).split(":")[0]
+
+    class Failing(MODELS[name]):
+        def fit(self, summary, **kwargs):
+            raise error
+
+    Failing.__name__ = name
+    with pytest.warns(CrmlabWarning, match="not identified"):
+        fits = fit_models([Failing()], _steady(200))
+    assert fits.not_identified == {name: reason}
+    assert (name in fits.no_dropout) is no_dropout
