@@ -23,7 +23,6 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
-import pytest
 
 from crmlab._paths import notebooks_dir
 from crmlab.datasets import load_cdnow
