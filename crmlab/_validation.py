@@ -15,6 +15,7 @@ label, so it is wrong after ``reset_index``; labels outside the map are shown as
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "transaction_date",
         "invoicedate",
         "invoice_date",
+        "bestelldatum",
+        "rechnungsdatum",
+        "kaufdatum",
         "timestamp",
         "time",
         "day",
@@ -89,6 +93,37 @@ _CURRENCY_RE = re.compile(
 _INTEGRAL_RE = r"[+-]?(?:0|[1-9][0-9]{0,17})(?:\.0*)?"
 
 
+class LineMap:
+    """Where the data rows of one file came from, computed only when first asked for.
+
+    ``resolve()`` returns ``(keys, kind)``: one key per data row in file order (file line numbers,
+    Parquet row numbers, ...) and what they are. Reading a file never computes them: an error or
+    a note that shows rows asks, and the answer is kept.
+    """
+
+    __slots__ = ("_resolve", "_value")
+
+    def __init__(self, resolve: Any) -> None:
+        self._resolve = resolve
+        self._value: tuple[np.ndarray, str] | None = None
+
+    @classmethod
+    def known(cls, keys: Any, kind: str) -> LineMap:
+        out = cls(None)
+        out._value = (np.asarray(keys), kind)
+        return out
+
+    def get(self) -> tuple[np.ndarray, str]:
+        if self._value is None:
+            keys, kind = self._resolve()
+            self._value = (np.asarray(keys), kind)
+            self._resolve = None
+        return self._value
+
+    def __deepcopy__(self, memo: dict) -> LineMap:
+        return self
+
+
 class RowKeys:
     """Immutable map from a frame's index labels to where each row came from.
 
@@ -98,24 +133,45 @@ class RowKeys:
         The frame's (unique) index labels.
     keys : array-like
         One key per label: a file line number, a 1-based Parquet row number or an index label of
-        the user's DataFrame.
+        the user's DataFrame. With ``lines``: the 0-based data-row positions of the labels in
+        the file, looked up in ``lines`` when a key is first needed.
     kind : {"line", "row", "index"}
         What the keys are; used in messages ("line 7", "row 7", "index 7").
+    lines : LineMap, optional
+        The file's row keys, computed lazily (file line numbers are only counted when an error
+        or a note shows them).
 
     Notes
     -----
     ``copy.deepcopy`` returns the object itself (it is never modified), so pandas' deep copy of
     ``attrs`` on every operation costs nothing; equality is identity or equal content (and the
-    hash is consistent with it: kind and length), so ``pd.concat`` of frames sharing one map
-    keeps it.
+    hash is consistent with it: the length), so ``pd.concat`` of frames sharing one map keeps it.
     """
 
-    __slots__ = ("index", "keys", "kind")
+    __slots__ = ("_keys", "_kind", "_lines", "index")
 
-    def __init__(self, index: pd.Index, keys: Any, kind: str) -> None:
+    def __init__(
+        self, index: pd.Index, keys: Any, kind: str = "line", lines: LineMap | None = None
+    ) -> None:
         self.index = pd.Index(index)
-        self.keys = np.asarray(keys)
-        self.kind = kind
+        self._keys = np.asarray(keys)
+        self._kind = kind
+        self._lines = lines
+
+    @property
+    def keys(self) -> np.ndarray:
+        if self._lines is None:
+            return self._keys
+        keys, _ = self._lines.get()
+        return keys[self._keys]
+
+    @property
+    def kind(self) -> str:
+        return self._kind if self._lines is None else self._lines.get()[1]
+
+    def take(self, index: pd.Index, positions: Any) -> RowKeys:
+        """The map of the rows at ``positions`` (of this map), under the labels ``index``."""
+        return RowKeys(index, self._keys[np.asarray(positions)], self._kind, self._lines)
 
     def __deepcopy__(self, memo: dict) -> RowKeys:
         return self
@@ -128,31 +184,45 @@ class RowKeys:
             return True
         if not isinstance(other, RowKeys):
             return NotImplemented
+        if self._lines is not None or other._lines is not None:
+            same_source = self._lines is other._lines
+        else:
+            same_source = self._kind == other._kind
         return (
-            self.kind == other.kind
+            same_source
             and self.index.equals(other.index)
-            and len(self.keys) == len(other.keys)
-            and bool(np.all(self.keys == other.keys))
+            and len(self._keys) == len(other._keys)
+            and bool(np.all(self._keys == other._keys))
         )
 
     def __hash__(self) -> int:
-        # equal maps (see __eq__) have the same kind and length, so they hash alike
-        return hash((self.kind, len(self.keys)))
+        # equal maps (see __eq__) have the same length, so they hash alike
+        return hash(len(self._keys))
 
     def __repr__(self) -> str:
-        return f"RowKeys(kind={self.kind!r}, n={len(self.keys)})"
+        return f"RowKeys(n={len(self._keys)})"
 
-    def lookup(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
-        """Keys of ``labels`` as an array, or None when some label is not in the map."""
+    def positions(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
+        """Positions of ``labels`` in this map, or None when some label is not in it."""
         labels = pd.Index(labels)
         if labels.equals(self.index):
-            return self.keys
+            return np.arange(len(self.index))
         if not self.index.is_unique:
             return None
         positions = self.index.get_indexer(labels)
         if (positions < 0).any():
             return None
-        return self.keys[positions]
+        return positions
+
+    def lookup(self, labels: Sequence[Any] | pd.Index) -> np.ndarray | None:
+        """Keys of ``labels`` as an array, or None when some label is not in the map."""
+        positions = self.positions(labels)
+        if positions is None:
+            return None
+        if self._lines is None:
+            return self._keys[positions]
+        keys, _ = self._lines.get()
+        return keys[self._keys[positions]]
 
     def locate(self, labels: Sequence[Any]) -> tuple[list[Any], str] | None:
         """Keys of ``labels`` as a list, or None when some label is not in the map."""
@@ -160,6 +230,20 @@ class RowKeys:
         if keys is None:
             return None
         return [plain(k) for k in keys], self.kind
+
+
+def pass_hint(**options: Any) -> str:
+    """How to pass ``options``, in Python and from ``crmlab run``.
+
+    Examples
+    --------
+    >>> from crmlab.io import pass_hint
+    >>> print(pass_hint(date_format="%Y%m%d"))
+    date_format='%Y%m%d' (read_options={'date_format': '%Y%m%d'}; crmlab run: -p read_options '{"date_format": "%Y%m%d"}')
+    """
+    python = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    cli = json.dumps(options, ensure_ascii=False).replace("'", "'\\''")
+    return f"{python} (read_options={options!r}; crmlab run: -p read_options '{cli}')"
 
 
 def plain(value: Any) -> Any:
@@ -312,11 +396,40 @@ def parse_customer_ids(series: pd.Series) -> pd.Series:
         finite = np.isfinite(values)
         if finite.all() and (values == np.floor(values)).all() and (np.abs(values) < 2**53).all():
             return pd.Series(values.astype("int64"), index=series.index)
+    if getattr(dtype, "storage", None) == "pyarrow":
+        fast = _arrow_integer_ids(series)
+        if fast is not None:
+            return fast
     text = as_text(series)
     present = text.notna()
     if present.all() and len(text) and text.str.fullmatch(_INTEGRAL_RE).all():
         return text.str.replace(r"\.0*$", "", regex=True).astype("int64")
     return text
+
+
+def _arrow_integer_ids(series: pd.Series) -> pd.Series | None:
+    """pyarrow-backed text that is all integers written plainly, as int64 (else None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array(series.array.__arrow_array__())
+    if values.null_count or not len(values):
+        return None
+    try:
+        numbers = pc.cast(values, pa.int64())  # plain digits only: no spaces, "+" or "."
+    except pa.ArrowInvalid:
+        return None
+    length = pc.utf8_length(values)
+    padded = pc.or_(
+        pc.and_(pc.starts_with(values, "0"), pc.greater(length, 1)),
+        pc.and_(pc.starts_with(values, "-0"), pc.greater(length, 2)),
+    )
+    if pc.any(padded).as_py():
+        return None  # leading zeros: the keys are text
+    out = numbers.to_numpy()
+    if len(out) and np.abs(out).max() >= 10**18:
+        return None
+    return pd.Series(out, index=series.index)
 
 
 def parse_numbers(
@@ -409,12 +522,15 @@ def number_advice(notes: dict[str, Any]) -> str:
     tips = []
     if notes.get("decimal_comma"):
         tips.append(
-            "They look like numbers with a decimal comma (12,50): pass decimal=',' "
-            "(and thousands='.' if dots group the thousands)."
+            f"They look like numbers with a decimal comma (12,50): pass {pass_hint(decimal=',')} "
+            "(and thousands '.' as well if dots group the thousands: "
+            f"{pass_hint(decimal=',', thousands='.')})."
         )
     if notes.get("thousands"):
         mark = notes["thousands"]
-        tips.append(f"They look like numbers with thousands separators: pass thousands={mark!r}.")
+        tips.append(
+            f"They look like numbers with thousands separators: pass {pass_hint(thousands=mark)}."
+        )
     if notes.get("mixed_currency"):
         symbols = ", ".join(repr(s) for s in notes["mixed_currency"])
         tips.append(
@@ -444,6 +560,8 @@ def parse_dates(
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     bad = np.zeros(n, bool)
     dtype = series.dtype
+    if ptypes.is_datetime64_any_dtype(dtype) and getattr(dtype, "tz", None) is None:
+        return _finish_dates(series, bad)
     if ptypes.is_datetime64_any_dtype(dtype):
         values = series
         if getattr(dtype, "tz", None) is None:
@@ -560,6 +678,7 @@ def _finish_dates(parsed: pd.Series, bad: np.ndarray) -> tuple[pd.Series, np.nda
         low = np.datetime64("1677-09-22", "D").astype(unit)
         high = np.datetime64("2262-04-11", "D").astype(unit)
         outside = present & ((values < low) | (values > high))
-    values = np.where(outside | bad, np.datetime64("NaT"), values)
-    out = pd.Series(values.astype("datetime64[ns]"), index=parsed.index)
+    if outside.any() or bad.any():
+        values = np.where(outside | bad, np.datetime64("NaT"), values)
+    out = pd.Series(values.astype("datetime64[ns]", copy=False), index=parsed.index)
     return out, bad & ~outside, outside

@@ -1,7 +1,9 @@
 """The ``crmlab`` command: a thin argparse layer over :mod:`crmlab.report`.
 
 ``crmlab list`` shows the notebooks and their parameters; ``crmlab run`` executes them into a run
-folder (see :func:`crmlab.report.run_notebooks` for the run folder and the failure policy).
+folder (see :func:`crmlab.report.run_notebooks` for the run folder and the failure policy);
+``crmlab check FILE`` reads and profiles a transactions file without kernels (exit 1 with the
+reader's error when the notebooks could not read it).
 
 Exit codes: 0 success; 1 a notebook failed (the message names the notebook, the code cell and the
 error, and where the failed run was kept), or a finished run was not in place after the final
@@ -108,7 +110,90 @@ def build_parser() -> argparse.ArgumentParser:
         "Chromium (chromium, chromium-browser, google-chrome on PATH, or CRMLAB_CHROMIUM)",
     )
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_check(sub)
     return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# crmlab check FILE: read and validate a transactions file in seconds, without kernels
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_check(sub: Any) -> None:
+    from crmlab.io import read_options_help
+
+    p_check = sub.add_parser(
+        "check",
+        help="read and validate a transactions file, without notebooks, and profile it",
+        description=(
+            "Read FILE as the notebooks do (same reader, options and messages) and print a "
+            "profile: rows, customers, date range, total amount, returns, zero amounts, "
+            "duplicates, the guessed delimiter, decimal mark and date format, and how the "
+            "columns map. Exit 0 when the notebooks can read it, 1 with the reader's error "
+            "when they cannot, 2 on bad arguments."
+        ),
+        epilog="reader options:\n" + read_options_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_check.add_argument("file", metavar="FILE", help="CSV/Parquet file (or glob) of transactions")
+    p_check.add_argument(
+        "--columns",
+        metavar="JSON",
+        default=None,
+        help='your column names -> crmlab\'s, e.g. \'{"Kunde": "customer_id"}\'',
+    )
+    p_check.add_argument(
+        "--read-options",
+        metavar="JSON",
+        default=None,
+        help='reader options, e.g. \'{"date_format": "%%Y%%m%%d", "decimal": ","}\'',
+    )
+
+
+def _json_argument(text: str | None, flag: str) -> dict[str, Any]:
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParameterError(
+            f'{flag} expects a JSON object, e.g. {flag} \'{{"date_format": "%Y%m%d"}}\'; '
+            f"{text!r} is not JSON ({exc.msg} at character {exc.pos})",
+            parameter=flag,
+        ) from None
+    if not isinstance(value, dict):
+        raise ParameterError(
+            f"{flag} expects a JSON object ({{...}}), not {type(value).__name__} {text!r}",
+            parameter=flag,
+        )
+    return value
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from crmlab.errors import DataError
+    from crmlab.io import check_read_options
+    from crmlab.io.profile import format_guess, format_profile, guess_format, profile_transactions
+
+    columns = _json_argument(args.columns, "--columns")
+    if any(not isinstance(t, str) for t in columns.values()):
+        raise ParameterError("--columns maps your names to crmlab's names (strings)")
+    options = check_read_options(_json_argument(args.read_options, "--read-options"))
+    try:
+        profile = profile_transactions(args.file, columns, options)
+    except DataError as exc:
+        guess = guess_format(args.file, columns, encoding=options.get("encoding"))
+        lines = format_guess(guess)
+        suggested = {k: x for k, x in guess.read_options().items() if k not in options}
+        if suggested:
+            lines.append(
+                f"These lines suggest --read-options '{json.dumps({**options, **suggested})}'"
+            )
+        if lines:
+            sys.stdout.write("\n".join([f"File: {args.file}", *lines]) + "\n")
+        sys.stderr.write(f"crmlab check: {exc}\n")
+        return 1
+    sys.stdout.write(format_profile(profile))
+    return 0
 
 
 def _seconds(text: str) -> float:
@@ -237,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_list(args)
         if args.command == "run":
             return _cmd_run(args, argv)
+        if args.command == "check":
+            return _cmd_check(args)
     except ParameterError as exc:
         _say(f"crmlab: error: {exc}")
         return 2

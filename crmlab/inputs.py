@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from crmlab import datasets, text
-from crmlab.io import read_table, read_transactions
+from crmlab.io import check_read_options, read_table, read_transactions
 
 __all__ = [
     "portfolio_or_default",
@@ -34,7 +34,9 @@ __all__ = [
 
 
 def transactions_or_default(
-    path: str = "", columns: Mapping[Any, str] | None = None
+    path: str = "",
+    columns: Mapping[Any, str] | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """A transactions file, or the bundled CDNOW sample when ``path`` is empty.
 
@@ -45,13 +47,19 @@ def transactions_or_default(
         :func:`crmlab.datasets.load_cdnow`.
     columns : mapping, optional
         Your column names to crmlab's, e.g. ``{"Kunde": "customer_id"}``.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`), e.g. ``{"date_format": "%Y%m%d",
+        "decimal": ","}``; checked even when ``path`` is empty.
 
     Returns
     -------
     DataFrame
         The checked transactions contract (``customer_id``, ``date``, ``amount``, ...).
     """
-    return read_transactions(path, columns) if path else datasets.load_cdnow()
+    options = check_read_options(read_options)
+    if not path:
+        return datasets.load_cdnow()
+    return read_transactions(path, columns, read_options=options)
 
 
 def ratings_or_default(
@@ -59,6 +67,7 @@ def ratings_or_default(
     columns: Mapping[Any, str] | None = None,
     n_respondents: int = 300,
     seed: int = 0,
+    read_options: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """Benefit/cost ratings from a file, or simulated ratings with known true values.
 
@@ -71,16 +80,19 @@ def ratings_or_default(
         Your column names to crmlab's, e.g. ``{"Marke": "brand"}``.
     n_respondents, seed : int
         Size and seed of the simulation.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`); checked even when ``path`` is empty.
 
     Returns
     -------
     (DataFrame, BrandValueTruth or None)
         The checked ratings and, for simulated ratings, their true values (None for a file).
     """
+    options = check_read_options(read_options)
     if path:
         from crmlab.value import read_ratings
 
-        return read_ratings(path, columns), None
+        return read_ratings(path, columns, read_options=options), None
     ratings, truth = datasets.simulate_brand_ratings(n_respondents, seed=seed)
     return ratings, truth
 
@@ -92,6 +104,7 @@ def survey_or_default(
     scale: Sequence[float] = (1, 7),
     seed: int = 0,
     n_respondents: int = 400,
+    read_options: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """The notebook's survey: the user's file, or the simulated SERVQUAL survey when none.
 
@@ -109,6 +122,9 @@ def survey_or_default(
         :func:`crmlab.satisfaction.survey_from_wide`.
     seed, n_respondents : int
         Seed and size of the simulation.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`); checked even when ``survey_path`` is
+        empty.
 
     Returns
     -------
@@ -116,6 +132,7 @@ def survey_or_default(
         The validated long survey and a plain-text sentence saying where it came from (the
         file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes).
     """
+    options = check_read_options(read_options)
     if not survey_path:
         survey, _ = datasets.simulate_servqual_survey(n_respondents, seed=seed, scale=tuple(scale))
         return survey, (
@@ -126,11 +143,11 @@ def survey_or_default(
     from crmlab.satisfaction import read_survey, survey_from_wide
 
     if item_map:
-        frame = read_table(survey_path, (), columns, what="survey")
+        frame = read_table(survey_path, (), columns, what="survey", read_options=options)
         rid = "respondent_id" if "respondent_id" in frame.columns else None
         survey = survey_from_wide(frame, item_map, rid, scale=scale)
     else:
-        survey = read_survey(survey_path, columns, scale=scale)
+        survey = read_survey(survey_path, columns, scale=scale, read_options=options)
     respondents = text.count(survey["respondent_id"].nunique())
     return survey, (
         f"Survey read from {os.path.basename(str(survey_path))} ({respondents} respondents)."
@@ -138,7 +155,9 @@ def survey_or_default(
 
 
 def subscriptions_or_default(
-    path: str = "", columns: Mapping[Any, str] | None = None
+    path: str = "",
+    columns: Mapping[Any, str] | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Survivors by cohort from a subscriptions file, or the Fader-Hardie (2007) cohorts.
 
@@ -150,23 +169,28 @@ def subscriptions_or_default(
         :func:`crmlab.datasets.load_fader_hardie_cohorts`.
     columns : mapping, optional
         Your column names to ``start`` and ``end``.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`); checked even when ``path`` is empty.
 
     Returns
     -------
     DataFrame
         Survivors of each acquisition cohort by periods since acquisition.
     """
+    options = check_read_options(read_options)
     if not path:
         return datasets.load_fader_hardie_cohorts()
     from crmlab.retention import subscription_survivors
 
-    return subscription_survivors(read_table(path, ["start", "end"], columns, what="subscriptions"))
+    table = read_table(path, ["start", "end"], columns, what="subscriptions", read_options=options)
+    return subscription_survivors(table)
 
 
 def portfolio_or_default(
     transactions_path: str = "",
     columns: Mapping[Any, str] | None = None,
     products_path: str = "",
+    read_options: Mapping[str, Any] | None = None,
 ) -> datasets.CompleteJourney:
     """The customer-portfolio notebook's inputs: the user's files, or The Complete Journey.
 
@@ -180,6 +204,9 @@ def portfolio_or_default(
     products_path : str
         Optional product table with a ``product`` column and ``category`` and/or ``department``
         columns, joined to the transactions by ``product``.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`) for both files; checked even when
+        ``transactions_path`` is empty.
 
     Returns
     -------
@@ -187,6 +214,7 @@ def portfolio_or_default(
         With the user's files (:func:`crmlab.datasets.read_portfolio`), only ``transactions``
         (and ``products``) are filled; the other tables are empty.
     """
+    options = check_read_options(read_options)
     if not transactions_path:
         return datasets.load_complete_journey()
-    return datasets.read_portfolio(transactions_path, columns, products_path)
+    return datasets.read_portfolio(transactions_path, columns, products_path, read_options=options)

@@ -208,6 +208,7 @@ def read_portfolio(
     transactions_path: str,
     columns: Mapping[Any, str] | None = None,
     products_path: str = "",
+    read_options: Mapping[str, Any] | None = None,
 ) -> CompleteJourney:
     """The user's transactions (and product table) in the shape of :class:`CompleteJourney`.
 
@@ -221,6 +222,8 @@ def read_portfolio(
     products_path : str
         Optional product table with a ``product`` column and ``category`` and/or ``department``
         columns, joined to the transactions by ``product``.
+    read_options : dict, optional
+        Reader options for both files (:data:`crmlab.io.READ_OPTIONS`).
 
     Returns
     -------
@@ -235,10 +238,11 @@ def read_portfolio(
     tx = read_transactions(
         transactions_path,
         columns={k: v for k, v in mapping.items() if header is None or k in header},
+        read_options=read_options,
     )
     products = pd.DataFrame(columns=["category", "department"], index=pd.Index([], name="product"))
     if products_path:
-        raw = read_table(products_path, what="product table")
+        raw = read_table(products_path, what="product table", read_options=read_options)
         raw = raw.rename(columns={k: v for k, v in mapping.items() if k in raw.columns})
         if "product" not in raw.columns or "product" not in tx.columns:
             raise DataError(

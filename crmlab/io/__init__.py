@@ -33,10 +33,28 @@ File rules
   the header into several fields and the first 50 lines into equally many fields wins (comma on
   ties; tab for ``.tsv`` files without a clear winner).
 - CSV header names are stripped of surrounding spaces; the file itself is never modified.
+- A plain UTF-8 CSV is parsed by pyarrow into native types; file line numbers are counted only
+  when an error or a note shows rows. Anything unusual (another encoding, a line pyarrow cannot
+  parse, repeated header names, ...) is read by pandas' careful path, with the same messages.
+
+Reader options
+--------------
+Every reader takes ``read_options``, one dict of the options in :data:`READ_OPTIONS`
+(``date_format``, ``dayfirst``, ``decimal``, ``thousands``, ``encoding``, ``sep``, ``returns``,
+``duplicates``, ``zero_amounts``), validated by :func:`check_read_options`; the notebooks take the
+same dict (``crmlab run -p read_options '{"date_format": "%Y%m%d"}'``). Messages that say
+"pass X=..." spell the option for Python and for ``crmlab run`` (:func:`pass_hint`).
 """
 
 from __future__ import annotations
 
+from crmlab.io.options import (
+    READ_OPTIONS,
+    ReadOption,
+    check_read_options,
+    pass_hint,
+    read_options_help,
+)
 from crmlab.io.tables import (
     check_in_range,
     check_not_null,
@@ -53,29 +71,38 @@ from crmlab.io.transactions_reader import (
     OPTIONAL_TRANSACTION_COLUMNS,
     REQUIRED_TRANSACTION_COLUMNS,
     RETURNS_ADVICE,
+    ZERO_AMOUNTS_ADVICE,
     check_amounts,
     check_customer_ids,
     check_dates,
     check_returns,
+    check_zero_amounts,
     date_advice,
     read_transactions,
 )
 
 __all__ = [
     "OPTIONAL_TRANSACTION_COLUMNS",
+    "READ_OPTIONS",
     "RETURNS_ADVICE",
     "REQUIRED_TRANSACTION_COLUMNS",
+    "ZERO_AMOUNTS_ADVICE",
+    "ReadOption",
     "check_amounts",
     "check_customer_ids",
     "check_dates",
     "check_in_range",
     "check_not_null",
     "check_numeric",
+    "check_read_options",
     "check_returns",
+    "check_zero_amounts",
     "date_advice",
     "map_columns",
     "number_advice",
     "line_numbers",
+    "pass_hint",
+    "read_options_help",
     "read_table",
     "read_transactions",
     "require_columns",

@@ -21,6 +21,7 @@ import pandas as pd
 
 from crmlab import _validation as v
 from crmlab.errors import DataError, ParameterError
+from crmlab.io.options import pass_hint
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -51,8 +52,13 @@ def read_file(
     sep: str | None,
     decimal: str,
     thousands: str | None,
-) -> tuple[pd.DataFrame, np.ndarray, str, str]:
-    """Read a file; returns (frame with RangeIndex, keys per row, kind of keys, label)."""
+    as_date: Any = None,
+    date_format: str | None = None,
+) -> tuple[pd.DataFrame, v.LineMap, str]:
+    """Read a file; returns (frame with RangeIndex, where its rows came from, label).
+
+    ``as_text(name)`` says which columns to keep as text; ``as_date(name)`` which column may be
+    parsed as dates by the fast reader (``date_format`` or ISO 8601); others are inferred."""
     if not isinstance(source, str | os.PathLike):
         raise ParameterError(
             f"source must be a file path or a pandas DataFrame, not {type(source).__name__}.",
@@ -80,7 +86,14 @@ def read_file(
         )
     if kind == "parquet":
         frame = _read_parquet(path, label)
-        return frame, np.arange(1, len(frame) + 1), "row", label
+        return frame, v.LineMap.known(np.arange(1, len(frame) + 1), "row"), label
+    if compression is None and len(sep or ",") == 1:
+        fast = _read_csv_fast(
+            path, label, as_text, as_date or (lambda name: False), encoding=encoding, sep=sep,
+            decimal=decimal, date_format=date_format, tsv=base.endswith(".tsv"),
+        )  # fmt: skip
+        if fast is not None:
+            return fast
     return _read_csv(
         path,
         label,
@@ -175,8 +188,8 @@ def _decode(raw: bytes, encoding: str | None, label: str) -> str:
             line = raw[: err.start].count(b"\n") + 1
             raise DataError(
                 f"The file {label} cannot be decoded as {encoding!r}: byte {raw[err.start]:#04x} "
-                f"on line {line} is invalid. Pass the file's encoding, e.g. encoding='utf-8', "
-                "'cp1252' (Excel on Windows) or 'latin-1'.",
+                f"on line {line} is invalid. Pass the file's encoding, e.g. "
+                f"{pass_hint(encoding='utf-8')}, or 'cp1252' (Excel on Windows) or 'latin-1'.",
                 rows=[line],
             ) from err
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -194,8 +207,8 @@ def _decode(raw: bytes, encoding: str | None, label: str) -> str:
         raise DataError(
             f"The file {label} is not UTF-8: byte {raw[err.start]:#04x} on line {line} cannot "
             f"be decoded (read as cp1252 that line is {text.strip()[:80]!r}). Pass its encoding, "
-            "e.g. encoding='cp1252' (Excel on Windows, Western European) or encoding='latin-1', "
-            "or save the file as UTF-8.",
+            f"e.g. {pass_hint(encoding='cp1252')} (Excel on Windows, Western European) or "
+            "encoding='latin-1', or save the file as UTF-8.",
             rows=[line],
         ) from err
 
@@ -234,7 +247,7 @@ def _read_csv(
     decimal: str,
     thousands: str | None,
     tsv: bool,
-) -> tuple[pd.DataFrame, np.ndarray, str, str]:
+) -> tuple[pd.DataFrame, v.LineMap, str]:
     raw = _read_bytes(path, label, compression)
     text = _decode(raw, encoding, label)
     if re.search(r"\S", text) is None:
@@ -243,7 +256,7 @@ def _read_csv(
     if delimiter == decimal:
         raise ParameterError(
             f"The file {label} is separated by {delimiter!r}, which is also the decimal mark "
-            f"(decimal={decimal!r}); pass sep= explicitly, e.g. sep=';'.",
+            f"(decimal={decimal!r}); pass the delimiter explicitly, e.g. {pass_hint(sep=';')}.",
             parameter="decimal",
         )
     options: dict[str, Any] = {"sep": delimiter, "decimal": decimal}
@@ -268,7 +281,8 @@ def _read_csv(
         _check_ragged(text, delimiter, label)
         raise DataError(
             f"The file {label} cannot be read as CSV with sep={delimiter!r}: {err}. Check the "
-            "delimiter (pass sep=...), unbalanced quotes, and that every line has as many fields "
+            f"delimiter (pass e.g. {pass_hint(sep=';')}), unbalanced quotes, and that every line "
+            "has as many fields "
             "as the header.",
         ) from err
     raw_names = _header_fields(text, delimiter)
@@ -286,8 +300,153 @@ def _read_csv(
             f"The file {label} has a header ({v.list_columns(frame.columns)}) but no data rows; "
             "export the data again."
         )
-    keys, kind = _line_numbers(text, delimiter, len(frame))
-    return frame, keys, kind, label
+    return frame, v.LineMap.known(*_line_numbers(text, delimiter, len(frame))), label
+
+
+_SAMPLE_BYTES = 1 << 16
+
+
+def _read_csv_fast(
+    path: Path,
+    label: str,
+    as_text: Any,
+    as_date: Any,
+    *,
+    encoding: str | None,
+    sep: str | None,
+    decimal: str,
+    date_format: str | None,
+    tsv: bool,
+) -> tuple[pd.DataFrame, v.LineMap, str] | None:
+    """Parse a plain UTF-8 CSV with pyarrow into native dtypes, or None to take the careful path.
+
+    Anything unusual (another encoding, a byte-order mark other than UTF-8's, repeated or blank
+    header names, a line pyarrow cannot parse, ...) returns None: the careful path then reads the
+    file and gives today's messages. File line numbers are not counted here: the returned
+    :class:`~crmlab._validation.LineMap` counts them when an error or a note first needs them.
+    """
+    if encoding is not None and codecs_name(encoding) not in ("utf-8", "utf-8-sig"):
+        return None
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SAMPLE_BYTES)
+    except OSError:
+        return None
+    if not head.strip() or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    cut = len(head) == _SAMPLE_BYTES
+    try:
+        sample = head.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        if not cut or err.start < len(head) - 4:
+            return None
+        sample = head[: err.start].decode("utf-8-sig")
+    delimiter = sep if sep is not None else _sniff(sample, "\t" if tsv else ",")
+    if delimiter == decimal or delimiter == '"':
+        return None
+    header = _raw_header(sample, delimiter)
+    if header is None:
+        return None
+    clean = [name.strip() for name in header]
+    if len(set(clean)) != len(clean) or not all(clean) or len(clean) < 2:
+        return None
+    types: dict[str, Any] = {}
+    for raw_name, name in zip(header, clean, strict=True):
+        if as_text(name):
+            types[raw_name] = pa.string()
+        elif as_date(name) and date_format is not None and "%" in date_format:
+            types[raw_name] = pa.timestamp("s")
+    convert = pacsv.ConvertOptions(
+        column_types=types,
+        null_values=sorted(_NA_VALUES),
+        strings_can_be_null=True,
+        decimal_point=decimal,
+        timestamp_parsers=[date_format] if date_format and "%" in date_format else None,
+    )
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False, encoding="utf8"),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample),
+            convert_options=convert,
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.num_rows == 0:
+        return None
+    # other columns than the date must keep their text, as the careful reader keeps it
+    temporal = [
+        raw_name
+        for raw_name, name, field in zip(header, clean, table.schema, strict=False)
+        if not as_date(name) and (pa.types.is_temporal(field.type))
+    ]
+    if temporal:
+        return None
+    frame = table.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get,
+        date_as_object=False,
+        split_blocks=True,
+        self_destruct=True,
+    )
+    del table
+    for name in frame.columns:
+        if frame[name].dtype == object and frame[name].isna().all():
+            frame[name] = np.full(len(frame), np.nan)
+    frame.columns = clean
+    n_rows = len(frame)
+    return frame, v.LineMap(lambda: _count_lines(path, label, encoding, delimiter, n_rows)), label
+
+
+_NA_VALUES = {
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+}  # fmt: skip
+# pandas' default missing-value strings (pandas.read_csv's na_values)
+
+
+def codecs_name(encoding: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
+def _raw_header(sample: str, delimiter: str) -> list[str] | None:
+    """The first non-blank line's fields as written, or None when the csv module cannot tell."""
+    try:
+        for row in csv.reader(_io.StringIO(sample, newline=""), delimiter=delimiter):
+            if row and not (len(row) == 1 and not row[0].strip()):
+                return row
+    except csv.Error:
+        return None
+    return None
+
+
+def _count_lines(
+    path: Path, label: str, encoding: str | None, delimiter: str, n_rows: int
+) -> tuple[np.ndarray, str]:
+    """File line of each data row of a file read by the fast reader (counted on demand)."""
+    try:
+        raw = _read_bytes(path, label, None)
+    except DataError:
+        return np.arange(1, n_rows + 1), "row"
+    if b'"' not in raw and b"\r" not in raw and re.search(rb"(^|\n)[ \t\f\v]*\n", raw) is None:
+        breaks = raw.count(b"\n") + (not raw.endswith(b"\n"))
+        if breaks == n_rows + 1:
+            return np.arange(2, n_rows + 2), "line"
+    try:
+        text = _decode(raw, encoding, label)
+    except (DataError, ParameterError):
+        return np.arange(1, n_rows + 1), "row"
+    del raw
+    return _line_numbers(text, delimiter, n_rows)
 
 
 def unique_names(names: list[Any]) -> list[Any]:
@@ -352,7 +511,7 @@ def _check_single_column(frame: pd.DataFrame, delimiter: str, label: str) -> Non
             raise DataError(
                 f"The file {label} was read as one single column named {name!r}: it seems to be "
                 f"separated by {_DELIMITER_NAMES[other]}s ({other!r}), not by {delimiter!r}. "
-                f"Pass sep={other!r}.",
+                f"Pass {pass_hint(sep=other)}.",
                 column=name,
             )
 

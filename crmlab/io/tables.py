@@ -14,6 +14,7 @@ from pandas.api import types as ptypes
 from crmlab import _validation as v
 from crmlab.errors import DataError, ParameterError
 from crmlab.io._files import DUPLICATES_ATTR, read_file, unique_names
+from crmlab.io.options import merge_read_options
 
 Source = str | os.PathLike | pd.DataFrame
 
@@ -30,6 +31,8 @@ def read_table(
     thousands: str | None = None,
     text_columns: Sequence[str] = (),
     what: str = "table",
+    read_options: Mapping[str, Any] | None = None,
+    date_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV/Parquet file or a DataFrame, rename the user's columns and check they are there.
 
@@ -56,6 +59,14 @@ def read_table(
         and the raw values for error messages).
     what : str
         What the table is, for messages ("transactions", "survey", ...).
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`), checked with
+        :func:`crmlab.io.check_read_options`; they win over the keywords above. This reader uses
+        ``encoding``, ``sep``, ``decimal`` and ``thousands`` and ignores the others (so one dict
+        serves every file a notebook reads).
+    date_columns : sequence of str
+        Columns (crmlab's names) the fast CSV reader may parse as dates (ISO 8601, or
+        ``read_options["date_format"]``); other columns are never turned into dates.
 
     Returns
     -------
@@ -83,27 +94,34 @@ def read_table(
     ['respondent_id', 'sat']
     """
     mapping = _check_mapping(columns)
+    options = merge_read_options(
+        read_options, encoding=encoding, sep=sep, decimal=decimal, thousands=thousands
+    )
+    encoding, sep = options["encoding"], options["sep"]
+    decimal, thousands = options["decimal"], options["thousands"]
     _check_separators(sep, decimal, thousands)
-    required, optional, text_columns = (
+    required, optional, text_columns, date_columns = (
         (names,) if isinstance(names, str) else tuple(names)
-        for names in (required, optional, text_columns)
+        for names in (required, optional, text_columns, date_columns)
     )
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
         label = None
     else:
-        targets = set(text_columns)
-        frame, keys, kind, label = read_file(
+        targets, dates = set(text_columns), set(date_columns)
+        frame, lines, label = read_file(
             source,
             lambda name: mapping.get(name, name) in targets,
             encoding=encoding,
             sep=sep,
             decimal=decimal,
             thousands=thousands,
+            as_date=lambda name: mapping.get(name, name) in dates,
+            date_format=options["date_format"],
         )
         frame.attrs = {
             **frame.attrs,
-            v.LINES_ATTR: v.RowKeys(frame.index, keys, kind),
+            v.LINES_ATTR: v.RowKeys(frame.index, np.arange(len(frame)), lines=lines),
             v.SOURCE_ATTR: str(source),
         }
     if len(frame) == 0:
@@ -113,6 +131,18 @@ def read_table(
             f"there are no {what} to analyse. Check that you exported the data, not only the header."
         )
     frame = _apply_mapping(frame, mapping, required, optional, what=what, label=label)
+    if what != "transactions":  # read_transactions makes its own columns writable
+        frame = writable(frame)
+    return frame
+
+
+def writable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every numpy column writable (pyarrow's zero-copy columns are read-only)."""
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i].array
+        data = getattr(values, "_ndarray", None)
+        if isinstance(data, np.ndarray) and not data.flags.writeable:
+            frame.isetitem(i, frame.iloc[:, i].copy(deep=True))
     return frame
 
 

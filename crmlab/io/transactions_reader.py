@@ -16,6 +16,7 @@ from pandas.api import types as ptypes
 
 from crmlab import _validation as v
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.io.options import merge_read_options, pass_hint
 from crmlab.io.tables import (
     Source,
     _check_choice,
@@ -23,9 +24,14 @@ from crmlab.io.tables import (
     _whole,
     read_table,
     require_columns,
+    writable,
 )
 
 REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
+
+#: ``attrs`` key of what :func:`read_transactions` found: rows read, returns, zero amounts and
+#: duplicate rows (before its policies dropped any).
+COUNTS_ATTR = "crmlab_read_counts"
 
 
 OPTIONAL_TRANSACTION_COLUMNS: tuple[str, ...] = ("quantity", "product", "category", "channel")
@@ -39,10 +45,12 @@ def read_transactions(
     dayfirst: bool = False,
     returns: str = "error",
     duplicates: str = "keep",
+    zero_amounts: str = "keep",
     encoding: str | None = None,
     sep: str | None = None,
     decimal: str = ".",
     thousands: str | None = None,
+    read_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read transactions from a CSV/Parquet file or a DataFrame and validate them.
 
@@ -74,6 +82,11 @@ def read_transactions(
         Exact duplicate rows (equal in every column): ``"keep"`` (default) keeps them and warns
         with the count when there are any (CDNOW has 21: same-day purchases of equal value);
         ``"drop"`` keeps the first of each and warns with the count dropped.
+    zero_amounts : {"keep", "drop", "error"}
+        Transactions with amount 0 (free items, vouchers, data errors): ``"keep"`` (default)
+        keeps them and warns with the count when there are any (CDNOW's sample has 8);
+        ``"drop"`` drops them with a CrmlabWarning giving the count; ``"error"`` raises a
+        DataError listing them.
     encoding : str, optional
         Text encoding of a CSV file. Default: UTF-8 with or without byte-order mark (also UTF-16
         with a byte-order mark); others (``"cp1252"``, ``"latin-1"``) must be named.
@@ -83,6 +96,10 @@ def read_transactions(
         Decimal mark and thousands separator of the numbers (``decimal=","`` reads ``12,50``).
         One currency symbol ($, €, £, ¥) before or after an amount is accepted when the whole
         column uses the same symbol; it is dropped (no conversion between currencies).
+    read_options : dict, optional
+        The options above as one dict (:data:`crmlab.io.READ_OPTIONS`), as the notebooks pass
+        them (``crmlab run -p read_options '{"date_format": "%Y%m%d", "decimal": ","}'``);
+        checked with :func:`crmlab.io.check_read_options` and winning over the keywords.
 
     Returns
     -------
@@ -112,13 +129,15 @@ def read_transactions(
         thousands separators or currency symbols); infinite amounts; returns with
         ``returns="error"``; a CSV read as one column because of the wrong delimiter.
     ParameterError
-        Unknown ``returns``/``duplicates`` choice, a mapping to a name that is not a transaction
+        Unknown ``returns``/``duplicates``/``zero_amounts`` choice or ``read_options`` key, a
+        mapping to a name that is not a transaction
         column, ``decimal`` equal to ``sep`` or ``thousands``.
 
     Warns
     -----
     CrmlabWarning
-        Returns kept or dropped; duplicate rows kept or dropped.
+        Returns kept or dropped; zero amounts kept or dropped; duplicate rows kept or dropped
+        (each with the count and the first file lines).
 
     Examples
     --------
@@ -130,15 +149,24 @@ def read_transactions(
     >>> tx.dtypes.astype(str).tolist(), tx["customer_id"].tolist()
     (['int64', 'datetime64[ns]', 'float64'], [3, 7])
     """
+    options = merge_read_options(
+        read_options, date_format=date_format, dayfirst=dayfirst, returns=returns,
+        duplicates=duplicates, zero_amounts=zero_amounts, encoding=encoding, sep=sep,
+        decimal=decimal, thousands=thousands,
+    )  # fmt: skip
+    date_format, dayfirst = options["date_format"], options["dayfirst"]
+    returns, duplicates, zero_amounts = (
+        options["returns"], options["duplicates"], options["zero_amounts"]
+    )  # fmt: skip
+    decimal, thousands = options["decimal"], options["thousands"]
     _check_choice("returns", returns, ("error", "keep", "drop"))
     _check_choice("duplicates", duplicates, ("keep", "drop"))
+    _check_choice("zero_amounts", zero_amounts, ("keep", "drop", "error"))
     files = _glob_files(source)
     if files is not None:
-        options = dict(
-            date_format=date_format, dayfirst=dayfirst, returns=returns, duplicates=duplicates,
-            encoding=encoding, sep=sep, decimal=decimal, thousands=thousands,
-        )  # fmt: skip
-        return _concat_transactions([read_transactions(f, columns, **options) for f in files])
+        return _concat_transactions(
+            [read_transactions(f, columns, read_options=options) for f in files]
+        )
     ours = REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS
     mapping = _check_mapping(columns)
     for key, target in mapping.items():
@@ -155,24 +183,41 @@ def read_transactions(
         REQUIRED_TRANSACTION_COLUMNS,
         mapping,
         optional=OPTIONAL_TRANSACTION_COLUMNS,
-        encoding=encoding,
-        sep=sep,
+        encoding=options["encoding"],
+        sep=options["sep"],
         decimal=decimal,
         thousands=thousands,
         text_columns=("customer_id", "product", "category", "channel"),
         what="transactions",
+        read_options={"date_format": date_format} if date_format is not None else None,
+        date_columns=("date",),
     )
-    keys, kind = v.source_keys(frame)
+    rows = _row_map(frame)
     out = _typed_transactions(
         frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
     )
-    keep = check_returns(frame, (out["amount"] < 0).to_numpy(), returns, stacklevel=2)
-
-    repeated = keep & _duplicated(out, keep)
+    amounts = out["amount"].to_numpy()
+    keep = check_returns(frame, amounts < 0, returns, stacklevel=2)
+    counts = {"rows_read": len(out), "returns": int((amounts < 0).sum())}
+    counts["zero_amounts"] = int((keep & (amounts == 0)).sum())
+    keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
+    source, names = frame.attrs.get(v.SOURCE_ATTR), dict(frame.attrs.get(v.NAMES_ATTR) or {})
+    del frame, amounts  # the raw columns are no longer needed: free them before sorting
+    positions = np.arange(len(out))
+    if not keep.all():
+        out, positions = out[keep], positions[keep]
+        if len(out) == 0:
+            raise DataError(
+                "No transactions are left after dropping returns and zero amounts; check the "
+                f"amounts, or pass {pass_hint(returns='keep')}."
+            )
+    order, codes = _sort_order(out["customer_id"], out["date"])
+    out, positions = out.iloc[order], positions[order]
+    repeated = _duplicated_sorted(out, codes[order])
     if repeated.any():
-        where = _where(keys[repeated], kind)
+        where = _where(rows, np.sort(positions[repeated]))
         if duplicates == "drop":
-            keep &= ~repeated
+            out, positions = out[~repeated], positions[~repeated]
             message = (
                 f"Dropped {_count(repeated)} repeating an earlier row exactly{where}; "
                 "the first of each is kept."
@@ -180,26 +225,29 @@ def read_transactions(
         else:
             message = (
                 f"Found {_count(repeated)} repeating an earlier row exactly{where}. They are kept "
-                "(several equal purchases on one day can be genuine); pass duplicates='drop' to "
-                "drop them."
+                "(several equal purchases on one day can be genuine); to drop them pass "
+                f"{pass_hint(duplicates='drop')}."
             )
         warnings.warn(message, CrmlabWarning, stacklevel=2)
-
-    if not keep.all():
-        out, keys = out[keep], keys[keep]
-        if len(out) == 0:
-            raise DataError(
-                "No transactions are left after dropping returns and duplicates; "
-                "check the amounts, or pass returns='keep'."
-            )
-    order = _sort_order(out["customer_id"], out["date"])
-    out = out.iloc[order].reset_index(drop=True)
+    counts["duplicates"] = int(repeated.sum())
+    out = writable(out.reset_index(drop=True))
     out.attrs = {
-        v.LINES_ATTR: v.RowKeys(out.index, keys[order], kind),
-        v.SOURCE_ATTR: frame.attrs.get(v.SOURCE_ATTR),
-        v.NAMES_ATTR: dict(frame.attrs.get(v.NAMES_ATTR) or {}),
+        COUNTS_ATTR: counts,
+        v.LINES_ATTR: rows.take(out.index, positions),
+        v.SOURCE_ATTR: source,
+        v.NAMES_ATTR: names,
     }
     return out
+
+
+def _row_map(frame: pd.DataFrame) -> v.RowKeys:
+    """Where each row of ``frame`` (by position) came from: its file map, or its index labels."""
+    rows = frame.attrs.get(v.LINES_ATTR)
+    if isinstance(rows, v.RowKeys):
+        positions = rows.positions(frame.index)
+        if positions is not None:
+            return rows.take(frame.index, positions)
+    return v.RowKeys(frame.index, np.asarray(frame.index, dtype=object), "index")
 
 
 def _glob_files(source: Any) -> list[Path] | None:
@@ -232,7 +280,7 @@ def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
     frame = pd.concat(parts, ignore_index=True)
     frame.attrs = {}
-    order = _sort_order(frame["customer_id"], frame["date"])
+    order, _ = _sort_order(frame["customer_id"], frame["date"])
     return frame.iloc[order].reset_index(drop=True)
 
 
@@ -344,7 +392,9 @@ def check_amounts(
 
 
 #: What to do about negative amounts (returns), as :func:`read_transactions` spells it.
-RETURNS_ADVICE = "Pass returns='keep' to keep them as returns, or returns='drop' to drop them."
+RETURNS_ADVICE = (
+    f"Pass {pass_hint(returns='keep')} to keep them as returns, or returns='drop' to drop them."
+)
 
 
 def check_returns(
@@ -365,13 +415,52 @@ def check_returns(
         raise v.row_error(
             frame, negative, "amount", "negative amounts (returns or refunds)", RETURNS_ADVICE
         )
-    keys, kind = v.source_keys(frame)
-    where = _where(keys[negative], kind)
+    where = _where(_row_map(frame), np.flatnonzero(negative))
     if returns == "drop":
         keep &= ~negative
         message = f"Dropped {_count(negative)} with a negative amount (returns){where}."
     else:
         message = f"Kept {_count(negative)} with a negative amount (returns){where}."
+    warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
+    return keep
+
+
+#: What to do about zero amounts, as :func:`read_transactions` spells it.
+ZERO_AMOUNTS_ADVICE = (
+    f"Pass {pass_hint(zero_amounts='drop')} to drop them, or zero_amounts='keep' to keep them "
+    "(free items then count as purchases worth 0)."
+)
+
+
+def check_zero_amounts(
+    frame: pd.DataFrame,
+    zero: Any,
+    zero_amounts: str,
+    *,
+    keep: np.ndarray | None = None,
+    stacklevel: int = 2,
+) -> np.ndarray:
+    """Apply the ``zero_amounts`` policy to the rows of ``frame`` where ``zero`` holds (among
+    those ``keep`` keeps): ``"keep"`` and ``"drop"`` warn with the count
+    (:class:`~crmlab.errors.CrmlabWarning`), ``"error"`` raises a DataError listing the rows.
+    Returns the updated mask of rows to keep."""
+    _check_choice("zero_amounts", zero_amounts, ("keep", "drop", "error"))
+    keep = np.ones(len(frame), bool) if keep is None else np.asarray(keep, dtype=bool).copy()
+    zero = np.asarray(zero, dtype=bool) & keep
+    if not zero.any():
+        return keep
+    if zero_amounts == "error":
+        raise v.row_error(frame, zero, "amount", "zero amounts", ZERO_AMOUNTS_ADVICE)
+    where = _where(_row_map(frame), np.flatnonzero(zero))
+    if zero_amounts == "drop":
+        keep &= ~zero
+        message = f"Dropped {_count(zero)} with a zero amount{where}."
+    else:
+        message = (
+            f"Kept {_count(zero)} with a zero amount{where}: they count as purchases worth 0 "
+            "(free items, vouchers, or data errors). To drop them pass "
+            f"{pass_hint(zero_amounts='drop')}."
+        )
     warnings.warn(message, CrmlabWarning, stacklevel=stacklevel + 1)
     return keep
 
@@ -387,13 +476,12 @@ def _typed_transactions(
     ids = check_customer_ids(frame)
     dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
     numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
-    out = pd.DataFrame(
-        {"customer_id": ids.to_numpy(), "date": dates.to_numpy(), "amount": numbers},
-        index=frame.index,
-    )
-    out["customer_id"] = out["customer_id"].astype(ids.dtype)
-    out["date"] = out["date"].astype("datetime64[ns]")
-    out["amount"] = out["amount"].astype("float64")
+    columns = {
+        "customer_id": pd.Series(ids.array, index=frame.index, copy=False),
+        "date": pd.Series(dates.to_numpy().astype("datetime64[ns]", copy=False), index=frame.index),
+        "amount": pd.Series(np.asarray(numbers, dtype="float64"), index=frame.index, copy=False),
+    }
+    out = pd.DataFrame(columns, copy=False)
     if "quantity" in frame.columns:
         quantity, bad, notes = v.parse_numbers(
             frame["quantity"], decimal=decimal, thousands=thousands
@@ -422,47 +510,109 @@ def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False
     """What to do about dates that cannot be read (``bad``: some of them), as
     :func:`read_transactions` advises."""
     examples = [str(x).strip() for x in pd.Series(list(bad), dtype=object).dropna().head(20)]
-    formats = set()
-    for example in examples:
-        formats.add(v.guess_format(example, dayfirst=dayfirst))
+    examples = [re.sub(r"^(\d{8})\.0+$", r"\1", e) for e in examples]
+    month_first = {v.guess_format(e, dayfirst=False) for e in examples}
+    day_first = {v.guess_format(e, dayfirst=True) for e in examples}
+    formats = day_first if dayfirst else month_first
     if date_format is not None:
         tip = f"They do not match date_format={date_format!r}."
     else:
         tip = "Dates are read as ISO 8601 (1997-01-31 or 1997-01-31 14:05:00) by default."
-    if len(formats) == 1 and None not in formats:
+    numbers = any(re.fullmatch(r"\d+(\.0+)?", e) for e in examples)
+    if numbers and date_format is None and all(re.fullmatch(r"\d{8}", e) for e in examples):
+        fmt = "%Y%m%d"
+        tip += f" These look like date_format={fmt!r}; pass {pass_hint(date_format=fmt)}."
+        return tip
+    if (
+        not dayfirst
+        and len(month_first) == 1
+        and len(day_first) == 1
+        and None not in month_first | day_first
+        and month_first != day_first
+    ):
+        (m_fmt,), (d_fmt,) = month_first, day_first
+        tip += (
+            f" These dates are ambiguous: month first (date_format={m_fmt!r}) or day first "
+            f"(date_format={d_fmt!r}, or dayfirst=True). Say which: pass "
+            f"{pass_hint(date_format=m_fmt)} or {pass_hint(date_format=d_fmt)}."
+        )
+    elif len(formats) == 1 and None not in formats:
         (fmt,) = formats
-        tip += f" These look like date_format={fmt!r}; pass that"
+        tip += f" These look like date_format={fmt!r}; pass {pass_hint(date_format=fmt)}"
         tip += " (or dayfirst=True for day-first dates)." if not dayfirst else "."
     else:
         tip += (
-            " Pass date_format (e.g. '%d.%m.%Y', '%m/%d/%Y', '%Y%m%d') or dayfirst=True, "
+            " Pass date_format (e.g. '%d.%m.%Y', '%m/%d/%Y', '%Y%m%d') or dayfirst=True as "
+            'read_options (crmlab run: -p read_options \'{"date_format": "%d.%m.%Y"}\'), '
             "or fix these rows."
         )
-    if any(re.fullmatch(r"\d+(\.0+)?", e) for e in examples) and date_format is None:
+    if numbers and date_format is None:
         tip += (
-            " Plain numbers are not dates; for numbers such as 19970131 pass date_format='%Y%m%d'."
+            " Plain numbers are not dates; for numbers such as 19970131 pass "
+            f"{pass_hint(date_format='%Y%m%d')}."
         )
     return tip
 
 
-def _duplicated(out: pd.DataFrame, keep: np.ndarray) -> np.ndarray:
-    """Rows equal in every column to an earlier kept row."""
-    subset = out[keep]
+def _duplicated_sorted(out: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Rows equal in every column to an earlier row, for ``out`` sorted stably by customer and
+    date (``codes``: the customers' sort codes): equal rows share customer and date, so only rows
+    next to one with the same customer and date are compared, in their file order."""
+    n = len(out)
+    result = np.zeros(n, bool)
+    if n < 2:
+        return result
+    dates = out["date"].to_numpy().view("int64")
+    same = (codes[1:] == codes[:-1]) & (dates[1:] == dates[:-1])
+    candidate = np.zeros(n, bool)
+    candidate[1:] |= same
+    candidate[:-1] |= same
+    if not candidate.any():
+        return result
+    subset = out.iloc[np.flatnonzero(candidate)]
     try:
         flags = subset.duplicated(keep="first").to_numpy()
     except TypeError:  # unhashable values (lists, dicts) in some other column
         flags = subset.astype({c: "str" for c in subset.columns[3:]}).duplicated().to_numpy()
-    result = np.zeros(len(out), bool)
-    result[np.flatnonzero(keep)] = flags
+    result[np.flatnonzero(candidate)] = flags
     return result
 
 
-def _sort_order(ids: pd.Series, dates: pd.Series) -> np.ndarray:
+def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order by customer and date, and the customers' sort codes."""
     if ptypes.is_integer_dtype(ids.dtype):
         codes = ids.to_numpy()
     else:
         codes = pd.factorize(ids, sort=True)[0]
-    return np.lexsort((dates.to_numpy().view("int64"), codes))
+    times = dates.to_numpy().view("int64")
+    n = len(codes)
+    if n < 2:
+        return np.arange(n), codes
+    step = np.diff(codes)
+    if (step >= 0).all() and ((np.diff(times) >= 0) | (step > 0)).all():
+        return np.arange(n), codes  # already in order
+    return _stable_order(codes, times), codes
+
+
+def _stable_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``np.lexsort((times, codes))``, faster: one key (customer, time, position) when it fits
+    in int64, sorted without the cost of a stable sort."""
+    n = len(codes)
+    low_c, high_c = int(codes.min()), int(codes.max())
+    low_t, high_t = int(times.min()), int(times.max())
+    unit = 1
+    for candidate in (86_400 * 10**9, 10**9, 1):
+        if not (times % candidate).any():
+            unit = candidate
+            break
+    span = (high_t - low_t) // unit + 1
+    if (high_c - low_c + 1) * span * n < 2**63:
+        key = (codes - low_c) * span + (times - low_t) // unit
+        key *= n
+        key += np.arange(n)
+        key.sort()
+        return key % n
+    return np.lexsort((times, codes))
 
 
 def _count(mask: np.ndarray) -> str:
@@ -470,8 +620,10 @@ def _count(mask: np.ndarray) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def _where(keys: np.ndarray, kind: str) -> str:
-    shown = ", ".join(str(v.plain(k)) for k in keys[: v.MAX_SHOWN])
-    more = ", ..." if len(keys) > v.MAX_SHOWN else ""
-    plural = "s" if len(keys) > 1 else ""
-    return f" ({kind}{plural} {shown}{more})"
+def _where(rows: v.RowKeys, positions: np.ndarray) -> str:
+    """ " (lines 3, 4, ...)": where the rows at ``positions`` (in file order) came from."""
+    first = rows.take(pd.RangeIndex(min(len(positions), v.MAX_SHOWN)), positions[: v.MAX_SHOWN])
+    shown = ", ".join(str(v.plain(k)) for k in first.keys)
+    more = ", ..." if len(positions) > v.MAX_SHOWN else ""
+    plural = "s" if len(positions) > 1 else ""
+    return f" ({first.kind}{plural} {shown}{more})"

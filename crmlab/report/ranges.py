@@ -28,6 +28,7 @@ Validator = Callable[[Any, str], Any]
 @cache
 def ranges() -> dict[str, Validator]:
     """Parameter name -> validator (``validator(value, name)`` raises ``ParameterError``)."""
+    from crmlab.io import check_read_options
     from crmlab.transactions import SUMMARY_TIME_UNITS as TIME_UNITS
 
     date = partial(checks.check_date, empty=True)
@@ -57,6 +58,8 @@ def ranges() -> dict[str, Validator]:
         "period": partial(checks.check_choice, choices=("W", "M", "Q", "Y")),
         "subscription_period": partial(checks.check_choice, choices=("Y", "Q", "M", "W")),
         "importance_method": partial(checks.check_choice, choices=("derived", "stated")),
+        # reader options: keys and values (crmlab.io.READ_OPTIONS)
+        "read_options": lambda value, name: check_read_options(value),
     }
 
 

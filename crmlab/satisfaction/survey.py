@@ -172,6 +172,7 @@ def read_survey(
     columns: Mapping[Any, str] | None = None,
     scale: Sequence[float] = (1, 7),
     missing: str = "drop",
+    read_options: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read a long-format survey (file or DataFrame) and validate it against the contract.
 
@@ -184,6 +185,9 @@ def read_survey(
         The user's column names to ours, e.g. ``{"Kunde": "respondent_id", "Soll": "expectation"}``.
     scale, missing
         See :func:`validate_survey`.
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`: ``encoding``, ``sep``, ``decimal``,
+        ``thousands``; the transactions-only options are ignored).
 
     Returns
     -------
@@ -206,6 +210,7 @@ def read_survey(
         optional=OPTIONAL_SURVEY_COLUMNS,
         text_columns=("respondent_id", "item", "dimension"),
         what="survey",
+        read_options=read_options,
     )
     return validate_survey(frame, scale=scale, missing=missing)
 

@@ -30,7 +30,8 @@ def read_ratings(
     source: str | os.PathLike | pd.DataFrame,
     columns: Mapping[Any, str] | None = None,
     scale: tuple[float, float] = (1, 7),
-    **read_options: Any,
+    read_options: Mapping[str, Any] | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """Read benefit/cost ratings (long format) from a CSV/Parquet file or a DataFrame and check them.
 
@@ -42,7 +43,10 @@ def read_ratings(
         Your column names to crmlab's, e.g. ``{"Marke": "brand", "Note": "rating"}``.
     scale : (low, high)
         The rating scale; ratings outside it are an error.
-    **read_options
+    read_options : dict, optional
+        Reader options (:data:`crmlab.io.READ_OPTIONS`: ``encoding``, ``sep``, ``decimal``,
+        ``thousands``; the transactions-only options are ignored).
+    **options
         Passed to :func:`crmlab.io.read_table` (``encoding``, ``sep``, ``decimal``...).
 
     Returns
@@ -78,7 +82,8 @@ def read_ratings(
         optional=_OPTIONAL,
         text_columns=("respondent_id", "brand", "attribute", "kind"),
         what="ratings",
-        **read_options,
+        read_options=read_options,
+        **options,
     )
     frame = _validate(frame)
     cio.check_in_range(

@@ -5,10 +5,10 @@ semicolons, ``Kundennummer;Bestelldatum;Menge;Umsatz``, customer numbers with le
 dates moved out of 1997 (27 years on, so the CDNOW calibration date cannot apply), exact
 duplicate lines and zero-amount lines (some customers' only repeat purchases cost nothing).
 
-What ``read_transactions`` cannot read through the runner until reader options exist
-(``read_options``), and so is tested only in the strict xfail below: dates written ``20240101``
-(needs ``date_format="%Y%m%d"``), decimal commas (``decimal=","``) and return lines with negative
-amounts (``returns="drop"`` or ``"keep"``; the reader refuses them by default).
+What the reader reads only with reader options (``read_options``, passed through the runner),
+tested in the second test: dates written ``20240101`` (``date_format="%Y%m%d"``), decimal commas
+(``decimal=","``) and return lines with negative amounts (``returns="drop"`` or ``"keep"``; the
+reader refuses them by default).
 
 A second test runs notebook 03 on customers who never drop out and buy steadily to the end of
 the window: the dropout models' likelihoods peak at the no-dropout boundary, and the report must
@@ -23,7 +23,6 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pandas as pd
-import pytest
 
 from crmlab._paths import notebooks_dir
 from crmlab.datasets import load_cdnow
@@ -117,7 +116,6 @@ def test_german_style_export_runs_00_03_04_first_try(tmp_path):
     assert "Data notes" in index
 
 
-@pytest.mark.xfail(strict=True, reason="needs read_options (issue 13, the reader-options step)")
 def test_german_dates_decimal_commas_and_returns_need_read_options(tmp_path):
     rng = np.random.default_rng(14)
     lines = _client_lines(rng)
