@@ -1,7 +1,8 @@
 """Buy-till-you-die models of customer lifetime value.
 
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
-:class:`MBGNBD`, :class:`ParetoNBD` (continuous time) and :class:`BGBB` (discrete periods);
+:class:`MBGNBD`, :class:`ParetoNBD`, :class:`GGomNBD` (continuous time; static covariates
+in :mod:`crmlab.clv.covariates`) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -22,6 +23,7 @@ from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.ggomnbd import GGomNBD
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.paretonbd import ParetoNBD
 from crmlab.clv.selection import *  # noqa: F403
@@ -45,6 +47,7 @@ __all__ = [
     "BGBB",
     "BGNBD",
     "MBGNBD",
+    "GGomNBD",
     "GammaGamma",
     "ParetoNBD",
     "compare_models",
