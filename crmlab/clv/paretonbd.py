@@ -266,6 +266,10 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
     parameterisation), with ``coefficients_`` indexed by (process, covariate); see
     :class:`crmlab.clv.covariates.CovariateModel` for the options.
 
+    ``ParetoNBD(correlation=True)`` correlates the purchase and drop-out rates (Sarmanov
+    family, CLVTools' ``use.cor = TRUE``; :mod:`crmlab.clv.correlation`), with
+    ``params_["correlation"]``.
+
     References
     ----------
     Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting Your Customers" the Easy Way.
@@ -275,6 +279,35 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
+
+    def __new__(cls, *args, **kwargs):
+        if kwargs.get("correlation") and cls is ParetoNBD:
+            if kwargs.get("purchase_covariates") or kwargs.get("dropout_covariates"):
+                raise ParameterError(
+                    "ParetoNBD(correlation=True) with covariates is not available; fit one "
+                    "or the other.",
+                    parameter="correlation",
+                )
+            from crmlab.clv.correlation import ParetoNBDCorrelated
+
+            cls = ParetoNBDCorrelated
+        return super().__new__(cls, *args, **kwargs)
+
+    def __init__(
+        self,
+        penalizer: float = 0.0,
+        *,
+        correlation: bool = False,
+        alpha: float = 0.05,
+        confidence_level: float | None = None,
+    ) -> None:
+        super().__init__(penalizer, alpha=alpha, confidence_level=confidence_level)
+        if not isinstance(correlation, (bool, np.bool_)):
+            raise ParameterError(
+                f"correlation must be True or False, got {correlation!r}.",
+                parameter="correlation",
+            )
+        self.correlation = bool(correlation)
 
     def _prepare(self, data):
         return (*data, _pairs(*data))
