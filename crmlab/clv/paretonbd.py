@@ -25,6 +25,8 @@ Customer Base Analysis. Journal of Marketing Research 42(4), 415-430.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyperu, logsumexp
@@ -121,6 +123,21 @@ def _log_J(r, alpha, s, beta, x, y):
     return val, np.column_stack([d_r, d_alpha, d_s, d_beta])
 
 
+def _underflow_is_zero(func):
+    """Run ``func`` with floating-point underflow ignored: a vanishing term is 0, not an error.
+
+    Callers that set ``np.errstate(all="raise")`` otherwise get a FloatingPointError where the
+    answer is 0 (e.g. P(alive) of a customer silent for a very long time).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(under="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def _pairs(x, tx, T):
     """Distinct (x, y) pairs over y in t_x and T, and where each row's two pairs sit."""
     n = len(x)
@@ -158,6 +175,7 @@ def _log_series_sI(r, alpha, s, beta, x, tx, T, pairs):
     return log_sI, g_sI
 
 
+@_underflow_is_zero
 def _log_bracket(theta, x, tx, T, pairs=None, quadrature=False):
     """log of ``A1 = (alpha+T)^-(r+x) (beta+T)^-s`` and of ``s I``, with gradients.
 
@@ -188,6 +206,7 @@ def _log_bracket(theta, x, tx, T, pairs=None, quadrature=False):
     return log_a1, g_a1, log_sI, g_sI
 
 
+@_underflow_is_zero
 def paretonbd_loglik(theta, x, tx, T, pairs=None, quadrature=False):
     """Per-customer Pareto/NBD log-likelihood and gradient (Fader and Hardie 2005 note, eq. 22)."""
     r, alpha, s, beta = theta
@@ -208,6 +227,7 @@ def paretonbd_loglik(theta, x, tx, T, pairs=None, quadrature=False):
     return ll, g_common + w1 * g_a1 + w2 * g_sI
 
 
+@_underflow_is_zero
 def paretonbd_probability_alive(r, alpha, s, beta, x, tx, T, quadrature=False):
     """P(alive | x, t_x, T) = A1 / (A1 + s I) (Fader and Hardie 2005 note, eq. 27)."""
     log_a1, _, log_sI, _ = _log_bracket((r, alpha, s, beta), x, tx, T, quadrature=quadrature)
@@ -226,6 +246,39 @@ def paretonbd_expected(r, alpha, s, beta, t):
     return r * beta / alpha * _one_minus_pow_over(np.log(beta) - np.log(beta + t), s - 1.0)
 
 
+_PANELS = 16
+_PANEL_NODES, _PANEL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+_LOG_RANGE = 40.0
+
+
+@_underflow_is_zero
+def paretonbd_probability_of_purchases(r, alpha, s, beta, k, t):
+    """P(X(t) = k) for a new customer, the death-time integral taken in log time."""
+    k = np.asarray(k, dtype=float)[:, None]
+    t = float(t)
+    if t == 0:
+        return np.where(k[:, 0] == 0, 1.0, 0.0)
+
+    def log_nb(tau):
+        return (
+            gammaln(r + k)
+            - gammaln(r)
+            - gammaln(k + 1)
+            + r * (np.log(alpha) - np.log(alpha + tau))
+            + k * (np.log(tau) - np.log(alpha + tau))
+        )
+
+    edges = np.linspace(np.log(t) - _LOG_RANGE, np.log(t), _PANELS + 1)
+    half = np.diff(edges) / 2
+    w = (edges[:-1, None] + half[:, None] * (_PANEL_NODES[None, :] + 1)).ravel()
+    wts = (half[:, None] * _PANEL_WEIGHTS[None, :]).ravel()
+    tau = np.exp(w)[None, :]
+    log_dens = np.log(s) + s * np.log(beta) - (s + 1) * np.log(beta + tau) + np.log(tau)
+    integral = np.exp(log_nb(tau) + log_dens) @ wts
+    alive = np.exp(log_nb(np.array([[t]]))[:, 0] + s * (np.log(beta) - np.log(beta + t)))
+    return alive + integral
+
+
 def _check_delta(delta) -> float:
     ok = isinstance(delta, (int, float, np.integer, np.floating))
     if not ok or not (np.isfinite(delta) and delta > 0):
@@ -237,6 +290,7 @@ def _check_delta(delta) -> float:
     return float(delta)
 
 
+@_underflow_is_zero
 def _dert(r, alpha, s, beta, delta, x, tx, T):
     """DERT (Fader, Hardie and Lee 2005, JMR, eq. 2); alpha, beta scalars or per row."""
     ll, _ = paretonbd_loglik((r, alpha, s, beta), x, tx, T)
@@ -408,28 +462,15 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
 
         ``P = NB(k; r, alpha, t) (beta/(beta+t))^s + int_0^t NB(k; r, alpha, tau) s beta^s
         (beta+tau)^-(s+1) dtau`` (alive throughout, or dead at tau; Fader, Hardie and Lee 2005
-        "Counting your customers", appendix), the integral by 200-point Gauss-Legendre.
+        "Counting your customers", appendix). The integrand changes on the scales of alpha and
+        beta, which may be far below t, so the integral is taken in ``log tau`` (composite
+        Gauss-Legendre, 16 panels of 24 nodes over 40 e-folds below t; the part below
+        ``t e^-40`` is below ``t e^-40 s / beta`` and dropped).
         """
         k = np.atleast_1d(check_counts(k))
         t = check_horizon(t)
         r, alpha, s, beta = self._param_arrays(None)
-
-        def nb(tau):
-            tau = np.asarray(tau, dtype=float)[None, :]
-            kk = k[:, None]
-            return np.exp(
-                gammaln(r + kk)
-                - gammaln(r)
-                - gammaln(kk + 1)
-                + r * (np.log(alpha) - np.log(alpha + tau))
-                + kk * (np.log(tau) - np.log(alpha + tau))
-            )
-
-        nodes, weights = np.polynomial.legendre.leggauss(200)
-        tau = 0.5 * t * (nodes + 1)
-        dens = s * beta**s * (beta + tau) ** (-(s + 1))
-        integral = (nb(tau) * dens[None, :]) @ (0.5 * t * weights)
-        return nb([t])[:, 0] * (beta / (beta + t)) ** s + integral
+        return paretonbd_probability_of_purchases(r, alpha, s, beta, k, t)
 
     def discounted_expected_residual_transactions(
         self, delta: float, data: pd.DataFrame | None = None, params: pd.Series | None = None
