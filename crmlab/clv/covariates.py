@@ -237,10 +237,10 @@ class CovariateModel:
     def _design(self, data: pd.DataFrame, fitting: bool):
         """Covariate matrices of both processes (fitted levels reused for new data)."""
         levels = None if fitting else self._levels
-        zp, np_, levels = covariate_matrix(data, self.purchase_covariates, self._model_name, levels)
-        zd, nd, levels = covariate_matrix(data, self.dropout_covariates, self._model_name, levels)
+        zp, np_, lp = covariate_matrix(data, self.purchase_covariates, self._model_name, levels)
+        zd, nd, ld = covariate_matrix(data, self.dropout_covariates, self._model_name, levels)
         if fitting:
-            self._levels = levels
+            self._levels = {**lp, **ld}
             self._cov_names = {"purchase": np_, "dropout": nd}
         return zp, zd
 
