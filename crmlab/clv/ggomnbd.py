@@ -13,8 +13,10 @@ CLVTools 0.12 applies: the death density integrated from ``t_x`` to ``T``)::
         + int_{t_x}^{T} (alpha+tau)^-(r+x) g(tau) dtau ],
     g(tau) = s b e^{b tau} beta^s / (beta + e^{b tau} - 1)^(s+1)   (the lifetime density).
 
-Numerics. The integral is computed for every customer at once by Gauss-Legendre quadrature in
-``w = log(alpha + tau)`` (which absorbs the steep purchase factor; 32 nodes), in log space and
+Numerics. The integral is computed for every customer at once by Gauss-Legendre quadrature
+(48 nodes) in ``w = log(tau - t_x + h)``, with ``h`` a fiftieth of the finest scale of the
+integrand (``alpha + t_x`` for the purchase factor, ``1 / b`` and ``beta / b`` for the Gompertz
+density), so features at every scale from ``h`` to ``T - t_x`` are resolved; in log space and
 with ``log(beta + e^{b tau} - 1)`` formed without overflow; the same nodes integrate the
 derivative integrands, which gives the analytic gradient. Predictions: P(alive) is the share of
 the first term; conditional expected transactions and DERT integrate the remaining-lifetime
@@ -42,7 +44,9 @@ from crmlab.errors import ConvergenceError, ParameterError
 
 __all__ = ["GGomNBD", "GGomNBDWithCovariates", "ggomnbd_loglik"]
 
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(32)
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
+#: The log-time quadrature starts this fraction of the integrand's finest scale after t_x.
+_SCALE = 0.02
 _LOG_WEIGHTS = np.log(_WEIGHTS)
 _LAG_NODES, _LAG_WEIGHTS = np.polynomial.laguerre.laggauss(48)
 
@@ -87,15 +91,19 @@ def ggomnbd_loglik(theta, x, tx, T):
     if rows.any():
         a, bb = alpha[rows], beta[rows]
         pr, t0, t1 = p[rows], tx[rows], T[rows]
-        w0, w1 = np.log(a + t0), np.log(a + t1)
+        # nodes in w = log(tau - t_x + h): h below the scales of both factors (alpha + t_x for
+        # the purchase factor, 1/b and beta/b for the Gompertz density)
+        h = _SCALE * np.minimum(np.minimum(a + t0, t1 - t0), np.minimum(1.0 / b, bb / b))
+        w0, w1 = np.log(h), np.log(t1 - t0 + h)
         w = w0[:, None] + (w1 - w0)[:, None] * ((_NODES + 1) / 2)[None, :]
-        tau = np.exp(w) - a[:, None]
-        tau = np.maximum(tau, t0[:, None])
+        tau = t0[:, None] + np.exp(w) - h[:, None]
+        lat = np.log(a[:, None] + tau)
         lbe = _log_beta_e(bb[:, None], b * tau)
         log_terms = (
             np.log((w1 - w0) / 2)[:, None]
             + _LOG_WEIGHTS[None, :]
-            + (1.0 - pr[:, None]) * w
+            + w
+            - pr[:, None] * lat
             + np.log(s * b)
             + b * tau
             + s * np.log(bb)[:, None]
@@ -106,8 +114,8 @@ def ggomnbd_loglik(theta, x, tx, T):
         ratio = np.exp(b * tau - lbe)
         g = np.column_stack(
             [
-                -(wts * w).sum(axis=1),
-                -pr * (wts * np.exp(-w)).sum(axis=1),
+                -(wts * lat).sum(axis=1),
+                -pr * (wts * np.exp(-lat)).sum(axis=1),
                 1.0 / b + (wts * tau * (1.0 - (s + 1.0) * ratio)).sum(axis=1),
                 1.0 / s + np.log(bb) - (wts * lbe).sum(axis=1),
                 s / bb - (s + 1.0) * (wts * np.exp(-lbe)).sum(axis=1),
