@@ -275,7 +275,7 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         r, alpha, b, s, beta = self._param_arrays(None)
         t = check_times(t)
         out = ggomnbd_expected(r, alpha, b, s, beta, t)
-        return out.reshape(np.shape(t)) if np.ndim(t) else float(out[0])
+        return out.reshape(np.shape(t))
 
     def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
         """P(alive | x, t_x, T) per customer, named ``probability_alive``."""

@@ -222,3 +222,14 @@ def test_covariate_model_is_the_plain_class(pnbd_cov):
 
     again = pickle.loads(pickle.dumps(pnbd_cov))
     pd.testing.assert_series_equal(again.coefficients_, pnbd_cov.coefficients_)
+
+
+def test_unseen_level_in_new_data_is_a_data_error(cdnow_cov):
+    data = cdnow_cov.assign(segment=np.where(cdnow_cov["multi_cd"] > 0, "multi", "single"))
+    m = ParetoNBD(purchase_covariates=["segment"]).fit(data)
+    new = data.iloc[:3].assign(segment=["multi", "single", "other"])
+    with pytest.raises(DataError, match="not fitted with") as info:
+        m.probability_alive(new)
+    assert info.value.column == "segment"
+    ok = m.probability_alive(data.iloc[:3])
+    assert ((ok > 0) & (ok <= 1)).all()

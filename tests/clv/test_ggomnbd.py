@@ -152,3 +152,10 @@ def test_covariate_predictions_are_per_customer(ggom_cov):
     assert (cet >= 0).all() and (dert >= cet * 0).all()
     # a longer horizon never lowers the expectation
     assert (ggom_cov.conditional_expected_purchases(78) >= cet - 1e-12).all()
+
+
+def test_no_repeat_customers_is_not_identified(cdnow):
+    data = cdnow.assign(frequency=0.0, recency=0.0)
+    with pytest.raises(ConvergenceError) as info:
+        GGomNBD().fit(data)
+    assert info.value.reason == "no_repeat_customers"
