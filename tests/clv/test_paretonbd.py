@@ -176,7 +176,8 @@ def test_likelihood_matches_mpmath_at_extremes(theta, row):
 
 
 @pytest.mark.parametrize(
-    "theta", [(0.5, 0.01, 0.7, 5.0), (0.8, 1e-3, 1.2, 20.0), (2.0, 3.0, 0.5, 0.05)]
+    "theta",
+    [(0.5, 0.01, 0.7, 5.0), (0.8, 1e-3, 1.2, 20.0), (2.0, 3.0, 0.5, 0.05), (0.5, 1e-6, 0.7, 0.01)],
 )
 def test_probability_of_purchases_matches_mpmath(theta):
     """Issue 15: 97% low for small alpha (integration grid too coarse near 0)."""
