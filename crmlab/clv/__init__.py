@@ -20,6 +20,7 @@ from crmlab.clv.actions import __all__ as _actions
 from crmlab.clv.actions import action_rules
 from crmlab.clv.bgbb import BGBB
 from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.correlation import ParetoNBDCorrelated
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import GammaGamma
@@ -50,6 +51,7 @@ __all__ = [
     "GGomNBD",
     "GammaGamma",
     "ParetoNBD",
+    "ParetoNBDCorrelated",
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",

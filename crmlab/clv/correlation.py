@@ -309,3 +309,6 @@ class ParetoNBDCorrelated(ParetoNBD):
             "fit ParetoNBD() for it.",
             parameter="correlation",
         )
+
+
+ParetoNBD._correlated_variant = ParetoNBDCorrelated

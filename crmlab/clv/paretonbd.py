@@ -363,6 +363,7 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
+    _correlated_variant: type | None = None
 
     def __new__(cls, *args, **kwargs):
         if kwargs.get("correlation") and cls is ParetoNBD:
@@ -372,9 +373,7 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
                     "or the other.",
                     parameter="correlation",
                 )
-            from crmlab.clv.correlation import ParetoNBDCorrelated
-
-            cls = ParetoNBDCorrelated
+            cls = ParetoNBD._correlated_variant  # registered by crmlab.clv.correlation
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(
