@@ -1,7 +1,9 @@
 """Buy-till-you-die models of customer lifetime value.
 
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
-:class:`MBGNBD`, :class:`ParetoNBD`, :class:`BGCNBD`, :class:`MBGCNBD`, :class:`NBD` (continuous time) and :class:`BGBB` (discrete periods);
+:class:`MBGNBD`, :class:`ParetoNBD`, :class:`GGomNBD`, :class:`BGCNBD`, :class:`MBGCNBD`,
+:class:`NBD` (continuous time; static covariates in :mod:`crmlab.clv.covariates`, purchase-dropout
+correlation in :mod:`crmlab.clv.correlation`) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -20,6 +22,7 @@ from crmlab.clv.actions import action_rules
 from crmlab.clv.bgbb import BGBB
 from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.correlation import ParetoNBDCorrelated
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import (
@@ -29,6 +32,7 @@ from crmlab.clv.gammagamma import (
     spend_distribution,
     spend_interval,
 )
+from crmlab.clv.ggomnbd import GGomNBD
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
@@ -58,9 +62,11 @@ __all__ = [
     "MBGCNBD",
     "MBGNBD",
     "NBD",
+    "GGomNBD",
     "GammaGamma",
     "GammaGammaIndividual",
     "ParetoNBD",
+    "ParetoNBDCorrelated",
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",

@@ -27,8 +27,10 @@ from crmlab.clv.base import (
     per_unique_row,
 )
 from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
+from crmlab.clv.covariates import CovariateDispatch, CovariateModel
+from crmlab.errors import ParameterError
 
-__all__ = ["BGNBD"]
+__all__ = ["BGNBD", "BGNBDWithCovariates"]
 
 
 def bgnbd_loglik(theta, x, tx, T):
@@ -169,7 +171,7 @@ def bgnbd_probability_of_purchases(r, alpha, a, b, k, t):
     return first + np.where(k > 0, second, 0.0)
 
 
-class BGNBD(CountPredictions, TransactionModel):
+class BGNBD(CovariateDispatch, CountPredictions, TransactionModel):
     """Beta-geometric/NBD model (Fader, Hardie and Lee 2005).
 
     Parameters
@@ -279,3 +281,42 @@ class BGNBD(CountPredictions, TransactionModel):
         t = check_horizon(t)
         r, alpha, a, b = self._param_arrays(None)
         return bgnbd_probability_of_purchases(r, alpha, a, b, k, t)
+
+
+class BGNBDWithCovariates(CovariateModel, BGNBD):
+    """BG/NBD with static covariates (built by ``BGNBD(purchase_covariates=...)``).
+
+    CLVTools' parameterisation: ``alpha_i = alpha exp(-g_p . z_i)``, ``a_i = a exp(g_d . z_i)``,
+    ``b_i = b exp(g_d . z_i)`` (Fader and Hardie 2007, note 019, for the purchase side). The
+    drop-out covariates scale ``a`` and ``b`` alike, so they move the heterogeneity of the
+    drop-out probability (its beta distribution's concentration ``a + b``), not its mean
+    ``a / (a + b)``. Predictions use each customer's own covariates.
+    """
+
+    _scaled = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
+
+    def _rows_loglik_grad(self, params, x, tx, T):
+        return bgnbd_loglik(params, x, tx, T)
+
+    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(alive) per customer with her own covariates (Fader, Hardie and Lee 2008)."""
+        (r, alpha, a, b), x, tx, T, index = self._customer_params(data)
+        p = bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+        return pd.Series(p, index=index, name="probability_alive")
+
+    def conditional_expected_purchases(
+        self, t: float, data: pd.DataFrame | None = None, params=None
+    ) -> pd.Series:
+        """Expected purchases in ``(T, T + t]`` per customer (FHL 2005, eq. 10)."""
+        if params is not None:
+            raise ParameterError(
+                "params draws are not supported with covariates; pass params=None.",
+                parameter="params",
+            )
+        t = check_horizon(t)
+        (r, alpha, a, b), x, tx, T, index = self._customer_params(data)
+        out = bgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t)
+        return pd.Series(out, index=index, name="conditional_expected_purchases")
+
+
+BGNBD._covariate_variant = BGNBDWithCovariates

@@ -11,6 +11,8 @@ from crmlab.datasets.bundled import *  # noqa: F403
 from crmlab.datasets.bundled import __all__ as _bundled
 from crmlab.datasets.complete_journey import *  # noqa: F403
 from crmlab.datasets.complete_journey import __all__ as _complete_journey
+from crmlab.datasets.covariates import *  # noqa: F403
+from crmlab.datasets.covariates import __all__ as _covariates
 from crmlab.datasets.simulate_clv import *  # noqa: F403
 from crmlab.datasets.simulate_clv import __all__ as _clv
 from crmlab.datasets.simulate_portfolio import *  # noqa: F403
@@ -22,4 +24,13 @@ from crmlab.datasets.simulate_satisfaction import __all__ as _satisfaction
 from crmlab.datasets.simulate_value import *  # noqa: F403
 from crmlab.datasets.simulate_value import __all__ as _value
 
-__all__ = [*_bundled, *_complete_journey, *_clv, *_portfolio, *_retention, *_satisfaction, *_value]
+__all__ = [
+    *_bundled,
+    *_complete_journey,
+    *_covariates,
+    *_clv,
+    *_portfolio,
+    *_retention,
+    *_satisfaction,
+    *_value,
+]

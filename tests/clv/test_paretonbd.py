@@ -132,3 +132,88 @@ def test_extreme_histories_are_finite():
     )
     assert np.isfinite(model.probability_alive(data)).all()
     assert np.isfinite(model.conditional_expected_purchases(52, data)).all()
+
+
+# ---------------------------------------------------------------- issue 15 defects, mpmath
+def _mp_loglik(theta, x, tx, T):
+    """Pareto/NBD log-likelihood from its definition (FH 2005 note, eq. 22) with mpmath."""
+    import mpmath as mp
+
+    mp.mp.dps = 40
+    r, a, s, b = (mp.mpf(v) for v in theta)
+    x, tx, T = mp.mpf(x), mp.mpf(tx), mp.mpf(T)
+    near = [tx + (T - tx) * mp.mpf(f) for f in ("1e-8", "1e-6", "1e-4", "1e-2")]
+    points = sorted(set(near) | set(mp.linspace(tx, T, 41)))
+    integral = mp.quad(lambda y: (a + y) ** -(r + x) * (b + y) ** -(s + 1), points)
+    lik = (
+        mp.gamma(r + x)
+        / mp.gamma(r)
+        * a**r
+        * b**s
+        * ((a + T) ** -(r + x) * (b + T) ** -s + s * integral)
+    )
+    return float(mp.log(lik))
+
+
+@pytest.mark.parametrize(
+    ("theta", "row"),
+    [
+        ((0.3, 0.001, 0.5, 50.0), (3.0, 10.0, 30.0)),  # alpha far below beta
+        ((0.3, 0.001, 0.5, 50.0), (40.0, 25.0, 39.0)),
+        ((0.5, 1e-4, 0.7, 100.0), (1.0, 0.5, 39.0)),
+        ((5.0, 1000.0, 3.0, 0.01), (1.0, 0.5, 39.0)),  # beta far below alpha
+        ((0.55, 10.6, 0.61, 11.7), (200.0, 0.005, 0.1)),  # extreme history
+        ((5.0, 0.01, 3.0, 100.0), (200.0, 0.005, 0.1)),  # was NaN
+        ((0.5, 0.001, 0.7, 50.0), (200.0, 0.005, 0.1)),  # was NaN
+    ],
+)
+def test_likelihood_matches_mpmath_at_extremes(theta, row):
+    """Issue 15: 1e-6 relative error when alpha << beta, NaN at x = 200, t_x = 0.005, T = 0.1."""
+    x, tx, T = (np.array([v]) for v in row)
+    ll, grad = paretonbd_loglik(theta, x, tx, T)
+    assert np.isfinite(ll).all() and np.isfinite(grad).all()
+    assert ll[0] == pytest.approx(_mp_loglik(theta, *row), rel=1e-11, abs=1e-10)
+
+
+@pytest.mark.parametrize(
+    "theta",
+    [(0.5, 0.01, 0.7, 5.0), (0.8, 1e-3, 1.2, 20.0), (2.0, 3.0, 0.5, 0.05), (0.5, 1e-6, 0.7, 0.01)],
+)
+def test_probability_of_purchases_matches_mpmath(theta):
+    """Issue 15: 97% low for small alpha (integration grid too coarse near 0)."""
+    import mpmath as mp
+
+    mp.mp.dps = 30
+    r, a, s, b = (mp.mpf(v) for v in theta)
+    t = mp.mpf(39)
+
+    def nb(k, tau):
+        return (
+            mp.gamma(r + k)
+            / (mp.gamma(r) * mp.factorial(k))
+            * (a / (a + tau)) ** r
+            * (tau / (a + tau)) ** k
+        )
+
+    model = ParetoNBD()
+    model.params_ = pd.Series(theta, index=["r", "alpha", "s", "beta"])
+    k = np.array([0, 1, 2, 5, 20])
+    got = model.probability_of_purchases(k, 39.0)
+    for kk, value in zip(k, got, strict=True):
+        pts = [0, a / 100, a, 10 * a, b / 10, b, 10 * b, t]
+        pts = sorted({mp.mpf(p) for p in pts if p <= t})
+        integral = mp.quad(lambda tau, kk=kk: nb(kk, tau) * s * b**s * (b + tau) ** -(s + 1), pts)
+        ref = float(nb(kk, t) * (b / (b + t)) ** s + integral)
+        assert value == pytest.approx(ref, rel=1e-9, abs=1e-15)
+
+
+def test_probability_alive_is_zero_not_an_error_under_errstate_raise():
+    """Issue 15: FloatingPointError under np.errstate(all="raise") where 0 is the answer."""
+    model = ParetoNBD()
+    model.params_ = pd.Series([0.55, 10.6, 0.61, 11.7], index=["r", "alpha", "s", "beta"])
+    data = pd.DataFrame({"frequency": [300.0, 5.0], "recency": [1.0, 30.0], "T": [1e4, 39.0]})
+    with np.errstate(all="raise"):
+        p = model.probability_alive(data)
+        cet = model.conditional_expected_purchases(10, data)
+    assert p.iloc[0] == pytest.approx(0.0, abs=1e-300) and 0 < p.iloc[1] < 1
+    assert np.isfinite(cet).all()
