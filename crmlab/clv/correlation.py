@@ -302,7 +302,7 @@ class ParetoNBDCorrelated(ParetoNBD):
         )
         return pd.Series(out, index=index, name="dert")
 
-    def expected_purchases(self, t, params=None):
+    def expected_purchases_new_customer(self, t, params=None):
         """Not available for the correlated model (no closed form implemented)."""
         raise ParameterError(
             "expected_purchases for a new customer is not implemented for correlation=True; "

@@ -268,9 +268,16 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         r, alpha, b, s, beta = self._param_arrays(None)
         return (r, alpha, b, s, beta), x, tx, T, index
 
-    def expected_purchases(self, t: float | np.ndarray) -> np.ndarray:
+    def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a newly acquired customer (quadrature)."""
         from crmlab.clv.base import check_times
+
+        if params is not None:
+            raise ParameterError(
+                "GGomNBD.expected_purchases_new_customer does not take parameter draws yet; "
+                "call it without params.",
+                parameter="params",
+            )
 
         r, alpha, b, s, beta = self._param_arrays(None)
         t = check_times(t)

@@ -401,7 +401,7 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, mean_T])
 
-    def expected_purchases(self, t: float | np.ndarray, params=None) -> np.ndarray:
+    def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a newly acquired customer (FH 2005 note, eq. 23)."""
         r, alpha, s, beta = self._param_arrays(params)
         return paretonbd_expected(r, alpha, s, beta, check_times(t))

@@ -138,8 +138,8 @@ def test_predictions_tend_to_the_pareto_ones(cdnow):
         rtol=1e-4,
     )
     np.testing.assert_allclose(
-        ggom.expected_purchases(np.array([10.0, 39.0])),
-        pareto.expected_purchases(np.array([10.0, 39.0])),
+        ggom.expected_purchases_new_customer(np.array([10.0, 39.0])),
+        pareto.expected_purchases_new_customer(np.array([10.0, 39.0])),
         rtol=1e-5,
     )
 

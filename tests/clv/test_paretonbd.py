@@ -92,7 +92,9 @@ def test_agrees_with_lifetimes_predictions(model, cdnow, lifetimes):
         model.probability_alive(), ref.conditional_probability_alive(f, r, T), rtol=1e-6
     )
     np.testing.assert_allclose(
-        model.expected_purchases(39), ref.expected_number_of_purchases_up_to_time(39), rtol=1e-8
+        model.expected_purchases_new_customer(39),
+        ref.expected_number_of_purchases_up_to_time(39),
+        rtol=1e-8,
     )
     nll = ref._negative_log_likelihood(
         model.params_.to_numpy(), f.to_numpy(), r.to_numpy(), T.to_numpy(), np.ones(len(f)), 0.0
@@ -104,7 +106,7 @@ def test_probability_of_purchases_is_a_distribution(model):
     k = np.arange(300)
     p = model.probability_of_purchases(k, 39)
     assert p.sum() == pytest.approx(1.0, abs=1e-8)
-    assert (p * k).sum() == pytest.approx(model.expected_purchases(39), rel=1e-6)
+    assert (p * k).sum() == pytest.approx(model.expected_purchases_new_customer(39), rel=1e-6)
 
 
 def test_dert_closed_form_equals_long_discounted_sum(model, cdnow):
