@@ -285,7 +285,11 @@ def _boundary_reason(name: str, model: BaseModel) -> tuple[str, bool] | None:
 
 
 def fit_models(
-    models: Sequence[str | BaseModel], summary: pd.DataFrame, *, warn: bool = True
+    models: Sequence[str | BaseModel],
+    summary: pd.DataFrame,
+    *,
+    warn: bool = True,
+    require: bool = True,
 ) -> ModelFits:
     """Fit transaction models, keeping those the data identify and saying why the others fail.
 
@@ -304,10 +308,17 @@ def fit_models(
     warn : bool, default True
         Issue one :class:`crmlab.errors.CrmlabWarning` per model not identified (a data note
         of the report).
+    require : bool, default True
+        Raise when no model at all can be estimated (there is nothing to go on with).
 
     Returns
     -------
     ModelFits
+
+    Raises
+    ------
+    DataError
+        ``require`` and no model can be estimated; the message gives each model's reason.
     """
     instances = make_models(models) if all(isinstance(m, str) for m in models) else list(models)
     out = ModelFits()
@@ -348,7 +359,18 @@ def fit_models(
                 CrmlabWarning,
                 stacklevel=2,
             )
+    if require and not out.fitted:
+        _none_estimable(out)
     return out
+
+
+def _none_estimable(fits: ModelFits) -> None:
+    reasons = "; ".join(f"{k}: {v}" for k, v in fits.not_identified.items())
+    raise DataError(
+        f"none of the transaction models can be estimated on these data ({reasons}); check "
+        "that customers make repeat purchases in the calibration window (calibration_end).",
+        column="frequency",
+    )
 
 
 def model_comparison(
@@ -374,12 +396,7 @@ def model_comparison(
         No model could be estimated; the message gives each model's reason.
     """
     if not fits.fitted:
-        reasons = "; ".join(f"{k}: {v}" for k, v in fits.not_identified.items())
-        raise DataError(
-            f"none of the transaction models can be estimated on these data ({reasons}); check "
-            "that customers make repeat purchases in the calibration window (calibration_end).",
-            column="frequency",
-        )
+        _none_estimable(fits)
     table = compare_models(
         summary_with_holdout, fits.fitted, transactions, calibration_end, time_unit
     )
@@ -412,7 +429,7 @@ def refit_best(
     ranked = [str(n) for n in values.dropna().sort_values(kind="stable").index]
     reasons: dict[str, str] = {}
     for name in ranked:
-        fits = fit_models([MODELS[name]()], summary, warn=False)
+        fits = fit_models([MODELS[name]()], summary, warn=False, require=False)
         if fits.fitted:
             if reasons:
                 skipped = "; ".join(f"{k}: {v}" for k, v in reasons.items())

@@ -10,7 +10,7 @@ from scipy import stats
 
 from crmlab.clv.actions import _clv_series
 from crmlab.clv.base import BaseModel
-from crmlab.errors import DataError
+from crmlab.errors import DataError, ParameterError
 
 __all__ = ["clv_crosstab", "parameter_table", "spend_frequency_check"]
 
@@ -25,6 +25,10 @@ def parameter_table(models: Sequence[BaseModel]) -> pd.DataFrame:
         (as in each model's ``summary()``).
     """
     frames = {type(m).__name__: m.summary() for m in models}
+    if not frames:
+        raise ParameterError(
+            "parameter_table needs at least one fitted model; none was given.", parameter="models"
+        )
     out = pd.concat(frames, names=["model", "parameter"])
     return out
 

@@ -22,6 +22,7 @@ from crmlab.clv import (
     fit_models,
     make_models,
     model_comparison,
+    parameter_table,
     refit_best,
     spend_summary,
 )
@@ -143,7 +144,7 @@ def test_fit_models_marks_models_at_the_no_dropout_boundary():
 def test_fit_models_without_repeat_customers_fits_nothing():
     data = _steady().assign(frequency=0.0, recency=0.0)
     with pytest.warns(CrmlabWarning, match="no customer made a repeat purchase"):
-        fits = fit_models(["NBD"], data)
+        fits = fit_models(["NBD"], data, require=False)
     assert fits.fitted == []
     with pytest.raises(DataError, match="none of the transaction models"):
         model_comparison(data, fits)
@@ -254,6 +255,23 @@ def test_reasons_of_convergence_errors(error, reason, no_dropout):
 
     Failing.__name__ = name
     with pytest.warns(CrmlabWarning, match="not identified"):
-        fits = fit_models([Failing()], _steady(200))
+        fits = fit_models([Failing()], _steady(200), require=False)
     assert fits.not_identified == {name: reason}
     assert (name in fits.no_dropout) is no_dropout
+
+
+def test_fit_models_says_why_when_no_model_can_be_estimated():
+    """Three one-purchase customers (issue 12, class 7): a DataError naming every model's reason,
+    never a raw pandas error from an empty table."""
+    summary = pd.DataFrame(
+        {"frequency": [0.0, 0.0, 0.0], "recency": [0.0, 0.0, 0.0], "T": [20.0, 12.0, 3.0]},
+        index=pd.Index(list("abc"), name="customer_id"),
+    )
+    names = ["BGNBD", "ParetoNBD", "MBGNBD", "NBD"]
+    with pytest.raises(DataError, match="none of the transaction models") as info:
+        fit_models(names, summary, warn=False)
+    for name in names:
+        assert name in str(info.value)
+    assert fit_models(names, summary, warn=False, require=False).fitted == []
+    with pytest.raises(ParameterError, match="at least one fitted model"):
+        parameter_table([])
