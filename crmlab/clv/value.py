@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab._deprecation import resolve_alpha
 from crmlab.checks import check_count
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgbb import BGBB
@@ -56,7 +57,7 @@ def _number(value, name: str, what: str) -> float:
     return float(value)
 
 
-def _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed):
+def _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, seed):
     """Range checks of every option of :func:`customer_lifetime_value`, before any work."""
     ok = isinstance(horizon, (int, float, np.integer, np.floating)) and not isinstance(
         horizon, bool
@@ -83,14 +84,6 @@ def _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, int
     if not _number(step, "step", "> 0 (time units)") > 0:
         raise ParameterError(f"step must be > 0 time units, got {step!r}.", parameter="step")
     check_count(n_draws, "n_draws", minimum=0)
-    ok = isinstance(interval, (int, float, np.integer, np.floating)) and not isinstance(
-        interval, bool
-    )
-    if not ok or not 0 < interval < 1:
-        raise ParameterError(
-            f"interval must be in (0, 1) (0.9 for 90% intervals), got {interval!r}.",
-            parameter="interval",
-        )
     check_seed(seed)
 
 
@@ -166,8 +159,9 @@ def customer_lifetime_value(
     *,
     step: float = 1.0,
     n_draws: int = 0,
-    interval: float = 0.9,
-    seed: int | None = None,
+    alpha: float = 0.05,
+    seed: int = 0,
+    interval: float | None = None,
 ) -> pd.DataFrame:
     """Discounted CLV per customer over ``horizon`` time units.
 
@@ -196,10 +190,13 @@ def customer_lifetime_value(
         Parameter draws for intervals (parametric bootstrap from the asymptotic normal of each
         model's log parameters, spend and transaction models drawn independently); 0 for none,
         else a whole number >= 1.
-    interval : float, default 0.9
-        Central probability of the intervals.
-    seed : int or None
-        Seed of the draws.
+    alpha : float, default 0.05
+        Significance level: the intervals cover ``1 - alpha`` of the parameter draws (parameter
+        uncertainty of the expected value, not a predictive interval for the outcome).
+    seed : int, default 0
+        Seed of the draws (None: fresh, unreproducible entropy).
+    interval : float, optional
+        Deprecated: the central probability (``interval=0.9`` is ``alpha=0.1``).
 
     Returns
     -------
@@ -215,7 +212,8 @@ def customer_lifetime_value(
           point value and interval are in ``result.attrs["total_clv"]`` (dict with keys
           ``estimate``, ``lower``, ``upper``).
     """
-    _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, interval, seed)
+    _check_value_options(horizon, discount_rate, margin_rate, step, n_draws, seed)
+    alpha = resolve_alpha(alpha, interval, "customer_lifetime_value", keyword="interval")
     delta = discount_rate_per_unit(discount_rate, time_unit)
     transaction_model._check_fitted()
     _check_model_unit(transaction_model, time_unit)
@@ -245,7 +243,7 @@ def customer_lifetime_value(
                 summary, params=spend_model.draw_params(n_draws, seed_s)
             )
         clv_d = margin_rate * spend_d * dert_d
-        lo, hi = (1 - interval) / 2, (1 + interval) / 2
+        lo, hi = alpha / 2, 1 - alpha / 2
         out["clv_lower"] = np.quantile(clv_d, lo, axis=0)
         out["clv_upper"] = np.quantile(clv_d, hi, axis=0)
         totals = clv_d.sum(axis=1)
@@ -288,7 +286,7 @@ def new_customer_value(
         ``expected_purchases`` (undiscounted, over the horizon), ``dert``, ``expected_spend``
         and ``clv`` (``margin_rate * expected_spend * dert``).
     """
-    _check_value_options(horizon, discount_rate, margin_rate, step, 0, 0.9, None)
+    _check_value_options(horizon, discount_rate, margin_rate, step, 0, None)
     if not np.isfinite(horizon):
         raise ParameterError(
             "new_customer_value needs a finite horizon (in the model's time unit).",
