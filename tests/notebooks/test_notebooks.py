@@ -189,22 +189,19 @@ def _key_00(p: dict) -> list[str]:
 
 
 def _key_01(p: dict) -> list[str]:
-    from crmlab import inputs, satisfaction, text, value
-    from crmlab.datasets import load_satisfaction
+    from crmlab import inputs, text, value
 
     ratings, _ = inputs.ratings_or_default("", {}, n_respondents=300, seed=p["seed"])
     table = value.perceived_value(ratings, n_bootstrap=0)  # point estimates need no resampling
     best = table["net_value"].idxmax()
-    chain = satisfaction.value_chain(
-        load_satisfaction(), **satisfaction.ECSI_SATISFACTION_MODEL, n_bootstrap=0
-    )
-    total = chain.iloc[-1]
+    worst = table["net_value"].idxmin()
+    # the ECSI value chain runs on textbook surveys: shown, but never a key finding
     return [
         f"{best} offers the highest perceived net value: benefits "
         f"{text.number(table.loc[best, 'benefits'], 2)} minus costs "
         f"{text.number(table.loc[best, 'costs'], 2)} = "
         f"{text.number(table.loc[best, 'net_value'], 2)}",
-        f"its total effect on loyalty ({total['to']}) is {text.number(total['estimate'], 2)}",
+        f"{worst} the lowest ({text.number(table.loc[worst, 'net_value'], 2)}",
     ]
 
 
