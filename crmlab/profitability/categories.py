@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import ParameterError
+from crmlab.errors import CrmlabWarning, ParameterError
 from crmlab.profitability._common import (
     _DISCOUNT_COLUMNS,
     _level_values,
@@ -218,9 +219,30 @@ def price_tiers(
     ).reindex(columns=names, fill_value=0.0)
     shares = money.div(money.sum(axis=1), axis=0)
     shares.columns = pd.Index(names, name="tier")
-    chi2, p, dof, _ = chi2_contingency(counts.to_numpy())
-    n = counts.to_numpy().sum()
-    cramers_v = float(np.sqrt(chi2 / (n * (min(counts.shape) - 1))))
+    # A tier or decile without lines (a tiny catalogue: one product per category leaves the
+    # upper tiers empty) carries no information for the test and makes scipy's expected table
+    # zero: test on the observed part, and say so when nothing testable is left.
+    observed = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    if min(observed.shape) < 2:
+        empty = [str(c) for c in counts.columns if counts[c].sum() == 0]
+        warnings.warn(
+            "price tiers cannot be tested for independence from customer value: "
+            + (
+                f"no line falls in the tier(s) {empty} (too few products per category to "
+                "form tiers)"
+                if empty
+                else "the lines fall in a single customer-value decile"
+            )
+            + "; the tier shares are shown without a test.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+        chi2 = p = cramers_v = float("nan")
+        dof = 0
+    else:
+        chi2, p, dof, _ = chi2_contingency(observed.to_numpy())
+        n = observed.to_numpy().sum()
+        cramers_v = float(np.sqrt(chi2 / (n * (min(observed.shape) - 1))))
     test = pd.DataFrame(
         {"chi2": [float(chi2)], "dof": [int(dof)], "p_value": [float(p)], "cramers_v": [cramers_v]}
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
 from crmlab.profitability import (
     category_profitability,
     price_tiers,
@@ -61,3 +61,24 @@ def test_price_tiers_best_customers_buy_premium():
     assert res.test.loc[0, "p_value"] < 1e-10
     assert res.counts.to_numpy().sum() == 600
     assert 0.8 < res.test.loc[0, "cramers_v"] <= 1
+
+
+def test_price_tiers_on_a_tiny_catalogue_warn_instead_of_failing():
+    """One product per category leaves the upper tiers empty (issue 12, class 7: scipy raised
+    'expected frequencies has a zero element'); the shares are kept and the test is left out."""
+    rng = np.random.default_rng(0)
+    n = 400
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 80, n).astype(str),
+            "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+            "amount": rng.gamma(2.0, 10.0, n),
+            "quantity": 1,
+            "product": np.where(rng.random(n) < 0.5, "P1", "P2"),
+        }
+    )
+    tx["category"] = tx["product"].map({"P1": "C1", "P2": "C2"})
+    with pytest.warns(CrmlabWarning, match="price tiers cannot be tested"):
+        tiers = price_tiers(tx)
+    assert tiers.test["p_value"].isna().all() and tiers.test["dof"].iloc[0] == 0
+    assert np.allclose(tiers.shares.sum(axis=1), 1.0)
