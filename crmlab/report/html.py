@@ -65,6 +65,8 @@ ASSUMPTIONS = {
     "fit_periods": "Periods used to fit the sBG model",
     "alpha": "Significance level",
 }
+#: Assumptions that only matter when the user gave this input (else their section is textbook).
+_ASSUMPTION_NEEDS = {"fit_periods": "subscriptions_path"}
 _SHARES = {"margin_rate", "discount_rate", "alpha"}
 _MONEY = {"cost_per_purchase"}
 TEACHING, RESEARCHER, SUMMARY, CLIENT_ONLY, TEXTBOOK = (
@@ -200,6 +202,9 @@ def assumptions(nb: Any, currency: str = "") -> list[dict[str, str]] | None:
         entry = params.get(name)
         if not isinstance(entry, Mapping):
             continue
+        needs = _ASSUMPTION_NEEDS.get(name)
+        if needs and not (params.get(needs) or {}).get("value"):
+            continue  # an assumption of a textbook section the client report leaves out
         rows.append(
             {
                 "name": name,

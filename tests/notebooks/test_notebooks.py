@@ -14,7 +14,6 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-import papermill
 import pytest
 
 from crmlab._paths import notebooks_dir
@@ -152,9 +151,13 @@ def test_notebook_runs_through_runner(run, stem: str):
 
 
 def _parameters(stem: str, overrides: dict) -> dict:
-    """The notebook's declared defaults (its parameters cell), updated with ``overrides``."""
-    declared = papermill.inspect_notebook(str(notebooks_dir() / f"{stem}.ipynb"))
-    values = {name: ast.literal_eval(p["default"]) for name, p in declared.items()}
+    """The notebook's declared defaults (its parameters cell), updated with ``overrides``.
+
+    Read with crmlab's own parser: papermill's inspection skips ``Literal[...]`` annotations."""
+    from crmlab.report import list_notebooks
+
+    (notebook,) = [nb for nb in list_notebooks() if nb.stem == stem]
+    values = {p.name: ast.literal_eval(p.default_source) for p in notebook.parameters}
     return {**values, **overrides}
 
 
@@ -227,9 +230,10 @@ def _key_03(p: dict) -> list[str]:
     from crmlab import clv, rfm, text
 
     tx = _cdnow()
-    cal = rfm.rfm_summary(tx, calibration_end=p["calibration_end"], time_unit=p["time_unit"])
+    cal_end = clv.calibration_end_or_default(p["calibration_end"], tx, bundled=True)
+    cal = rfm.rfm_summary(tx, calibration_end=cal_end, time_unit=p["time_unit"])
     fitted = [m.fit(cal) for m in clv.make_models(p["models"])]
-    best = clv.best_model(clv.compare_models(cal, fitted, tx, p["calibration_end"], p["time_unit"]))
+    best = clv.best_model(clv.compare_models(cal, fitted, tx, cal_end, p["time_unit"]))
     full = rfm.rfm_summary(tx, time_unit=p["time_unit"])
     values = clv.customer_lifetime_value(
         clv.MODELS[best]().fit(full),
@@ -250,13 +254,16 @@ def _key_03(p: dict) -> list[str]:
 
 def _key_04(p: dict) -> list[str]:
     from crmlab import text
+    from crmlab.transactions import TIME_UNITS
 
     tx = _cdnow()
     active = tx.groupby(tx["date"].dt.to_period(p["period"]))["customer_id"].apply(set)
     rates = [len(a & b) / len(a) for a, b in zip(active.iloc[:-1], active.iloc[1:], strict=True)]
+    unit = TIME_UNITS[p["period"]]  # calendar periods named as the time units are
     return [
-        f"On average {text.pct(np.mean(rates), 1)} of the customers active in a period bought "
-        f"again in the next one (customer retention rate, {len(rates)} periods)"
+        f"On average {text.pct(np.mean(rates), 1)} of the customers active in a {unit.singular} "
+        f"bought again in the next {unit.singular} (customer retention rate of a purchase log, "
+        f"{len(rates)} {unit.plural})"
     ]
 
 
