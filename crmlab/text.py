@@ -514,9 +514,18 @@ def _cell(value: Any, kind: str, digits: int, currency: str) -> str:
     if kind == "date" or isinstance(value, pd.Timestamp):
         stamp = pd.Timestamp(value)
         return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
-    if isinstance(value, float):
-        return number(value, None)
+    if isinstance(value, int | float) and not isinstance(value, bool) or _is_numpy_number(value):
+        # a number in a mixed (object) column, e.g. a transposed table with a text row:
+        # three significant digits, as in a numeric column
+        whole = available(value) and float(value).is_integer()
+        return number(value, _decimals([float(value)]) if available(value) and not whole else 0)
     return str(value)
+
+
+def _is_numpy_number(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, np.integer | np.floating)
 
 
 def _is_missing(value: Any) -> bool:

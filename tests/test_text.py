@@ -8,9 +8,11 @@ input exactly.
 from __future__ import annotations
 
 import math
+import re
 from html.parser import HTMLParser
 
 import matplotlib
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -257,3 +259,15 @@ def test_escape_mathtext_draws_as_typed(value):
         assert shown == value
     finally:
         plt.close(fig)
+
+
+def test_table_formats_numbers_in_a_mixed_column():
+    """A transposed table with a text row (notebook 03's comparison, whose first row is the
+    model's status) holds numbers in object columns: three significant digits, whole numbers
+    without decimals, text as typed."""
+    frame = pd.DataFrame(
+        {"BGNBD": ["identified", 4.0, -9582.43, 0.785454], "NBD": ["not identified", 2, 1.5, 2e-4]},
+        index=["status", "n_params", "log_likelihood", "holdout_mae"],
+    )
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", text.table(frame)._repr_html_())
+    assert cells == ["identified", "not identified", "4", "2", "-9,582", "1.50", "0.785", "0.0002"]
