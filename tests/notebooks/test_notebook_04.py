@@ -17,6 +17,7 @@ from crmlab.retention import (
     durations_by_segment,
     first_purchase_segment,
 )
+from tests.notebooks._executed import markdown_text
 
 
 @pytest.mark.slow
@@ -42,14 +43,7 @@ def test_notebook_04_on_user_files(tmp_path, monkeypatch):
         progress_bar=False,
     )
     executed = nbformat.read(out, as_version=4)
-    markdown = [
-        o["data"]["text/plain"]
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-    ]
-    text = "\n".join(markdown)
+    text = markdown_text(executed)
     assert "Fitted on periods 0-5" in text and "period 8" in text
     assert "first_quantity" not in text  # no quantity column: the Cox model drops it
     # the findings quote the tables the notebook computed (recomputed here on the same data)

@@ -8,6 +8,7 @@ import papermill
 import pytest
 
 from crmlab._paths import notebooks_dir
+from tests.notebooks._executed import markdown_text
 
 
 @pytest.mark.slow
@@ -40,14 +41,7 @@ def test_notebook_05_on_user_files(tmp_path, monkeypatch, journey):
         progress_bar=False,
     )
     executed = nbformat.read(out, as_version=4)
-    markdown = [
-        o["data"]["text/plain"]
-        for c in executed.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if "text/markdown" in o.get("data", {})
-    ]
-    text = "\n".join(markdown)
+    text = markdown_text(executed)
     assert "3 clusters" in text
     assert "No `retail_disc` column" in text and "No campaign table" in text
     assert "Campaign" not in text.split("No campaign table")[1]
