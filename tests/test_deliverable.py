@@ -317,7 +317,10 @@ def test_workbook_opens_with_openpyxl(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     csv = tmp_path / "t.csv"
     pd.DataFrame({"customer_id": ["a", "b"], "clv": [1.5, 2.0]}).to_csv(csv, index=False)
-    book = exports.write_workbook(tmp_path / "t.xlsx", [("clv", csv)])
+    book = tmp_path / "t.xlsx"
+    assert exports.write_workbook(book, [("clv", csv)]) == [
+        {"sheet": "clv", "table": "clv", "rows": 2}
+    ]
     ws = openpyxl.load_workbook(book)["clv"]
     assert [c.value for c in ws[1]] == ["customer_id", "clv"]
     assert ws.max_row == 3 and ws["B3"].value == 2.0 and ws["A1"].font.bold

@@ -1,17 +1,21 @@
 """Exports of a run: every customer-level table in full, as CSV and as one workbook per notebook.
 
 A notebook calls :func:`export` (``crmlab.report.export("clv", values)``); the call writes
-``exports/<table>.csv`` into the folder the runner prepared and does nothing outside a run
-(a notebook opened in Jupyter writes no files), unless ``CRMLAB_EXPORT_DIR`` names a folder.
-After each notebook the runner (:func:`collect`) renames its tables to
-``exports/NN_name.<table>.csv`` and writes ``exports/NN_name.xlsx`` (a sheet per table, bold
-headers on a grey fill, frozen header row, column widths fitted); the records (path, rows,
-bytes, sha256) go into ``manifest.json`` and ``index.html``.
+``exports/<table>.csv`` (UTF-8, a named index as the first column, dates as ISO text) and
+beside it the column types of the frame, into the folder the runner prepared, and does nothing
+outside a run (a notebook opened in Jupyter writes no files), unless ``CRMLAB_EXPORT_DIR`` names
+a folder. After each notebook the runner (:func:`collect`) renames its tables to
+``exports/NN_name.<table>.csv`` and writes ``exports/NN_name.xlsx`` with crmlab's own
+deterministic writer (:mod:`crmlab.report.xlsx`: a sheet per table, typed cells, bold frozen
+header, fitted widths, byte-identical for identical tables); the records (path, rows, bytes,
+sha256; the workbook's sheets with their rows) go into ``manifest.json`` and both views of
+``index.html``.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 from pathlib import Path
@@ -67,10 +71,13 @@ def export(name: str, frame: Any) -> Path | None:
         return None
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
-    keep_index = not isinstance(frame.index, pd.RangeIndex)
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.csv"
-    frame.to_csv(path, index=keep_index, encoding="utf-8", date_format="%Y-%m-%d")
+    frame.to_csv(path, index=False, encoding="utf-8")
+    kinds = [_kind(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    _kinds_path(path).write_text(json.dumps({"kinds": kinds}) + "\n", encoding="utf-8")
     return path
 
 
@@ -103,7 +110,8 @@ def collect(run_folder: Path, stem: str) -> list[dict[str, Any]]:
     """Name the tables one notebook exported after it and write its workbook.
 
     Returns one record per CSV (``table``, ``path``, ``rows``, ``bytes``, ``sha256``) and one
-    for the workbook (``rows`` None); an empty list when the notebook exported nothing.
+    for the workbook (``table`` ``"workbook"``, ``rows`` None, ``sheets``: ``[{"sheet",
+    "table", "rows"}]``); an empty list when the notebook exported nothing.
     """
     folder = run_folder / EXPORTS_DIR
     if not folder.is_dir():
@@ -114,179 +122,118 @@ def collect(run_folder: Path, stem: str) -> list[dict[str, Any]]:
     for path in written:
         target = folder / f"{stem}.{path.stem}.csv"
         os.replace(path, target)
+        kinds = _kinds_path(path)
+        if kinds.is_file():
+            os.replace(kinds, _kinds_path(target))
         tables.append((path.stem, target))
         records.append(_record(run_folder, target, path.stem, _rows(target)))
     if tables:
         book = folder / f"{stem}.xlsx"
-        write_workbook(book, tables)
-        records.append(_record(run_folder, book, "workbook", None))
+        sheets = write_workbook(book, tables)
+        records.append({**_record(run_folder, book, "workbook", None), "sheets": sheets})
+        for _, target in tables:
+            _kinds_path(target).unlink(missing_ok=True)
     return records
 
 
-def _read_table(csv_path: Path) -> Any:
+def _kind(series: Any) -> str:
+    """How a column is typed in the workbook: ``int``, ``float``, ``bool``, ``date`` or ``text``."""
+    from pandas.api import types
+
+    dtype = series.dtype
+    if types.is_bool_dtype(dtype):
+        return "bool"
+    if types.is_integer_dtype(dtype):
+        return "int"
+    if types.is_float_dtype(dtype):
+        return "float"
+    if types.is_datetime64_any_dtype(dtype):
+        return "date"
+    inferred = types.infer_dtype(series, skipna=True)
+    return {
+        "integer": "int",
+        "floating": "float",
+        "mixed-integer-float": "float",
+        "decimal": "float",
+        "boolean": "bool",
+        "datetime": "date",
+        "datetime64": "date",
+        "date": "date",
+    }.get(inferred, "text")
+
+
+def _kinds_path(csv_path: Path) -> Path:
+    return csv_path.with_name(f".{csv_path.stem}.kinds.json")
+
+
+def _read_table(csv_path: Path, kinds: list[str] | None = None) -> Any:
+    """An exported CSV read back with the column types its frame had (``kinds``).
+
+    Without ``kinds`` (a CSV crmlab's :func:`export` did not write) every column is text but
+    those whose values all read as numbers or as ISO dates.
+    """
     import pandas as pd
 
-    frame = pd.read_csv(csv_path, encoding="utf-8", keep_default_na=True)
-    for column in frame.columns:
-        values = frame[column].dropna()
-        if frame[column].dtype == object and len(values):
-            if all(_DATE.match(str(v)) for v in values.tolist()):
-                frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    if kinds is None or len(kinds) != raw.shape[1]:
+        kinds = [_guess(raw.iloc[:, i]) for i in range(raw.shape[1])]
+    columns = {}
+    for i, kind in enumerate(kinds):
+        values = raw.iloc[:, i].mask(raw.iloc[:, i] == "")
+        if kind in ("int", "float"):
+            number = pd.to_numeric(values, errors="coerce")
+            columns[i] = number.astype("Int64") if kind == "int" and _whole(number) else number
+        elif kind == "bool":
+            columns[i] = values.map({"True": True, "False": False})
+        elif kind == "date":
+            columns[i] = pd.to_datetime(values, format="ISO8601", errors="coerce")
+        else:
+            columns[i] = values
+    frame = pd.DataFrame(columns)
+    frame.columns = list(raw.columns)
     return frame
 
 
-def _sheet_names(names: list[str]) -> list[str]:
-    used: list[str] = []
-    for name in names:
-        sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "table"
-        while sheet in used:
-            sheet = sheet[:27] + f"_{len(used)}"
-        used.append(sheet)
-    return used
+def _whole(number: Any) -> bool:
+    finite = number.dropna()
+    return bool((finite == finite.round()).all())
 
 
-def _width(frame: Any, column: Any) -> float:
-    sample = [len(str(v)) for v in frame[column].head(200).tolist()]
-    return float(min(40, max(8, max([len(str(column)), *sample]) + 2)))
-
-
-def write_workbook(path: Path, tables: list[tuple[str, Path]]) -> Path:
-    """One ``.xlsx`` with a sheet per ``(name, csv)``: bold header on a fill, frozen, fitted.
-
-    Written by crmlab's own small writer (inline strings, numbers, dates as ``YYYY-MM-DD``
-    text), with fixed zip timestamps, so the same tables give the same bytes (and sha256) in
-    every run; Excel, LibreOffice and openpyxl open it.
-    """
-    frames = [_read_table(csv_path) for _, csv_path in tables]
-    sheets = _sheet_names([name for name, _ in tables])
-    return _write_minimal_xlsx(path, list(zip(sheets, frames, strict=True)))
-
-
-def _column_letter(n: int) -> str:
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _xml_text(value: Any) -> str:
-    from xml.sax.saxutils import escape
-
-    return escape(_XML_BAD.sub("", str(value)))
-
-
-def _sheet_xml(frame: Any) -> str:
-    import math
-
+def _guess(values: Any) -> str:
     import pandas as pd
 
-    rows = []
-    header = "".join(
-        f'<c r="{_column_letter(i)}1" t="inlineStr" s="1"><is><t>{_xml_text(c)}</t></is></c>'
-        for i, c in enumerate(frame.columns, start=1)
-    )
-    rows.append(f'<row r="1">{header}</row>')
-    for r, record in enumerate(frame.itertuples(index=False, name=None), start=2):
-        cells = []
-        for i, value in enumerate(record, start=1):
-            ref = f"{_column_letter(i)}{r}"
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            if isinstance(value, pd.Timestamp):
-                if pd.isna(value):
-                    continue
-                value = value.strftime("%Y-%m-%d")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{_xml_text(value)}</t></is></c>')
-            elif math.isfinite(float(value)):
-                cells.append(f'<c r="{ref}"><v>{float(value)!r}</v></c>')
-        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{_width(frame, c)}" customWidth="1"/>'
-        for i, c in enumerate(frame.columns, start=1)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-        f"{'<cols>' + cols + '</cols>' if cols else ''}"
-        f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
-    )
+    given = values[values != ""]
+    if not len(given):
+        return "text"
+    if given.str.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?").all():
+        return "float"
+    if (
+        given.str.match(_DATE.pattern).all()
+        and pd.to_datetime(given, format="ISO8601", errors="coerce").notna().all()
+    ):
+        return "date"
+    return "text"
 
 
-def _write_minimal_xlsx(path: Path, sheets: list[tuple[str, Any]]) -> Path:
-    import zipfile
+def write_workbook(path: Path, tables: list[tuple[str, Path]]) -> list[dict[str, Any]]:
+    """One ``.xlsx`` with a sheet per ``(name, csv)``, by :func:`crmlab.report.xlsx.write_xlsx`.
 
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
-    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{ct}.worksheet+xml"/>'
-        for i in range(1, len(sheets) + 1)
-    )
-    content_types = (
-        f'{head}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/>{overrides}</Types>'
-    )
-    root_rels = (
-        f'{head}<Relationships xmlns="{pkg}"><Relationship Id="rId1" '
-        f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    )
-    sheet_list = "".join(
-        f'<sheet name="{_xml_text(name)}" sheetId="{i}" r:id="rId{i}"/>'
-        for i, (name, _) in enumerate(sheets, start=1)
-    )
-    workbook = (
-        f'{head}<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>{sheet_list}</sheets></workbook>'
-    )
-    wb_rels = "".join(
-        f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-        for i in range(1, len(sheets) + 1)
-    )
-    n = len(sheets) + 1
-    wb_rels = (
-        f'{head}<Relationships xmlns="{pkg}">{wb_rels}<Relationship Id="rId{n}" '
-        f'Type="{rel}/styles" Target="styles.xml"/></Relationships>'
-    )
-    styles = (
-        f'{head}<styleSheet xmlns="{main}">'
-        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-        '<fills count="3"><fill><patternFill patternType="none"/></fill>'
-        '<fill><patternFill patternType="gray125"/></fill>'
-        '<fill><patternFill patternType="solid"><fgColor rgb="FFDDE3EA"/></patternFill></fill>'
-        '</fills><borders count="1"><border/></borders>'
-        '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf/>'
-        '<xf fontId="1" fillId="2" applyFont="1" applyFill="1" applyAlignment="1">'
-        '<alignment wrapText="1" vertical="top"/></xf></cellXfs></styleSheet>'
-    )
-    parts = [
-        ("[Content_Types].xml", content_types),
-        ("_rels/.rels", root_rels),
-        ("xl/workbook.xml", workbook),
-        ("xl/_rels/workbook.xml.rels", wb_rels),
-        ("xl/styles.xml", styles),
-    ]
-    parts += [
-        (f"xl/worksheets/sheet{i}.xml", _sheet_xml(frame))
-        for i, (_, frame) in enumerate(sheets, start=1)
-    ]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data.encode("utf-8"))
-    return path
+    Each CSV is read back with the column types of the frame :func:`export` wrote (kept beside
+    it), so a customer id ``"00123"`` stays text, numbers are numbers and dates are dates; the
+    same tables give the same bytes (and sha256) in every run. Returns the sheets written
+    (``sheet``, ``table``, ``rows``).
+    """
+    from crmlab.report.xlsx import write_xlsx
+
+    frames = []
+    for name, csv_path in tables:
+        kinds = None
+        try:
+            kinds = json.loads(_kinds_path(csv_path).read_text(encoding="utf-8"))["kinds"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        frames.append((name, _read_table(csv_path, kinds)))
+    return write_xlsx(path, frames)
 
 
 def finish(run_folder: Path) -> None:
