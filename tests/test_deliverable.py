@@ -368,17 +368,86 @@ def test_cli_pdf_without_browser_prints_one_line(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "run").exists()
 
 
-def test_index_lists_exports_with_row_counts(tmp_path):
-    records = [
-        {"table": "clv", "path": "exports/03_x.clv.csv", "rows": 2357, "bytes": 1, "sha256": "0"},
-        {"table": "workbook", "path": "exports/03_x.xlsx", "rows": None, "bytes": 1, "sha256": "0"},
+def _index_records():
+    clv_hash, book_hash = "a" * 64, "b" * 64
+    exported = [
+        {
+            "table": "clv",
+            "path": "exports/03_x.clv.csv",
+            "rows": 2357,
+            "bytes": 1,
+            "sha256": clv_hash,
+        },
+        {
+            "table": "workbook",
+            "path": "exports/03_x.xlsx",
+            "rows": None,
+            "bytes": 2048,
+            "sha256": book_hash,
+            "sheets": [{"sheet": "clv", "table": "clv", "rows": 2357}],
+        },
     ]
+    outputs = ["03_x.ipynb", "03_x.html", "03_x.client.html", "03_x.client.pdf"]
+    good = {
+        "notebook": "03_x",
+        "title": "CLV <i>estimation</i>",
+        "status": "ok",
+        "outputs": outputs,
+        "exports": exported,
+        "parameters": {"client_name": "Müller & Söhne <GmbH>", "margin_rate": 0.3},
+        "overrides": ["client_name"],
+        "notes": [{"category": "c", "message": "255 duplicates kept", "count": 1}],
+    }
+    failed = {
+        "notebook": "04_y",
+        "title": "Retention",
+        "status": "failed",
+        "outputs": ["04_y.ipynb", "04_y.html", "04_y.client.html"],
+        "error": {"message": "Traceback secret"},
+    }
+    return [good, failed], clv_hash, book_hash
+
+
+def test_index_lists_exports_with_rows_and_sha256_in_both_views(tmp_path):
+    from crmlab.report import index
+
+    notebooks, clv_hash, book_hash = _index_records()
     html.write_index(
         tmp_path / "index.html",
-        {"run_id": "r", "started_at": "s", "crmlab_version": "0"},
-        [{"notebook": "03_x", "title": "T", "status": "ok", "outputs": [], "exports": records}],
+        {"run_id": "r", "started_at": "2026-03-04T05:06:07Z", "crmlab_version": "9.9"},
+        notebooks,
     )
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert 'href="exports/03_x.clv.csv"' in page and "03_x.clv.csv (2,357 rows)" in page
-    assert 'href="exports/03_x.xlsx"' in page
-    json.dumps(records)  # manifest-ready
+    client = (tmp_path / index.CLIENT_INDEX).read_text(encoding="utf-8")
+    for shown in (page, client):
+        assert 'href="exports/03_x.clv.csv"' in shown and "2,357 rows" in shown
+        assert clv_hash in shown and book_hash in shown and "2.0 KB" in shown
+        assert 'href="exports/03_x.xlsx"' in shown and "sheet clv: 2,357 rows" in shown
+        assert 'href="03_x.client.html"' in shown and 'href="03_x.client.pdf"' in shown
+        assert "CLV &lt;i&gt;estimation&lt;/i&gt;" in shown and "<i>" not in shown
+    assert f'href="{index.CLIENT_INDEX}"' in page
+    assert 'href="03_x.html"' in page and 'href="03_x.ipynb"' in page
+    # the client view: only the client's pack
+    assert "Reports for Müller &amp; Söhne &lt;GmbH&gt;" in client
+    hrefs = re.findall(r'href="([^"]+)"', client)
+    assert set(hrefs) == set(index.client_files(notebooks))
+    assert set(hrefs) == {
+        "03_x.client.html",
+        "03_x.client.pdf",
+        "exports/03_x.clv.csv",
+        "exports/03_x.xlsx",
+    }
+    for absent in ("04_y", "Retention", "Traceback", "margin_rate", "9.9", "manifest", "notebook"):
+        assert absent not in client, absent
+    assert "duplicates" not in client  # the data notes are in the client report itself
+    json.dumps(notebooks)  # manifest-ready
+
+
+def test_no_client_index_without_a_good_report(tmp_path):
+    from crmlab.report import index
+
+    notebooks, _, _ = _index_records()
+    html.write_index(tmp_path / "index.html", {"run_id": "r"}, notebooks[1:])
+    assert not (tmp_path / index.CLIENT_INDEX).exists()
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.CLIENT_INDEX not in page  # nothing to send

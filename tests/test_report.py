@@ -224,7 +224,7 @@ def test_good_run_writes_the_run_folder(good_run):
     assert re.fullmatch(r"\d{8}-\d{6}", result.run_id)
     assert result.run_dir.name == result.run_id
     names = sorted(p.name for p in result.run_dir.iterdir())
-    written = ["index.html", "manifest.json"] + [
+    written = ["index.html", "index.client.html", "manifest.json"] + [
         f"{s}{ext}" for s in ("00_good", "02_types") for ext in (".ipynb", ".html", ".client.html")
     ]
     assert names == sorted([*written, ".crmlab-run"])

@@ -6,8 +6,8 @@ the
 require.js, MathJax and mermaid links of JupyterLab's template; formulas are converted to MathML,
 which browsers render natively (:mod:`crmlab.report.math`).
 The client version has no code, no prompts and no stderr output. Every value the runner writes
-itself (titles, parameter values, errors, file names) is HTML-escaped: the run's ``index.html`` is
-rendered from a Jinja2 template with autoescape.
+itself (titles, parameter values, errors, file names) is HTML-escaped; the run's two index pages
+are rendered from Jinja2 templates with autoescape (:mod:`crmlab.report.index`).
 
 Two audiences from one notebook: cell tags (cell metadata ``tags``) decide what goes where.
 
@@ -37,18 +37,16 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from crmlab._paths import templates_dir
+from crmlab.report.index import write_index
 
 __all__ = ["ASSUMPTIONS", "ReportWriter", "client_notebook", "teaching_notebook", "write_index"]
 
 TEMPLATE = "crmlab_report"
-INDEX_TEMPLATE_DIR = "run_index"
-INDEX_TEMPLATE = "index.html.j2"
 
 #: Parameters shown in the client report's assumptions box, with their labels.
 ASSUMPTIONS = {
@@ -340,111 +338,3 @@ def css_string(value: str) -> str:
         else:
             out.append(f"\\{ord(ch):x} ")
     return '"' + "".join(out) + '"'
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return repr(value)
-
-
-@cache
-def _index_template() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir() / INDEX_TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env.get_template(INDEX_TEMPLATE)
-
-
-def export_links(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Index links of a notebook's exports: file name and row count (the workbook last)."""
-    from crmlab import text
-
-    links = []
-    for rec in records:
-        rows = rec.get("rows")
-        name = str(rec.get("path", ""))
-        label = name.rsplit("/", 1)[-1]
-        if rows is not None:
-            label += f" ({text.count(rows)} rows)"
-        links.append({"href": name, "label": label})
-    return links
-
-
-def write_index(path: Path, run: Mapping[str, Any], notebooks: Sequence[Mapping[str, Any]]) -> None:
-    """Write the run's ``index.html``: one row per notebook linking its client report.
-
-    The page is rendered from ``crmlab/templates/run_index/index.html.j2`` by Jinja2 with
-    autoescape on: every value (titles, parameter values, errors, file names) is shown as text.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        Where to write.
-    run : mapping
-        ``run_id``, ``started_at``, ``crmlab_version``.
-    notebooks : sequence of mapping
-        Per notebook: ``notebook`` (stem), ``title``, ``status``, ``duration_s``,
-        ``parameters`` (all values used), ``overrides`` (names given by the user),
-        ``error`` (mapping with ``message`` or None), ``outputs`` (file names), ``notes``
-        (data notes: ``{"category", "message", "count"}``, optional), ``exports`` (records of
-        :func:`crmlab.report.exports.collect`, optional).
-    """
-    rows = []
-    for nb in notebooks:
-        outputs = set(nb.get("outputs", []))
-        stem = str(nb["notebook"])
-        client, full, ipynb = f"{stem}.client.html", f"{stem}.html", f"{stem}.ipynb"
-        status = str(nb.get("status", ""))
-        overrides = set(nb.get("overrides", []))
-        duration = nb.get("duration_s")
-        rows.append(
-            {
-                "stem": stem,
-                "title": str(nb.get("title") or stem),
-                "client": client if client in outputs else "",
-                "links": [
-                    {"href": name, "label": label}
-                    for name, label in (
-                        (f"{stem}.client.pdf", "client PDF"),
-                        (full, "full report with code"),
-                        (ipynb, "notebook"),
-                    )
-                    if name in outputs
-                ],
-                "exports": export_links(nb.get("exports") or []),
-                "status": status,
-                "status_class": status if status in ("ok", "prepared") else "failed",
-                "error": str((nb.get("error") or {}).get("message", "")),
-                "duration": "" if duration is None else f"{float(duration):.1f} s",
-                "notes": [
-                    {"message": str(n.get("message", "")), "count": int(n.get("count", 1))}
-                    for n in nb.get("notes") or []
-                ],
-                "parameters": [
-                    {"name": str(name), "value": _value_text(value), "override": name in overrides}
-                    for name, value in (nb.get("parameters") or {}).items()
-                ],
-            }
-        )
-    page = _index_template().render(
-        run={
-            "run_id": str(run.get("run_id", "")),
-            "started_at": str(run.get("started_at", "")),
-            "crmlab_version": str(run.get("crmlab_version", "")),
-        },
-        rows=rows,
-        n_failed=sum(1 for r in rows if r["status_class"] == "failed"),
-        n_prepared=sum(1 for r in rows if r["status"] == "prepared"),
-        n_ok=sum(1 for r in rows if r["status"] == "ok"),
-    )
-    path.write_text(page, encoding="utf-8")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from crmlab import _paths
 from crmlab.report import html as report_html
+from crmlab.report import index as report_index
 from crmlab.report import manifest
 
 ALLOWED_TAGS = {
@@ -93,12 +94,12 @@ def test_the_index_template_is_found_through_paths(tmp_path, monkeypatch):
         page.read_text(encoding="utf-8").replace("<h1>crmlab reports</h1>", "<h1>patched</h1>"),
         encoding="utf-8",
     )
-    monkeypatch.setattr(report_html, "templates_dir", lambda: copy)
-    report_html._index_template.cache_clear()
+    monkeypatch.setattr(report_index, "templates_dir", lambda: copy)
+    report_index._environment.cache_clear()
     try:
         _, source = _render(tmp_path, "t", "v", "")
     finally:
-        report_html._index_template.cache_clear()
+        report_index._environment.cache_clear()
     assert "<h1>patched</h1>" in source
 
 
