@@ -17,6 +17,7 @@ from crmlab.report.parameters import (
     list_notebooks,
 )
 from crmlab.report.paramfile import load_parameter_file
+from crmlab.report.resolved import record_resolved
 from crmlab.report.run import NotebookRun, RunResult, run_notebooks
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "export",
     "list_notebooks",
     "load_parameter_file",
+    "record_resolved",
     "run_notebooks",
 ]

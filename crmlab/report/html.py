@@ -203,12 +203,15 @@ def assumptions(nb: Any, currency: str = "") -> list[dict[str, str]] | None:
         needs = _ASSUMPTION_NEEDS.get(name)
         if needs and not (params.get(needs) or {}).get("value"):
             continue  # an assumption of a textbook section the client report leaves out
+        source = "given" if entry.get("given") else "default"
+        if source == "default" and entry.get("resolved"):
+            source = "default, from the data"  # e.g. the calibration end of the 2/3 rule
         rows.append(
             {
                 "name": name,
                 "label": label,
                 "value": _value_shown(name, entry.get("value"), currency),
-                "source": "given" if entry.get("given") else "default",
+                "source": source,
             }
         )
     return rows
@@ -236,7 +239,9 @@ def data_notes(nb: Any) -> list[dict[str, str]] | None:
 
 def teaching_notebook(nb: Any) -> Any:
     """A copy of ``nb`` for the teaching report: every cell but the ``client-only`` ones."""
-    out = copy.deepcopy(nb)
+    from crmlab.report.resolved import strip_records
+
+    out = strip_records(copy.deepcopy(nb))
     out.cells = [c for c in out.cells if CLIENT_ONLY not in _tags(c)]
     return out
 
@@ -251,6 +256,9 @@ def client_notebook(nb: Any) -> Any:
     """
     import nbformat
 
+    from crmlab.report.resolved import strip_records
+
+    nb = strip_records(copy.deepcopy(nb))
     params = run_parameters(nb)
     own_data = any(_given(params, name) for name in params if name.endswith("_path"))
     summary, body = [], []

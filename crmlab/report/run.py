@@ -45,6 +45,7 @@ from typing import Any, TextIO
 
 from crmlab.errors import CrmlabWarning, NotebookError, ParameterError
 from crmlab.report import exports as _exports
+from crmlab.report import resolved as _resolved
 from crmlab.report import runfolder as _rf
 from crmlab.report.parameters import (
     NotebookInfo,
@@ -323,6 +324,10 @@ def _run_one(
         _write_notes(stream, notes)
         stream.flush()
     provenance = _provenance(info, overrides)
+    defaults = {p.name: p.default if p.literal else p.default_source for p in info.parameters}
+    used = {**defaults, **overrides}
+    found = _resolved.read_resolved(executed) if executed.is_file() else {}
+    resolved = _resolved.apply(found, provenance, used, overrides)  # e.g. calibration_end
     names = []
     if executed.is_file() and dry_run:
         _tidy_executed(executed, info.stem, notes, provenance)
@@ -338,8 +343,6 @@ def _run_one(
         (folder / log_name).write_text(outcome.kernel_log + "\n", encoding="utf-8")
         names.append(log_name)
     extra = sorted({p.name for p in folder.iterdir()} - before - set(names))  # written by cells
-    defaults = {p.name: p.default if p.literal else p.default_source for p in info.parameters}
-    used = {**defaults, **overrides}
     err = outcome.error
     run = NotebookRun(
         notebook=info.stem,
@@ -357,6 +360,7 @@ def _run_one(
         "status": status,
         "duration_s": run.duration_s,
         "parameters": used,
+        "resolved": resolved,
         "overrides": sorted(overrides),
         "source": _manifest.file_record(info.path, info.path.name),
         "inputs": _manifest.input_files(
