@@ -99,3 +99,43 @@ def test_portfolio_or_default_reads_user_files_and_alias_warns(tmp_path):
     with pytest.warns(DeprecationWarning, match="portfolio_or_default"):
         old = portfolio_data(*args)
     pd.testing.assert_frame_equal(old.transactions, data.transactions)
+
+
+def test_file_or_default_checks_options_first_and_calls_one_side():
+    from crmlab.errors import ParameterError
+
+    calls = []
+
+    def read(options):
+        calls.append(("read", options))
+        return "file"
+
+    def default():
+        calls.append(("default",))
+        return "bundled"
+
+    assert inputs.file_or_default("", None, read, default) == "bundled"
+    assert inputs.file_or_default("x.csv", {"decimal": ","}, read, default) == "file"
+    assert calls[0] == ("default",) and calls[1][0] == "read"
+    assert calls[1][1]["decimal"] == ","
+    calls.clear()
+    for path in ("", "x.csv"):  # a wrong option is refused before either side runs
+        with pytest.raises(ParameterError, match="decimals"):
+            inputs.file_or_default(path, {"decimals": ","}, read, default)
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "loader", [n for n in inputs.__all__ if n.endswith("_or_default") and n != "file_or_default"]
+)
+def test_every_loader_goes_through_file_or_default_and_shares_its_docs(loader, monkeypatch):
+    func = getattr(inputs, loader)
+    assert "{" + "read_options}" not in func.__doc__ and "{" + "columns}" not in func.__doc__
+    assert "checked even when no file is given" in func.__doc__
+    assert "Your column names to crmlab's" in func.__doc__
+    seen = []
+    monkeypatch.setattr(
+        inputs, "file_or_default", lambda path, options, read, default: seen.append(path)
+    )
+    func("some.csv")
+    assert seen == ["some.csv"]
