@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -11,6 +12,7 @@ from xml.etree import ElementTree
 
 import nbformat
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -283,12 +285,19 @@ def _sheet_rows(book: Path) -> dict[str, int]:
         }
 
 
-def test_collect_names_tables_and_writes_a_workbook(tmp_path, monkeypatch):
+@pytest.fixture
+def export_run(tmp_path, monkeypatch):
+    """A run folder ready for exports, as the runner prepares it, as the current folder."""
     run = tmp_path / "run"
     run.mkdir()
     exports.prepare(run)
     monkeypatch.delenv(exports.ENV, raising=False)
     monkeypatch.chdir(run)
+    return run
+
+
+def test_collect_names_tables_and_writes_a_workbook(export_run):
+    run = export_run
     customers = pd.DataFrame(
         {"clv": np.linspace(0, 1, 37), "when": pd.date_range("2024-01-01", periods=37)},
         index=pd.Index([f"<c{i}>" for i in range(37)], name="customer_id"),
@@ -313,8 +322,26 @@ def test_collect_names_tables_and_writes_a_workbook(tmp_path, monkeypatch):
     assert not (run / "exports" / exports.READY).exists() and (run / "exports").is_dir()
 
 
+def test_export_then_collect_keeps_the_frames_types(export_run):
+    from tests.test_deliverable_xlsx import _table
+
+    run = export_run
+    exports.export("customers", _table().set_index("customer_id"))
+    records = {r["table"]: r for r in exports.collect(run, "00_x")}
+    book = records["workbook"]
+    assert book["sheets"] == [{"sheet": "customers", "table": "customers", "rows": 3}]
+    assert not list((run / "exports").glob(".*.json"))  # the type notes are gone
+    ws = openpyxl.load_workbook(run / book["path"])["customers"]
+    assert ws["A2"].value == "00123" and ws["B2"].value == 3 and ws["D2"].value is True
+    assert ws["E2"].value == dt.datetime(1997, 1, 1)
+    assert ws["F2"].value == dt.datetime(1997, 1, 1, 10, 30)  # the time is kept in the CSV too
+    csv = pd.read_csv(run / records["customers"]["path"], dtype=str)
+    assert csv.loc[0, "seen"] == "1997-01-01 10:30:00"
+    assert book["sha256"] == hashlib.sha256((run / book["path"]).read_bytes()).hexdigest()
+    json.dumps(records)
+
+
 def test_workbook_opens_with_openpyxl(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
     csv = tmp_path / "t.csv"
     pd.DataFrame({"customer_id": ["a", "b"], "clv": [1.5, 2.0]}).to_csv(csv, index=False)
     book = tmp_path / "t.xlsx"

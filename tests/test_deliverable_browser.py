@@ -248,6 +248,7 @@ def test_bundled_portfolio_exports_clusters_key_accounts_and_cross_sell(bundled)
     assert clusters["customer_id"].is_unique and set(key["customer_id"]) <= set(
         clusters["customer_id"]
     )
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     book = openpyxl.load_workbook(result.run_dir / records["workbook"]["path"], read_only=True)
     assert set(book.sheetnames) == {"clusters", "key_accounts", "cross_sell_suggestions"}

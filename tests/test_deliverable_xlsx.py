@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import zipfile
 from xml.etree import ElementTree
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 
 from crmlab.errors import ParameterError
-from crmlab.report import exports, xlsx
+from crmlab.report import xlsx
 
 
 def _table() -> pd.DataFrame:
@@ -138,24 +137,3 @@ def test_named_index_is_the_first_column_and_no_table_is_refused(tmp_path):
     assert [c.value for c in ws[1]] == ["customer_id", "v"] and ws["A2"].value == "c1"
     with pytest.raises(ParameterError, match="at least one table"):
         xlsx.write_xlsx(tmp_path / "u.xlsx", [])
-
-
-def test_export_then_collect_keeps_the_frames_types(tmp_path, monkeypatch):
-    run = tmp_path / "run"
-    run.mkdir()
-    exports.prepare(run)
-    monkeypatch.delenv(exports.ENV, raising=False)
-    monkeypatch.chdir(run)
-    exports.export("customers", _table().set_index("customer_id"))
-    records = {r["table"]: r for r in exports.collect(run, "00_x")}
-    book = records["workbook"]
-    assert book["sheets"] == [{"sheet": "customers", "table": "customers", "rows": 3}]
-    assert not list((run / "exports").glob(".*.json"))  # the type notes are gone
-    ws = openpyxl.load_workbook(run / book["path"])["customers"]
-    assert ws["A2"].value == "00123" and ws["B2"].value == 3 and ws["D2"].value is True
-    assert ws["E2"].value == dt.datetime(1997, 1, 1)
-    assert ws["F2"].value == dt.datetime(1997, 1, 1, 10, 30)  # the time is kept in the CSV too
-    csv = pd.read_csv(run / records["customers"]["path"], dtype=str)
-    assert csv.loc[0, "seen"] == "1997-01-01 10:30:00"
-    assert book["sha256"] == hashlib.sha256((run / book["path"]).read_bytes()).hexdigest()
-    json.dumps(records)
