@@ -46,6 +46,7 @@ window.addEventListener('load', () => {
   r.images = imgs.length;
   r.broken = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).length;
   r.alts = imgs.map(i => i.getAttribute('alt') || '');
+  r.links = [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));
   r.code = document.querySelectorAll('.jp-CodeCell .jp-InputArea, .jp-CodeMirrorEditor, .highlight').length;
   const kf = [...document.querySelectorAll('h1, h2, h3')].find(
     h => h.textContent.trim().startsWith('Key findings'));
@@ -252,3 +253,44 @@ def test_bundled_portfolio_exports_clusters_key_accounts_and_cross_sell(bundled)
 
     book = openpyxl.load_workbook(result.run_dir / records["workbook"]["path"], read_only=True)
     assert set(book.sheetnames) == {"clusters", "key_accounts", "cross_sell_suggestions"}
+
+
+def _check_client_index(browser, root, result, with_pdf: bool) -> None:
+    """The client view lists exactly the pack: client reports, PDFs, exports; nothing else."""
+    from crmlab.report.index import CLIENT_INDEX
+
+    page = result.run_dir / CLIENT_INDEX
+    probe = _probe(browser, page, root)
+    assert probe["wide"] == [], f"{page.name}: wider than the page: {probe['wide']}"
+    for bad in ("dtype:", "NaN", "Name:", "Traceback", "parameters", "crmlab "):
+        assert bad not in probe["text"], bad
+    links = probe["links"]
+    assert links and all((result.run_dir / href).is_file() for href in links)
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    expected = set()
+    for entry in manifest["notebooks"]:
+        stem = entry["notebook"]
+        expected |= {f"{stem}.client.html"} | ({f"{stem}.client.pdf"} if with_pdf else set())
+        expected |= {r["path"] for r in entry["exports"]}
+        for r in entry["exports"]:  # rows and sha256 as in the manifest
+            assert r["sha256"] in probe["text"]
+            if r["rows"] is not None:
+                assert f"{r['rows']:,} rows" in probe["text"]
+    assert set(links) == expected
+    assert not any(
+        h.endswith((".ipynb", ".json")) or h.count(".") == 1 and h.endswith(".html") for h in links
+    )
+    index = result.index.read_text(encoding="utf-8")
+    assert f'href="{CLIENT_INDEX}"' in index
+
+
+def test_client_index_of_the_bundled_run_is_the_pack(bundled):
+    browser, root, result = bundled
+    _check_client_index(browser, root, result, with_pdf=True)
+    page = (result.run_dir / "index.client.html").read_text(encoding="utf-8")
+    assert "Reports for Müller &amp; Söhne &lt;GmbH&gt;" in page
+
+
+def test_client_index_of_a_client_export_is_the_pack(own_data):
+    browser, root, result, _, _ = own_data
+    _check_client_index(browser, root, result, with_pdf=False)
