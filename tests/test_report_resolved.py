@@ -53,7 +53,14 @@ def test_executed_notebook_and_assumptions_box_show_the_date(default_run):
     assert f"End of the calibration period</td><td>{expected}</td><td>default, from the data" in box
     full = (run_dir / "00_resolves.html").read_text(encoding="utf-8")
     for page in (client, full):
-        assert resolved.MIMETYPE not in page
+        assert resolved.MIMETYPE not in page and "calibration_end used" not in page
+    shown = [
+        o["data"]["text/plain"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if resolved.MIMETYPE in o.get("data", {})
+    ]
+    assert shown == [f"calibration_end used: {expected}"]  # what Jupyter shows
     assert f"calibration ends {expected}" in full
 
 

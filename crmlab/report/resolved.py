@@ -4,8 +4,8 @@ Some parameters mean "decide from the data" when left empty: notebook 03's ``cal
 becomes the date of the two-thirds rule (or CDNOW's published 1997-09-30 on the bundled data).
 The manifest and the client report's assumptions box must show that date, not ``""``. The
 notebook says which value it used with :func:`record_resolved` (one line, after it computed it);
-the call adds an output of its own media type (:data:`MIMETYPE`) to the cell, so the executed
-notebook itself carries the value. After the notebook ran, the runner reads those outputs
+the call adds an output of its own media type (:data:`MIMETYPE`, with a ``text/plain`` line for
+Jupyter) to the cell, so the executed notebook itself carries the value. After the notebook ran, the runner reads those outputs
 (:func:`read_resolved`) and :func:`apply` puts each value into the parameter's provenance
 (``metadata["crmlab"]["parameters"]``, marked ``"resolved": true``) and into the manifest's
 ``parameters``, with ``resolved`` listing what the notebook declared and what it used. The
@@ -64,7 +64,9 @@ def record_resolved(name: str, value: Any) -> None:
         return
     from IPython.display import publish_display_data
 
-    publish_display_data({MIMETYPE: {"name": str(name), "value": _plain(value)}})
+    plain = _plain(value)
+    shown = f"{name} used: {plain}"  # what Jupyter shows; the reports never do
+    publish_display_data({"text/plain": shown, MIMETYPE: {"name": str(name), "value": plain}})
 
 
 def _records(cell: Mapping[str, Any]) -> list[Mapping[str, Any]]:
