@@ -60,7 +60,7 @@ def export_links(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """Index rows of a notebook's exports (in the records' order: the workbook last).
 
     Each row: ``href`` (path in the run folder), ``label`` (file name and rows), ``rows``
-    (``"2,357 rows"``, or the workbook's sheets with their rows), ``size`` and ``sha256``.
+    (lines: ``["2,357 rows"]``, or one per sheet of a workbook), ``size`` and ``sha256``.
     """
     from crmlab import text
 
@@ -70,19 +70,19 @@ def export_links(records: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         name = href.rsplit("/", 1)[-1]
         rows = rec.get("rows")
         if rows is not None:
-            shown = f"{text.count(rows)} rows"
+            lines = [f"{text.count(rows)} rows"]
         else:
-            shown = "; ".join(
+            lines = [
                 f"sheet {s.get('sheet', '')}: {text.count(s.get('rows', 0))} rows"
                 for s in rec.get("sheets") or []
                 if isinstance(s, Mapping)
-            )
+            ]
         links.append(
             {
                 "href": href,
-                "label": f"{name} ({shown})" if rows is not None else name,
+                "label": f"{name} ({lines[0]})" if rows is not None else name,
                 "name": name,
-                "rows": shown,
+                "rows": lines,
                 "size": _size(rec.get("bytes")),
                 "sha256": str(rec.get("sha256", "")),
             }
