@@ -353,6 +353,21 @@ def test_workbook_opens_with_openpyxl(tmp_path):
     assert ws.max_row == 3 and ws["B3"].value == 2.0 and ws["A1"].font.bold
 
 
+def test_a_csv_without_its_types_is_read_by_its_values(tmp_path):
+    """A CSV crmlab's export did not write: numbers and ISO dates are guessed, the rest text."""
+    csv = tmp_path / "t.csv"
+    csv.write_text(
+        "id,n,when,label\n00123,3,2024-01-31,x\n7,-1.5e3,2024-02-01 10:00:00,\n",
+        encoding="utf-8",
+    )
+    exports.write_workbook(tmp_path / "t.xlsx", [("t", csv)])
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]
+    assert [ws["A2"].value, ws["A3"].value] == ["00123", "7"]  # a leading zero: an id, text
+    assert [ws["B2"].value, ws["B3"].value] == [3, -1500.0]
+    assert ws["C2"].value == dt.datetime(2024, 1, 31) and ws["C3"].value.hour == 10
+    assert ws["D2"].value == "x" and ws["D3"].value is None
+
+
 def test_finish_removes_an_empty_exports_folder(tmp_path):
     exports.prepare(tmp_path)
     exports.finish(tmp_path)
