@@ -247,6 +247,7 @@ def sbg_projection_table(
     out["observed_retention"] = out["actual"] / out["actual"].shift(1)
     if discount_rate is not None:
         out["derl"] = model.derl(discount_rate, out.index.to_numpy(), period)
+    out.attrs["period"] = period
     return out
 
 

@@ -31,7 +31,7 @@ from crmlab.profitability import (
 )
 from crmlab.rfm import (
     interpurchase_times,
-    rfm_scores,
+    rfm_scores_all_days,
     rfm_segments,
     rfm_summary,
     segment_summary,
@@ -45,7 +45,7 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def scores(tx):
-    return rfm_scores(rfm_summary(tx), transactions=tx)
+    return rfm_scores_all_days(rfm_summary(tx), tx)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from crmlab.profitability import (
 from crmlab.rfm import (
     interpurchase_distribution,
     interpurchase_times,
-    rfm_scores,
+    rfm_scores_all_days,
     rfm_segments,
     rfm_summary,
     segment_summary,
@@ -27,7 +27,7 @@ from crmlab.rfm import (
 def test_findings_are_computed():
     tx = load_cdnow()
     s = rfm_summary(tx)
-    sc = rfm_scores(s, transactions=tx)
+    sc = rfm_scores_all_days(s, tx)
     table = segment_summary(s, sc, rfm_segments(sc))
     p = customer_profitability(tx, margin_rate=0.3, cost_per_purchase=5.0)
     ws = whale_curve_summary(whale_curve(p))
@@ -55,7 +55,7 @@ def test_findings_are_computed():
 
 def test_findings_cross_buying_sentence(five):
     s = rfm_summary(five, time_unit="D")
-    sc = rfm_scores(s, transactions=five)
+    sc = rfm_scores_all_days(s, five)
     table = segment_summary(s, sc, rfm_segments(sc))
     ws = whale_curve_summary(whale_curve(customer_profitability(five, cost_column="cogs")))
     cross = cross_buying_summary(cross_buying(five))
