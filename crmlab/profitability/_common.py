@@ -11,7 +11,6 @@ import pandas as pd
 from crmlab.checks import check_fraction
 from crmlab.errors import DataError
 
-
 _DISCOUNT_COLUMNS = ("retail_disc", "coupon_disc", "coupon_match_disc")
 
 

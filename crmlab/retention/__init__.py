@@ -29,6 +29,8 @@ from crmlab.retention.hazards import (
 from crmlab.retention.rates import customer_periods, overdue_customers, retention_rates
 from crmlab.retention.sbg import ShiftedBetaGeometric, sbg_loglik
 from crmlab.retention.subscriptions import (
+    FADER_HARDIE_FIT_PERIODS,
+    fit_periods_or_default,
     fit_survivors,
     observed_retention_rate,
     retention_value_table,
@@ -48,6 +50,7 @@ from crmlab.retention.survival import (
 )
 
 __all__ = [
+    "FADER_HARDIE_FIT_PERIODS",
     "ShiftedBetaGeometric",
     "churn_durations",
     "cohort_counts_table",
@@ -59,6 +62,7 @@ __all__ = [
     "customer_periods",
     "durations_by_segment",
     "first_purchase_segment",
+    "fit_periods_or_default",
     "fit_survivors",
     "harrell_concordance",
     "kaplan_meier",
