@@ -137,9 +137,12 @@ def plot_cohort_heatmap(
         cell_w = 72 * fig_w * box.width * 0.8 / max(n_cols, 1)
         cell_h = 72 * fig_h * box.height / max(n_rows, 1)
         longest = 4 if shares else len(f"{np.nanmax(values):.0f}")
-        size = min(8.0, 0.9 * cell_h, 1.6 * cell_w / max(longest, 1))
-        write = annotate and size >= 5.0
-        frame = pd.DataFrame(values, index=_texts(data.index), columns=_texts(data.columns))
+        size = float(min(8.0, 0.9 * cell_h, 1.6 * cell_w / max(longest, 1)))
+        write = bool(annotate and size >= 5.0)
+        rows = data.index
+        if isinstance(rows, pd.PeriodIndex) and rows.freqstr.startswith("W"):
+            rows = pd.Index([str(p.start_time.date()) for p in rows])  # a week by its first day
+        frame = pd.DataFrame(values, index=_texts(rows), columns=_texts(data.columns))
         x_step, y_step = _tick_step(n_cols, 20), _tick_step(n_rows, 25)
         sns.heatmap(
             frame,
@@ -158,9 +161,10 @@ def plot_cohort_heatmap(
         long_labels = max((len(t.get_text()) for t in ax.get_xticklabels()), default=0) > 3
         ax.tick_params(axis="x", labelrotation=45 if long_labels else 0)
         ax.tick_params(axis="y", labelrotation=0)
+        ax.grid(False)  # no theme grid through the cells not yet observable
         words = _period_words(data.index)
         ax.set_xlabel(f"periods since acquisition ({words})")
-        ax.set_ylabel(f"acquisition cohort (first purchase, by {words.removesuffix('s')})")
+        ax.set_ylabel(f"cohort ({words.removesuffix('s')} of first purchase)")
         ax.set_title("Share of cohort active" if shares else "Active customers by cohort")
     return ax
 
