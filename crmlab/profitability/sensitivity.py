@@ -98,7 +98,8 @@ def profit_sensitivity(
     Returns
     -------
     DataFrame
-        Index ``scenario`` (``"assumed"`` first, then ``"margin_rate=0.2"``, ...); columns
+        Index ``scenario`` (``"assumed"`` first, then ``"margin rate 20%"``, ...,
+        ``"cost to serve 2.5"``, ...); columns
         ``changed`` (the assumption moved: ``""``, ``"margin_rate"`` or
         ``"cost_per_purchase"``), ``margin_rate`` (NaN with a cost column),
         ``cost_per_purchase``, ``unprofitable_share`` (share of customers with negative
@@ -153,10 +154,13 @@ def profit_sensitivity(
 
     rows = [("assumed", "", margin0, cost0, revenue - goods - cost0 * days)]
     for m in margins:
-        rows.append((f"margin_rate={m:g}", "margin_rate", m, cost0, m * revenue - cost0 * days))
+        rows.append(
+            (f"margin rate {100 * m:g}%", "margin_rate", m, cost0, m * revenue - cost0 * days)
+        )
     for c in costs:
-        rows.append((f"cost_per_purchase={c:g}", "cost_per_purchase", margin0, c,
-                     revenue - goods - c * days))  # fmt: skip
+        rows.append(
+            (f"cost to serve {c:g}", "cost_per_purchase", margin0, c, revenue - goods - c * days)
+        )
     table = pd.DataFrame(
         [
             {

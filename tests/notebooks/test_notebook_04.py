@@ -13,6 +13,8 @@ from crmlab._paths import notebooks_dir
 from crmlab.datasets import load_cdnow, simulate_subscriptions
 from crmlab.retention import (
     churn_durations,
+    fit_periods_or_default,
+    subscription_survivors,
     concordance_index,
     durations_by_segment,
     first_purchase_segment,
@@ -36,14 +38,16 @@ def test_notebook_04_on_user_files(tmp_path, monkeypatch):
             "columns": {"Kunde": "customer_id", "Datum": "date", "Umsatz": "amount"},
             "subscriptions_path": str(tmp_path / "s.csv"),
             "subscription_columns": {"Beginn": "start", "Ende": "end"},
-            "fit_periods": 5,
-            "period": "Q",
+            "period": "Q",  # fit_periods left at 0: the window comes from these data
         },
         kernel_name="python3",
         progress_bar=False,
     )
     executed = nbformat.read(out, as_version=4)
     text = markdown_text(executed)
+    # the automatic window: two thirds of the 8 periods the first cohort is observed
+    survivors = subscription_survivors(subs)
+    assert fit_periods_or_default(0, survivors) == 5 == (2 * 8) // 3
     assert "Fitted on periods 0-5" in text and "period 8" in text
     assert "first_quantity" not in text  # no quantity column: the Cox model drops it
     # the findings quote the tables the notebook computed (recomputed here on the same data)

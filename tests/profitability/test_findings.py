@@ -88,10 +88,10 @@ def test_profit_sensitivity_moves_one_assumption_at_a_time():
     table = profit_sensitivity(p)
     assert list(table.index) == [
         "assumed",
-        "margin_rate=0.2",
-        "margin_rate=0.4",
-        "cost_per_purchase=2.5",
-        "cost_per_purchase=10",
+        "margin rate 20%",
+        "margin rate 40%",
+        "cost to serve 2.5",
+        "cost to serve 10",
     ]
     for _, row in table.iterrows():
         margin, cost = row["margin_rate"], row["cost_per_purchase"]
@@ -106,7 +106,7 @@ def test_profit_sensitivity_moves_one_assumption_at_a_time():
     near_one = profit_sensitivity(customer_profitability(tx, margin_rate=0.95))
     assert list(near_one["margin_rate"].dropna()) == [0.95, 0.85]
     custom = profit_sensitivity(p, margin_rates=[0.5], costs_per_purchase=[])
-    assert list(custom.index) == ["assumed", "margin_rate=0.5"]
+    assert list(custom.index) == ["assumed", "margin rate 50%"]
 
 
 def test_profit_sensitivity_with_a_cost_column_varies_only_the_cost_to_serve(five):
@@ -116,7 +116,7 @@ def test_profit_sensitivity_with_a_cost_column_varies_only_the_cost_to_serve(fiv
     assert table["margin_rate"].isna().all()
     for cost in (1.0, 4.0):
         again = customer_profitability(five, cost_column="cogs", cost_per_purchase=cost)
-        row = table.loc[f"cost_per_purchase={cost:g}"]
+        row = table.loc[f"cost to serve {cost:g}"]
         assert row["total_profit"] == pytest.approx(again["profit"].sum())
         assert row["unprofitable_share"] == pytest.approx((again["profit"] < 0).mean())
     with pytest.raises(DataError, match="margin rate"):
