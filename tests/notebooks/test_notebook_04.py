@@ -13,11 +13,11 @@ from crmlab._paths import notebooks_dir
 from crmlab.datasets import load_cdnow, simulate_subscriptions
 from crmlab.retention import (
     churn_durations,
-    fit_periods_or_default,
-    subscription_survivors,
     concordance_index,
     durations_by_segment,
     first_purchase_segment,
+    fit_periods_or_default,
+    subscription_survivors,
 )
 from tests.notebooks._executed import markdown_text
 
