@@ -62,3 +62,21 @@ def test_notebook_04_on_user_files(tmp_path, monkeypatch):
     sources = "\n".join(c.source for c in executed.cells if c.cell_type == "code")
     assert not re.search(r"^\s*for .+ in .+:", sources, re.M)  # no loops in the notebook
     assert ".groupby(" not in sources
+
+
+def test_fit_periods_default_belongs_to_no_data():
+    """``fit_periods`` defaults to 0 (derived from the data; 7 only on the bundled Fader-Hardie
+    cohorts, through retention.fit_periods_or_default), and 0 passes the runner's range."""
+    import ast
+
+    from crmlab.report import list_notebooks
+    from crmlab.report.ranges import check_value
+
+    (nb,) = [n for n in list_notebooks() if n.stem == "04_retention_analysis"]
+    defaults = {p.name: ast.literal_eval(p.default_source) for p in nb.parameters}
+    assert defaults["fit_periods"] == 0
+    check_value("fit_periods", 0, "04_retention_analysis")
+    sources = "\n".join(c.source for c in nbformat.read(nb.path, as_version=4).cells)
+    assert "fit_periods_or_default(fit_periods, survivors, bundled=not subscriptions_path)" in (
+        sources
+    )
