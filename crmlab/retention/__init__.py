@@ -29,7 +29,7 @@ from crmlab.retention.hazards import (
 )
 from crmlab.retention.rates import customer_periods, overdue_customers, retention_rates
 from crmlab.retention.sbg import ShiftedBetaGeometric, sbg_loglik
-from crmlab.retention.sensitivity import churn_threshold_sensitivity
+from crmlab.retention.sensitivity import churn_threshold_sensitivity, label_durations
 from crmlab.retention.subscriptions import (
     FADER_HARDIE_FIT_PERIODS,
     fit_periods_or_default,
@@ -69,6 +69,7 @@ __all__ = [
     "fit_survivors",
     "harrell_concordance",
     "kaplan_meier",
+    "label_durations",
     "logrank_test",
     "observed_retention_rate",
     "overdue_customers",

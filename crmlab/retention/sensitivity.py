@@ -18,7 +18,7 @@ import pandas as pd
 from crmlab.checks import check_number
 from crmlab.retention.survival import churn_durations, durations_by_segment
 
-__all__ = ["churn_threshold_sensitivity"]
+__all__ = ["churn_threshold_sensitivity", "label_durations"]
 
 
 def churn_threshold_sensitivity(
@@ -83,3 +83,40 @@ def churn_threshold_sensitivity(
             }
         )
     return pd.DataFrame(tables).set_index("threshold")
+
+
+#: Columns of the lifetime tables that hold lengths of time.
+_DURATION_COLUMNS = (
+    "median",
+    "median_lower",
+    "median_upper",
+    "horizon",
+    "rmst",
+    "rmst_se",
+    "rmst_lower",
+    "rmst_upper",
+)
+
+
+def label_durations(table: pd.DataFrame, unit: str = "days") -> pd.DataFrame:
+    """A copy of a lifetime table for display, its time columns labelled with their unit.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`~crmlab.retention.durations_by_segment` or :func:`churn_threshold_sensitivity`
+        output.
+    unit : str, default "days"
+        The unit of the durations.
+
+    Returns
+    -------
+    DataFrame
+        The same values; ``median`` becomes ``median (days)``, and so on for the medians'
+        bounds, the horizon and the restricted means; an index named ``threshold`` becomes
+        ``threshold (days)``. The original table (which the findings read) is not changed.
+    """
+    out = table.rename(columns={c: f"{c} ({unit})" for c in _DURATION_COLUMNS if c in table})
+    if out.index.name == "threshold":
+        out.index = out.index.rename(f"threshold ({unit})")
+    return out

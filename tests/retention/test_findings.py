@@ -194,3 +194,14 @@ def test_churn_threshold_sensitivity_and_its_finding():
     assert "(assumed)" in line and f"first {text.number(horizon, 0)} days" in line
     with pytest.raises(ParameterError):
         churn_threshold_sensitivity(tx, 0)
+
+
+def test_label_durations_names_the_unit_and_keeps_the_table():
+    from crmlab.datasets import load_cdnow
+    from crmlab.retention import churn_threshold_sensitivity, label_durations
+
+    table = churn_threshold_sensitivity(load_cdnow(), 180, thresholds=[365])
+    shown = label_durations(table, "days")
+    assert shown.index.name == "threshold (days)" and "rmst (days)" in shown
+    assert "churned_share" in shown and "rmst" in table and table.index.name == "threshold"
+    np.testing.assert_array_equal(shown["rmst (days)"], table["rmst"])
