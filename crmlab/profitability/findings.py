@@ -88,13 +88,14 @@ def _sensitivity_sentence(sensitivity: pd.DataFrame, currency: str) -> str | Non
         return None
     tops = sensitivity["top_20_share"].dropna()
     spread = ""
-    if len(tops) > 1 and tops.min() != tops.max():
+    if len(tops) > 1 and _pct(tops.min()) != _pct(tops.max()):
         low, high = tops.idxmin(), tops.idxmax()
         spread = (
             f" The most valuable 20% of customers' share of total profit ranges from "
             f"{_pct(tops[low])} ({_scenario(sensitivity, low, currency)}) to "
             f"{_pct(tops[high])} ({_scenario(sensitivity, high, currency)}) over these "
-            "scenarios; above 100%, the other customers together lose money."
+            "scenarios"
+            + ("; above 100%, the other customers together lose money." if tops[high] > 1 else ".")
         )
     return (
         "How much this rests on the assumptions: the share of customers who lose money would be "

@@ -194,3 +194,16 @@ def test_notebook_00_defaults_are_the_quoted_defaults():
     defaults = {p.name: ast.literal_eval(p.default_source) for p in nb.parameters}
     assert defaults["margin_rate"] == DEFAULT_MARGIN_RATE
     assert defaults["cost_per_purchase"] == DEFAULT_COST_PER_PURCHASE
+
+
+def test_sensitivity_line_without_a_cost_to_serve_says_only_what_moves():
+    """Without a cost to serve profit is proportional to revenue: no customer loses money at
+    any margin and the concentration does not move, so no range is quoted."""
+    tx = load_cdnow()
+    lines, sens = _findings_at(tx, 0.3, 0.0)
+    assert list(sens["changed"]) == ["", "margin_rate", "margin_rate"]
+    np.testing.assert_allclose(sens["top_20_share"], sens["top_20_share"].iloc[0])
+    line = next(x for x in lines if x.startswith("How much this rests"))
+    assert "0% at a 20% margin, 0% at a 40% margin" in line
+    assert "ranges from" not in line and "above 100%" not in line
+    assert any("no customer loses money" in x for x in lines)
