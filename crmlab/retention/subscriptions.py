@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import DataError, ParameterError
+from crmlab.checks import check_count
+from crmlab.errors import DataError
 from crmlab.retention.sbg import ShiftedBetaGeometric, _period_codes
 from crmlab.transactions import discount_rate_per_period
 
@@ -133,8 +134,6 @@ def fit_periods_or_default(
         after acquisition (two to fit the sBG's two parameters, one to check them). Give
         ``fit_periods`` yourself then.
     """
-    from crmlab.checks import check_count
-
     fit_periods = check_count(fit_periods, "fit_periods", minimum=0)
     if fit_periods:
         return fit_periods
@@ -178,10 +177,8 @@ def fit_survivors(
     """
     if not isinstance(survivors, pd.DataFrame) or survivors.empty:
         raise DataError("survivors must be a non-empty DataFrame, one column per cohort.")
-    if fit_periods is not None and int(fit_periods) < 1:
-        raise ParameterError(
-            f"fit_periods must be at least 1, got {fit_periods!r}.", parameter="fit_periods"
-        )
+    if fit_periods is not None:
+        fit_periods = check_count(fit_periods, "fit_periods")
     models = {}
     for name in survivors.columns:
         alive = survivors[name].dropna()
@@ -299,10 +296,7 @@ def sbg_projection_table(
     alive = pd.Series(alive, dtype=float).dropna()
     if alive.empty:
         raise DataError("survivors are empty: give the cohort's survivors by period.")
-    if int(extra_periods) < 0:
-        raise ParameterError(
-            f"extra_periods must be >= 0, got {extra_periods!r}.", parameter="extra_periods"
-        )
+    extra_periods = check_count(extra_periods, "extra_periods", minimum=0)
     last = int(alive.index.max()) + int(extra_periods)
     out = model.project(last, cohort_size=float(alive.iloc[0]), alpha=alpha)
     out["actual"] = alive.reindex(out.index)
