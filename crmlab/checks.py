@@ -36,6 +36,7 @@ __all__ = [
     "check_date",
     "check_fraction",
     "check_number",
+    "check_period",
     "check_rate",
     "check_seed",
 ]
@@ -217,6 +218,29 @@ def check_date(value: Any, name: str, *, empty: bool = False) -> str:
         raise ParameterError(
             f"{name} must be a date with its year, such as '1997-09-30' (a report must give "
             f"the same numbers tomorrow), got {_shown(value)}.",
+            parameter=name,
+        )
+    return value
+
+
+def check_period(value: Any, name: str = "period") -> str:
+    """A pandas calendar-period alias such as ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``.
+
+    A *period* groups dates into calendar periods (``"W"`` a calendar week, ``"M"`` a calendar
+    month); it is not a ``time_unit`` (a length, where ``"W"`` is 7 days).
+    """
+    import pandas as pd
+
+    ok = isinstance(value, str) and bool(value.strip())
+    if ok:
+        try:
+            pd.Period("2000-01-01", freq=value)
+        except (TypeError, ValueError, AttributeError):
+            ok = False
+    if not ok:
+        raise ParameterError(
+            f"{name} must be a pandas period alias such as 'W', 'M', 'Q' or 'Y', got "
+            f"{_shown(value)}.",
             parameter=name,
         )
     return value

@@ -3,7 +3,9 @@
 ``crmlab list`` shows the notebooks and their parameters; ``crmlab run`` executes them into a run
 folder (see :func:`crmlab.report.run_notebooks` for the run folder and the failure policy);
 ``crmlab check FILE`` reads and profiles a transactions file without kernels (exit 1 with the
-reader's error when the notebooks could not read it).
+reader's error when the notebooks could not read it). For students, ``crmlab notebooks DIR``
+copies the notebooks into a working folder and ``crmlab lab [DIR]`` opens JupyterLab there with a
+kernel that has crmlab (:mod:`crmlab.lab`).
 
 Exit codes: 0 success; 1 a notebook failed (the message names the notebook, the code cell and the
 error, and where the failed run was kept), or a finished run was not in place after the final
@@ -111,7 +113,79 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     _add_check(sub)
+    _add_students(sub)
     return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# crmlab notebooks DIR / crmlab lab [DIR]: a student's working folder and JupyterLab
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_students(sub: Any) -> None:
+    p_nb = sub.add_parser(
+        "notebooks",
+        help="copy the notebooks into a working folder of your own",
+        description=(
+            "Copy crmlab's notebooks (and nothing else) into DIR, created if needed, so you can "
+            "edit and run them while the shipped ones stay as they are. Existing notebooks of "
+            "the same name are not replaced without --force; nothing is ever deleted."
+        ),
+    )
+    p_nb.add_argument("dir", metavar="DIR", help="working folder")
+    p_nb.add_argument(
+        "--force", action="store_true", help="replace notebooks of the same name in DIR"
+    )
+    p_lab = sub.add_parser(
+        "lab",
+        help="open JupyterLab in a folder with a kernel that has crmlab",
+        description=(
+            "Register the Jupyter kernel 'crmlab' for this Python (in your Jupyter data folder) "
+            "if it is missing or points at another Python, then open JupyterLab in DIR "
+            "(default: the current folder) with that kernel as the default."
+        ),
+    )
+    p_lab.add_argument("dir", metavar="DIR", nargs="?", default=".", help="folder to open")
+    p_lab.add_argument(
+        "--no-browser", action="store_true", help="start the server without opening a browser"
+    )
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from crmlab.lab import copy_notebooks
+
+    written = copy_notebooks(args.dir, force=args.force)
+    for path in written:
+        sys.stdout.write(f"{path}\n")
+    _say(f"crmlab: {len(written)} notebooks in {args.dir}; open them with: crmlab lab {args.dir}")
+    return 0
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    import signal
+    import subprocess
+
+    from crmlab import lab
+
+    folder = lab.check_lab_folder(args.dir)
+    if not any(folder.glob("[0-9][0-9]_*.ipynb")):
+        _say(f"crmlab: no notebooks in {folder}; copy them with: crmlab notebooks {args.dir}")
+    spec_dir, action = lab.ensure_kernel()
+    if action != "present":
+        _say(f"crmlab: {action} the Jupyter kernel '{lab.KERNEL_NAME}' in {spec_dir}")
+    command = lab.lab_command(folder, ["--no-browser"] if args.no_browser else [])
+    server = subprocess.Popen(command, cwd=folder, env=lab.lab_environment())
+    # a SIGTERM to crmlab stops the server too; Ctrl-C reaches both (one process group) and
+    # JupyterLab asks for its own confirmation, so crmlab waits for it
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: server.terminate())
+    try:
+        while True:
+            try:
+                return server.wait()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,6 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args, argv)
         if args.command == "check":
             return _cmd_check(args)
+        if args.command == "notebooks":
+            return _cmd_notebooks(args)
+        if args.command == "lab":
+            return _cmd_lab(args)
     except ParameterError as exc:
         _say(f"crmlab: error: {exc}")
         return 2

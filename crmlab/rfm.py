@@ -47,6 +47,7 @@ __all__ = [
     "interpurchase_summary",
     "interpurchase_times",
     "rfm_scores",
+    "rfm_scores_all_days",
     "rfm_segments",
     "rfm_summary",
     "segment_summary",
@@ -272,15 +273,17 @@ def rfm_scores(
     cut_points: Mapping[str, Sequence[float]] | None = None,
     transactions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Recency, frequency and monetary scores 1..``n_bins`` (``n_bins`` best) per customer.
+    """Recency, frequency and monetary scores 1..``n_bins`` (``n_bins`` best) per customer,
+    from the summary alone.
 
     The three measures (Hughes 1994; Blattberg, Kim & Neslin 2008, section 12.2):
 
     - R from the time since the last purchase, :math:`T - t_x` (smaller is better);
     - F from the number of purchase days, :math:`x + 1`;
-    - M from the mean spend per purchase day over **all** purchase days in the window (first
-      purchase included, as usual for segmentation) when ``transactions`` is given; otherwise
-      from ``monetary_value`` (repeat days only, so one-time buyers get the lowest M).
+    - M from the summary's ``monetary_value``: the mean spend per **repeat** purchase day, so
+      one-time buyers (no repeat day, ``monetary_value`` 0) get the lowest M. For M over all
+      purchase days (first purchase included, as usual for segmentation) use
+      :func:`rfm_scores_all_days`.
 
     Scores are quantile bins computed from ranks so that equal values always get equal scores:
     a customer scores :math:`k` when the share of customers strictly worse than them lies in
@@ -305,22 +308,98 @@ def rfm_scores(
         ``n_bins``), F in purchase days, M in money per purchase day (a value equal to a cut point
         gets the higher score).
     transactions : DataFrame, optional
-        The transactions the summary came from; enables M over all purchase days.
+        Deprecated: it changed what M measures. ``rfm_scores(summary, transactions=tx)`` warns
+        and returns :func:`rfm_scores_all_days` ``(summary, tx)`` with its old column
+        ``spend_per_day`` (a copy of ``spend_per_purchase_day``).
 
     Returns
     -------
     DataFrame
         Index ``customer_id``; columns ``R``, ``F``, ``M`` (int64 scores), ``rfm_cell`` (string
         such as "545"), ``rfm_score`` (R + F + M), and the measures scored:
-        ``time_since_last`` (T - recency), ``purchase_days`` (frequency + 1), ``spend_per_day``,
-        and ``revenue`` (spend_per_day x purchase_days with transactions; repeat spend
-        monetary_value x frequency without). ``attrs``: ``n_bins``, ``monetary_basis``.
+        ``time_since_last`` (T - recency), ``purchase_days`` (frequency + 1),
+        ``monetary_value`` (mean spend per repeat purchase day, the M measure) and
+        ``repeat_revenue`` (monetary_value x frequency). ``attrs``: ``n_bins``,
+        ``monetary_basis`` (``"repeat purchase days"``), ``monetary_column``
+        (``"monetary_value"``), ``revenue_column`` (``"repeat_revenue"``).
 
     References
     ----------
     Hughes, A. M. (1994). Strategic Database Marketing. Probus.
     Blattberg, R. C., Kim, B.-D. and Neslin, S. A. (2008). Database Marketing. Springer, ch. 12.
     """
+    if transactions is not None:
+        warnings.warn(
+            "rfm_scores(summary, transactions=...) is deprecated: the keyword changed what M "
+            "measures. Call rfm_scores_all_days(summary, transactions) for M over all purchase "
+            "days (column spend_per_purchase_day), or rfm_scores(summary) for M over repeat "
+            "purchase days (column monetary_value).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        out = rfm_scores_all_days(summary, transactions, n_bins=n_bins, cut_points=cut_points)
+        out["spend_per_day"] = out["spend_per_purchase_day"]
+        return out
+    _check_summary(summary, n_bins)
+    per_day = summary["monetary_value"].astype(float)
+    revenue = (summary["monetary_value"] * summary["frequency"]).astype(float)
+    return _scores(
+        summary,
+        n_bins,
+        cut_points,
+        per_day,
+        {"monetary_value": per_day, "repeat_revenue": revenue},
+        "repeat purchase days",
+    )
+
+
+def rfm_scores_all_days(
+    summary: pd.DataFrame,
+    transactions: pd.DataFrame,
+    n_bins: int = 5,
+    cut_points: Mapping[str, Sequence[float]] | None = None,
+) -> pd.DataFrame:
+    """RFM scores with M over **all** purchase days, the first one included.
+
+    R and F as in :func:`rfm_scores`; M from the mean spend per purchase day over every purchase
+    day of the summary's window (up to its ``calibration_end`` or ``observation_end``), first
+    purchase included, so a one-time buyer is scored on what she spent that day (the usual M of
+    segmentation: Blattberg, Kim & Neslin 2008, section 12.2).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`rfm_summary`.
+    transactions : DataFrame
+        The transactions the summary came from (the transactions contract).
+    n_bins, cut_points
+        As in :func:`rfm_scores` (M cut points in money per purchase day).
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; columns ``R``, ``F``, ``M``, ``rfm_cell``, ``rfm_score``,
+        ``time_since_last``, ``purchase_days``, ``spend_per_purchase_day`` (the M measure:
+        total spend in the window over purchase days) and ``revenue`` (total spend in the
+        window). ``attrs``: ``n_bins``, ``monetary_basis`` (``"all purchase days"``),
+        ``monetary_column`` (``"spend_per_purchase_day"``), ``revenue_column``
+        (``"revenue"``).
+    """
+    _check_summary(summary, n_bins)
+    spend = _window_spend(summary, transactions)
+    per_day = (spend["sum"] / spend["size"]).astype(float)
+    revenue = spend["sum"].astype(float)
+    return _scores(
+        summary,
+        n_bins,
+        cut_points,
+        per_day,
+        {"spend_per_purchase_day": per_day, "revenue": revenue},
+        "all purchase days",
+    )
+
+
+def _check_summary(summary: pd.DataFrame, n_bins: Any) -> None:
     if not isinstance(n_bins, int | np.integer) or isinstance(n_bins, bool) or not 2 <= n_bins <= 9:
         raise ParameterError(f"n_bins must be an integer 2..9, got {n_bins!r}.", parameter="n_bins")
     missing = [c for c in ("frequency", "recency", "T", "monetary_value") if c not in summary]
@@ -331,17 +410,19 @@ def rfm_scores(
         )
     if len(summary) == 0:
         raise DataError("summary is empty: there are no customers to score.")
+
+
+def _scores(
+    summary: pd.DataFrame,
+    n_bins: int,
+    cut_points: Mapping[str, Sequence[float]] | None,
+    per_day: pd.Series,
+    measures_out: Mapping[str, pd.Series],
+    basis: str,
+) -> pd.DataFrame:
+    """The scores of both functions: R, F and M from ``per_day``, then the measure columns."""
     since = (summary["T"] - summary["recency"]).astype(float)
     days = (summary["frequency"] + 1).astype(float)
-    if transactions is not None:
-        spend = _window_spend(summary, transactions)
-        per_day = (spend["sum"] / spend["size"]).astype(float)
-        revenue = spend["sum"].astype(float)
-        basis = "all purchase days"
-    else:
-        per_day = summary["monetary_value"].astype(float)
-        revenue = (summary["monetary_value"] * summary["frequency"]).astype(float)
-        basis = "repeat purchase days"
     measures = {"R": (since, False), "F": (days, True), "M": (per_day, True)}
     cut_points = dict(cut_points or {})
     unknown = set(cut_points) - set(measures)
@@ -376,7 +457,7 @@ def rfm_scores(
             "bought on the last day is not 'lost'). Pass cut_points={'R': [...], ...} to score "
             "on absolute values.",
             CrmlabWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     out["rfm_cell"] = (out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)).astype(
         "string"
@@ -384,9 +465,15 @@ def rfm_scores(
     out["rfm_score"] = out["R"] + out["F"] + out["M"]
     out["time_since_last"] = since.to_numpy()
     out["purchase_days"] = days.to_numpy()
-    out["spend_per_day"] = per_day.to_numpy()
-    out["revenue"] = revenue.to_numpy()
-    out.attrs = {"n_bins": int(n_bins), "monetary_basis": basis}
+    for name, values in measures_out.items():
+        out[name] = values.to_numpy()
+    monetary, revenue = measures_out
+    out.attrs = {
+        "n_bins": int(n_bins),
+        "monetary_basis": basis,
+        "monetary_column": monetary,
+        "revenue_column": revenue,
+    }
     return out
 
 
@@ -599,9 +686,21 @@ def segment_summary(
         Index ``segment`` (rule order, empty segments kept with 0 customers); columns
         ``customers``, ``share`` (of customers), ``mean_R``, ``mean_F``, ``mean_M`` (mean scores),
         ``mean_time_since_last``, ``mean_purchase_days``, ``mean_T`` (mean customer age),
-        ``revenue`` (sum of the scores' ``revenue``), ``revenue_share``, and ``action`` (the
-        default rule table's suggestion, when the segment is one of it).
+        ``revenue`` (sum of the scores' revenue column: ``revenue`` of
+        :func:`rfm_scores_all_days`, ``repeat_revenue`` of :func:`rfm_scores`, named in
+        ``attrs["revenue_column"]``), ``revenue_share``, and ``action`` (the default rule table's
+        suggestion, when the segment is one of it). ``attrs["revenue_basis"]`` is the scores'
+        ``monetary_basis`` ("all purchase days" or "repeat purchase days").
     """
+    revenue_column = scores.attrs.get("revenue_column") or (
+        "revenue" if "revenue" in scores else "repeat_revenue"
+    )
+    if revenue_column not in scores:
+        raise DataError(
+            f"scores lack the column '{revenue_column}'; compute them with "
+            "crmlab.rfm.rfm_scores_all_days or crmlab.rfm.rfm_scores.",
+            column=revenue_column,
+        )
     frame = scores.join(summary[["T"]], how="left")
     frame["segment"] = segments.reindex(frame.index)
     if frame["segment"].isna().any():
@@ -621,7 +720,7 @@ def segment_summary(
             "mean_time_since_last": grouped["time_since_last"].mean(),
             "mean_purchase_days": grouped["purchase_days"].mean(),
             "mean_T": grouped["T"].mean(),
-            "revenue": grouped["revenue"].sum(),
+            "revenue": grouped[revenue_column].sum(),
         }
     )
     out.insert(1, "share", out["customers"] / out["customers"].sum())
@@ -630,6 +729,10 @@ def segment_summary(
     actions = SEGMENT_RULES.drop_duplicates("segment").set_index("segment")["action"]
     out["action"] = [actions.get(str(s), "") for s in out.index]
     out.index = pd.Index([str(s) for s in out.index], name="segment")
+    out.attrs = {
+        "revenue_column": revenue_column,
+        "revenue_basis": scores.attrs.get("monetary_basis", ""),
+    }
     return out
 
 

@@ -206,3 +206,138 @@ def test_failing_notebook_exits_1_and_leaves_the_destination_untouched(tmp_path)
     )
     index = (kept / "index.html").read_text(encoding="utf-8")
     assert 'class="failed">failed<' in index and "1 of 2 notebooks failed" in index
+
+
+# ------------------------------------------------------- students: crmlab notebooks / crmlab lab
+def _shipped() -> list[str]:
+    from crmlab.lab import shipped_notebooks
+
+    return [p.name for p in shipped_notebooks()]
+
+
+def test_notebooks_copies_only_the_notebooks_and_never_overwrites(tmp_path, capsys):
+    work = tmp_path / "course" / "mine"
+    assert main(["notebooks", str(work)]) == 0
+    names = sorted(p.name for p in work.iterdir())
+    assert names == _shipped() and len(names) == 6  # the notebooks and nothing else
+    copy = nbformat.read(work / "00_customer_base.ipynb", as_version=4)
+    assert copy.metadata["kernelspec"]["name"] == "crmlab"
+    from crmlab._paths import notebooks_dir
+
+    shipped = nbformat.read(notebooks_dir() / "00_customer_base.ipynb", as_version=4)
+    assert [c.source for c in copy.cells] == [c.source for c in shipped.cells]
+    assert "crmlab lab" in capsys.readouterr().err
+    # a student's edits and other files survive a second copy: refused, nothing written
+    (work / "00_customer_base.ipynb").write_text("my work", encoding="utf-8")
+    (work / "notes.txt").write_text("keep", encoding="utf-8")
+    assert main(["notebooks", str(work)]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and "00_customer_base.ipynb" in err and err.count("\n") == 1
+    assert (work / "00_customer_base.ipynb").read_text(encoding="utf-8") == "my work"
+    # --force replaces the notebooks only; nothing is deleted
+    assert main(["notebooks", str(work), "--force"]) == 0
+    assert nbformat.read(work / "00_customer_base.ipynb", as_version=4).cells
+    assert (work / "notes.txt").read_text(encoding="utf-8") == "keep"
+    assert not list(work.glob(".*partial"))
+    # a file is not a folder
+    assert main(["notebooks", str(work / "notes.txt")]) == 2
+
+
+@pytest.fixture
+def jupyter_home(tmp_path, monkeypatch):
+    """Jupyter's user folders in tmp_path, so no test touches the real ones."""
+    data = tmp_path / "jupyter-data"
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(data))
+    monkeypatch.setenv("JUPYTER_PATH", str(data))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "jupyter-config"))
+    return data
+
+
+def test_ensure_kernel_registers_this_python_once(jupyter_home):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from crmlab.lab import ensure_kernel
+
+    folder, action = ensure_kernel()
+    assert action == "registered" and folder == jupyter_home / "kernels" / "crmlab"
+    spec = KernelSpecManager().get_kernel_spec("crmlab")
+    assert os.path.samefile(spec.argv[0], sys.executable)
+    assert spec.argv[1:3] == ["-m", "ipykernel_launcher"] and "{connection_file}" in spec.argv
+    assert ensure_kernel() == (folder, "present")
+    # a kernel of that name for another interpreter (a stale environment) is replaced
+    stale = json.loads((folder / "kernel.json").read_text(encoding="utf-8"))
+    stale["argv"][0] = "/nonexistent/python"
+    (folder / "kernel.json").write_text(json.dumps(stale), encoding="utf-8")
+    assert ensure_kernel() == (folder, "updated")
+    assert os.path.samefile(KernelSpecManager().get_kernel_spec("crmlab").argv[0], sys.executable)
+
+
+def test_lab_registers_the_kernel_and_starts_jupyterlab_in_the_folder(
+    tmp_path, jupyter_home, monkeypatch, capsys
+):
+    calls = []
+
+    class FakeServer:  # JupyterLab itself is not started here
+        def __init__(self, command, cwd=None, env=None):
+            calls.append((command, cwd, env))
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", FakeServer)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    work = tmp_path / "mine"
+    assert main(["notebooks", str(work)]) == 0
+    assert main(["lab", str(work), "--no-browser"]) == 0
+    ((command, cwd, env),) = calls
+    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    assert f"--ServerApp.root_dir={work.resolve()}" in command
+    assert "--MappingKernelManager.default_kernel_name=crmlab" in command
+    assert "--no-browser" in command and cwd == work
+    assert "MPLBACKEND" not in env  # inline figures in the kernels
+    assert (jupyter_home / "kernels" / "crmlab" / "kernel.json").is_file()
+    assert "registered the Jupyter kernel 'crmlab'" in capsys.readouterr().err
+    # a second start finds the kernel; an empty folder gets a hint; a missing one exit 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["lab", str(empty)]) == 0
+    err = capsys.readouterr().err
+    assert "registered" not in err and "crmlab notebooks" in err
+    assert main(["lab", str(tmp_path / "missing")]) == 2
+    assert "crmlab notebooks" in capsys.readouterr().err
+    assert len(calls) == 2
+
+
+@pytest.mark.slow
+def test_lab_starts_and_stops_a_real_server(tmp_path, jupyter_home):
+    """Smoke test: JupyterLab starts in the folder with --no-browser and serves; then stopped."""
+    import time
+
+    work = tmp_path / "mine"
+    work.mkdir()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmlab", "lab", str(work), "--no-browser"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "http://" in line and "/lab" in line:
+                break
+        assert any("http://" in s for s in seen), "".join(seen)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

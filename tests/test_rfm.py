@@ -16,6 +16,7 @@ from crmlab.rfm import (
     interpurchase_summary,
     interpurchase_times,
     rfm_scores,
+    rfm_scores_all_days,
     rfm_segments,
     rfm_summary,
     segment_summary,
@@ -253,30 +254,30 @@ def test_scores_ranks_and_ties():
 
 
 def test_scores_equal_values_equal_scores(cdnow):
-    sc = rfm_scores(rfm_summary(cdnow), transactions=cdnow)
+    sc = rfm_scores_all_days(rfm_summary(cdnow), cdnow)
     for score, measure in [
         ("R", "time_since_last"),
         ("F", "purchase_days"),
-        ("M", "spend_per_day"),
+        ("M", "spend_per_purchase_day"),
     ]:
         assert sc.groupby(measure)[score].nunique().max() == 1
         assert sc[score].between(1, 5).all()
     # better measure never gets a lower score
-    order = sc.sort_values("spend_per_day")
+    order = sc.sort_values("spend_per_purchase_day")
     assert np.all(np.diff(order["M"].to_numpy()) >= 0)
     assert sc.loc[sc["purchase_days"] == 1, "F"].eq(1).all()
 
 
 def test_scores_monetary_all_days(log):
     s = rfm_summary(log, time_unit="D")
-    sc = rfm_scores(s, transactions=log)
+    sc = rfm_scores_all_days(s, log)
     # customer 1: days worth 15, 20, 30 -> 65 / 3; customer 2: one day worth 50
-    np.testing.assert_allclose(sc["spend_per_day"], [65 / 3, 50.0, 25.0, 6.25])
+    np.testing.assert_allclose(sc["spend_per_purchase_day"], [65 / 3, 50.0, 25.0, 6.25])
     np.testing.assert_allclose(sc["revenue"], [65.0, 50.0, 50.0, 12.5])
     assert sc.attrs["monetary_basis"] == "all purchase days"
     # with a calibration window only calibration purchases count
     cal = rfm_summary(log, calibration_end="2020-02-15", time_unit="D")
-    np.testing.assert_allclose(rfm_scores(cal, transactions=log)["revenue"], [65.0, 50.0, 10.0])
+    np.testing.assert_allclose(rfm_scores_all_days(cal, log)["revenue"], [65.0, 50.0, 10.0])
 
 
 def test_scores_cut_points():
@@ -324,7 +325,7 @@ def test_segment_rules_cover_all_cells():
 
 def test_segments_other_n_bins(cdnow):
     s = rfm_summary(cdnow)
-    sc = rfm_scores(s, n_bins=3, transactions=cdnow)
+    sc = rfm_scores_all_days(s, cdnow, n_bins=3)
     seg = rfm_segments(sc)
     assert seg.notna().all()
     assert (seg[(sc["R"] == 3) & (sc["F"] == 3)] == "champions").all()
@@ -332,7 +333,7 @@ def test_segments_other_n_bins(cdnow):
 
 def test_segment_summary(cdnow):
     s = rfm_summary(cdnow)
-    sc = rfm_scores(s, transactions=cdnow)
+    sc = rfm_scores_all_days(s, cdnow)
     seg = rfm_segments(sc)
     table = segment_summary(s, sc, seg)
     assert table["customers"].sum() == 2357
@@ -403,7 +404,7 @@ def test_lone_customer_who_bought_on_the_last_day_is_not_lost():
     tx = _one_day(1)
     summary = rfm_summary(tx, time_unit="D")
     with pytest.warns(CrmlabWarning, match="the only customer has the same") as record:
-        scores = rfm_scores(summary, transactions=tx)
+        scores = rfm_scores_all_days(summary, tx)
     assert "time since the last purchase" in str(record[0].message)
     assert scores[["R", "F", "M"]].iloc[0].tolist() == [3, 3, 3]  # the middle score
     segment = rfm_segments(scores).iloc[0]
@@ -414,7 +415,7 @@ def test_lone_customer_who_bought_on_the_last_day_is_not_lost():
 def test_measures_without_spread_get_the_middle_score(n_bins):
     tx = _one_day(4)  # same day for everyone; spend differs
     with pytest.warns(CrmlabWarning, match="all 4 customers have the same") as record:
-        scores = rfm_scores(rfm_summary(tx, time_unit="D"), n_bins=n_bins, transactions=tx)
+        scores = rfm_scores_all_days(rfm_summary(tx, time_unit="D"), tx, n_bins=n_bins)
     message = str(record[0].message)
     assert "R/F is the middle score" in message and "spend" not in message
     assert (scores["R"] == (n_bins + 1) // 2).all() and (scores["F"] == (n_bins + 1) // 2).all()
@@ -437,7 +438,7 @@ def test_all_purchases_on_one_day_give_no_nan_gap_statistics():
     assert not dist["gap"].isna().any()
     summary = rfm_summary(tx, time_unit="D")
     with pytest.warns(CrmlabWarning):
-        scores = rfm_scores(summary, transactions=tx)
+        scores = rfm_scores_all_days(summary, tx)
     table = segment_summary(summary, scores, rfm_segments(scores))
     whale = whale_curve_summary(whale_curve(customer_profitability(tx)))
     findings = customer_base_findings(summary, table, whale, gap_distribution=dist)
@@ -485,3 +486,31 @@ def test_returns_option_of_the_pandas_path(log):
     pd.testing.assert_frame_equal(dropped, rfm_summary(log, time_unit="D"))
     with pytest.raises(ParameterError, match="returns"):
         rfm_summary(log, returns="ignore")
+
+
+def test_m_measure_is_named_by_what_it_measures(log):
+    """M over all purchase days and M over repeat days are two functions with two columns;
+    no keyword changes what a column means (STYLE: a flag never changes a column's meaning)."""
+    s = rfm_summary(log, time_unit="D")
+    repeat = rfm_scores(s)
+    all_days = rfm_scores_all_days(s, log)
+    # repeat days only: the summary's monetary_value, one-time buyer 2 spends 0 on repeat days
+    np.testing.assert_allclose(repeat["monetary_value"], s["monetary_value"])
+    np.testing.assert_allclose(repeat["repeat_revenue"], s["monetary_value"] * s["frequency"])
+    assert "spend_per_purchase_day" not in repeat and "revenue" not in repeat
+    assert "monetary_value" not in all_days and "repeat_revenue" not in all_days
+    assert repeat.attrs["monetary_column"] == "monetary_value"
+    assert all_days.attrs["monetary_column"] == "spend_per_purchase_day"
+    # segment revenue follows the scores' own revenue column
+    table = segment_summary(s, repeat, rfm_segments(repeat))
+    assert table["revenue"].sum() == pytest.approx(repeat["repeat_revenue"].sum())
+    assert table.attrs["revenue_basis"] == "repeat purchase days"
+
+
+def test_rfm_scores_transactions_keyword_is_deprecated(log):
+    s = rfm_summary(log, time_unit="D")
+    with pytest.warns(DeprecationWarning, match="rfm_scores_all_days"):
+        old = rfm_scores(s, transactions=log)
+    new = rfm_scores_all_days(s, log)
+    pd.testing.assert_frame_equal(old.drop(columns="spend_per_day"), new)
+    np.testing.assert_allclose(old["spend_per_day"], new["spend_per_purchase_day"])

@@ -24,23 +24,45 @@ __all__ = [
 ]
 
 
-def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "count", ax: Axes | None = None) -> Axes:
+def _unit(label: str, unit: str) -> str:
+    """An axis label with its unit in brackets (no brackets without a unit)."""
+    return f"{label} ({unit})" if unit else label
+
+
+#: Columns that hold the M measure of RFM scores, newest first (``attrs["monetary_column"]``).
+_MONETARY_COLUMNS = ("spend_per_purchase_day", "monetary_value", "spend_per_day")
+_MONETARY_WORDS = {
+    "spend_per_purchase_day": "mean spend per purchase day",
+    "monetary_value": "mean spend per repeat purchase day",
+    "spend_per_day": "mean spend per purchase day",
+}
+
+
+def plot_rfm_heatmap(
+    scores: pd.DataFrame, value: str = "count", ax: Axes | None = None, currency: str = ""
+) -> Axes:
     """R x F grid of customer counts or of mean spend per purchase day.
 
     Parameters
     ----------
     scores : DataFrame
-        Output of :func:`crmlab.rfm.rfm_scores`.
+        Output of :func:`crmlab.rfm.rfm_scores_all_days` or :func:`crmlab.rfm.rfm_scores`.
     value : {"count", "monetary"}
-        Number of customers per cell, or mean ``spend_per_day`` per cell.
+        Number of customers per cell, or the mean M measure per cell (the column named in
+        ``scores.attrs["monetary_column"]``: spend per purchase day, or per repeat purchase day).
     ax : Axes, optional
+    currency : str, optional
+        Currency of the amounts, shown in the colour bar's label (e.g. ``"EUR"``).
 
     Returns
     -------
     Axes
         Rows are R scores (best on top), columns F scores; each cell is annotated.
     """
-    _need(scores, ["R", "F", "spend_per_day"], "crmlab.rfm.rfm_scores")
+    monetary = scores.attrs.get("monetary_column") or next(
+        (c for c in _MONETARY_COLUMNS if c in scores), _MONETARY_COLUMNS[0]
+    )
+    _need(scores, ["R", "F", monetary], "crmlab.rfm.rfm_scores_all_days")
     if value not in ("count", "monetary"):
         raise ParameterError(
             f"value must be 'count' or 'monetary', got {value!r}.", parameter="value"
@@ -54,9 +76,9 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "count", ax: Axes | None
         fmt, label = "d", "customers"
     else:
         grid = scores.pivot_table(
-            index="R", columns="F", values="spend_per_day", aggfunc="mean", observed=False
+            index="R", columns="F", values=monetary, aggfunc="mean", observed=False
         ).reindex(index=levels, columns=levels)
-        fmt, label = ".0f", "mean spend per purchase day"
+        fmt, label = ".0f", _unit(_MONETARY_WORDS.get(monetary, monetary), currency)
     grid = grid.iloc[::-1]
     with crmlab_theme():
         ax = _new_axes(ax)
@@ -70,8 +92,8 @@ def plot_rfm_heatmap(scores: pd.DataFrame, value: str = "count", ax: Axes | None
             linewidths=0.5,
         )
         ax.grid(False)
-        ax.set_xlabel("F score (number of purchase days)")
-        ax.set_ylabel("R score (recency)")
+        ax.set_xlabel(f"F score 1-{n_bins} (number of purchase days; {n_bins} = most)")
+        ax.set_ylabel(f"R score 1-{n_bins} (recency; {n_bins} = most recent)")
         ax.set_title(f"RFM grid: {label}")
     return ax
 
@@ -100,7 +122,7 @@ def plot_segments(segment_table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.barh(y - height / 2, table["revenue_share"], height, color=PALETTE[1], label="revenue")
         ax.set_yticks(y, _texts(table.index))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel("share")
+        ax.set_xlabel("share of all customers / of total revenue (%)")
         ax.set_title("RFM segments: customers and revenue")
         ax.legend(loc="lower right")
     return ax
@@ -133,10 +155,12 @@ def plot_interpurchase_histogram(
         ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white")
         if len(values):
             median = float(np.median(values))
-            ax.axvline(median, color=PALETTE[3], linestyle="--", label=f"median {median:.0f}")
+            ax.axvline(
+                median, color=PALETTE[3], linestyle="--", label=f"median {median:.0f} {unit}"
+            )
             ax.legend()
         ax.set_xlabel(f"time since the previous purchase ({unit})")
-        ax.set_ylabel("repeat purchases")
+        ax.set_ylabel("repeat purchases (count)")
         ax.set_title("Interpurchase times")
     return ax
 
@@ -175,8 +199,8 @@ def plot_whale_curve(curve: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlim(0, 1)
         ax.set_ylim(min(0.0, float(y.min())), max(1.05, float(y.max()) * 1.05))
-        ax.set_xlabel("customers, most profitable first")
-        ax.set_ylabel("cumulative share of total profit")
+        ax.set_xlabel("share of customers, most profitable first (%)")
+        ax.set_ylabel("cumulative share of total profit (%)")
         ax.set_title("Whale curve")
         ax.legend(loc="lower right")
     return ax
@@ -206,13 +230,15 @@ def plot_profit_deciles(deciles: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_xticks(x, _texts(deciles.index))
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.set_xlabel("profit decile (1 = most profitable 10%)")
-        ax.set_ylabel("share of total profit")
+        ax.set_xlabel("profit decile (1 = most profitable 10% of customers)")
+        ax.set_ylabel("share of total profit (%)")
         ax.set_title("Profit by customer decile")
     return ax
 
 
-def plot_cross_buying(cross_summary: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_cross_buying(
+    cross_summary: pd.DataFrame, ax: Axes | None = None, currency: str = ""
+) -> Axes:
     """Mean revenue per customer by number of categories bought, bars labelled with customers.
 
     Parameters
@@ -220,6 +246,8 @@ def plot_cross_buying(cross_summary: pd.DataFrame, ax: Axes | None = None) -> Ax
     cross_summary : DataFrame
         Output of :func:`crmlab.profitability.cross_buying_summary`.
     ax : Axes, optional
+    currency : str, optional
+        Currency of the amounts, shown in the axis label (e.g. ``"EUR"``).
 
     Returns
     -------
@@ -235,6 +263,6 @@ def plot_cross_buying(cross_summary: pd.DataFrame, ax: Axes | None = None) -> Ax
         ax.set_xticks(x, labels)
         ax.bar_label(bars, labels=[f"n={c:,}" for c in cross_summary["customers"]], padding=2)
         ax.set_xlabel("number of categories bought")
-        ax.set_ylabel("mean revenue per customer")
+        ax.set_ylabel(_unit("mean revenue per customer", currency))
         ax.set_title("Cross-buying")
     return ax

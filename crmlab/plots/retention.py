@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, Percent
 
 from crmlab.errors import DataError
 from crmlab.plots.base import PALETTE, _legend, _need, _new_axes, _text, _texts, crmlab_theme
+from crmlab.transactions import unit_word
 
 __all__ = [
     "plot_cohort_heatmap",
@@ -67,11 +68,26 @@ def plot_retention_rates(rates: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_xticks(x[::step], _texts(rates.index[::step]), rotation=45, ha="right")
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylim(0, min(1.0, np.nanmax(np.append(crr, 0)) * 1.15 + 0.02))
-        ax.set_xlabel("period")
-        ax.set_ylabel("customers retained from previous period")
+        ax.set_xlabel(f"calendar period ({_period_words(rates.index).removesuffix('s')})")
+        ax.set_ylabel("customers retained from the previous period (%)")
         ax.set_title("Customer retention rate")
         ax.legend()
     return ax
+
+
+def _period_words(index: pd.Index) -> str:
+    """ "months" for a monthly PeriodIndex (weeks, quarters, years ...), "periods" otherwise."""
+    freq = getattr(index, "freqstr", None)
+    return unit_word(str(freq)[:1].upper(), 2) if freq else "periods"
+
+
+def _tick_step(n: int, most: int) -> int:
+    """Label every ``step``-th of ``n`` ticks so that at most ``most`` labels are drawn."""
+    return max(1, int(np.ceil(n / most)))
+
+
+#: Largest figure of a cohort heat map (inches); cells shrink instead, down to no annotation.
+_HEATMAP_MAX = (12.0, 9.0)
 
 
 def plot_cohort_heatmap(
@@ -82,13 +98,17 @@ def plot_cohort_heatmap(
 ) -> Axes:
     """Heat map of an acquisition-cohort table (seaborn).
 
+    Labels never collide: at most about 20 column and 25 row labels are written (every k-th
+    otherwise), column labels are rotated when long, and the cell annotations shrink with the
+    cells (no annotation once a cell is too small for a legible percentage).
+
     Parameters
     ----------
     table : DataFrame
         :func:`crmlab.retention.cohort_retention_table` (shares, shown as percentages) or
         :func:`crmlab.retention.cohort_counts_table` (counts).
     annotate : bool, default True
-        Write the values in the cells.
+        Write the values in the cells (when they fit).
     max_periods : int, optional
         Show only periods since acquisition 0..max_periods.
     ax : Axes, optional
@@ -96,6 +116,8 @@ def plot_cohort_heatmap(
     Returns
     -------
     Axes
+        The axis labels name the calendar period of the cohorts ("periods since acquisition
+        (months)").
     """
     if not isinstance(table, pd.DataFrame) or table.empty:
         raise DataError(
@@ -104,25 +126,45 @@ def plot_cohort_heatmap(
     data = table if max_periods is None else table.loc[:, table.columns[: max_periods + 1]]
     values = data.to_numpy(dtype=float)
     shares = np.nanmax(values) <= 1.0 + 1e-12
+    n_rows, n_cols = data.shape
+    width = min(_HEATMAP_MAX[0], max(6.0, 0.55 * n_cols + 2))
+    height = min(_HEATMAP_MAX[1], max(3.0, 0.4 * n_rows + 1.5))
     with crmlab_theme():
-        ax = _new_axes(
-            ax, figsize=(max(6.0, 0.55 * data.shape[1] + 2), max(3.0, 0.4 * len(data) + 1.5))
-        )
-        frame = pd.DataFrame(values, index=_texts(data.index), columns=_texts(data.columns))
+        ax = _new_axes(ax, figsize=(width, height))
+        fig_w, fig_h = ax.figure.get_size_inches()
+        box = ax.get_position()
+        # cell size in points (the colour bar takes about a fifth of the width)
+        cell_w = 72 * fig_w * box.width * 0.8 / max(n_cols, 1)
+        cell_h = 72 * fig_h * box.height / max(n_rows, 1)
+        longest = 4 if shares else len(f"{np.nanmax(values):.0f}")
+        size = float(min(8.0, 0.9 * cell_h, 1.6 * cell_w / max(longest, 1)))
+        write = bool(annotate and size >= 5.0)
+        rows = data.index
+        if isinstance(rows, pd.PeriodIndex) and rows.freqstr.startswith("W"):
+            rows = pd.Index([str(p.start_time.date()) for p in rows])  # a week by its first day
+        frame = pd.DataFrame(values, index=_texts(rows), columns=_texts(data.columns))
+        x_step, y_step = _tick_step(n_cols, 20), _tick_step(n_rows, 25)
         sns.heatmap(
             frame,
             ax=ax,
             cmap="Blues",
-            annot=annotate and data.size <= 600,
+            annot=write,
             fmt=".0%" if shares else ".0f",
             vmin=0,
-            vmax=float(np.nanmax(values[:, 1:])) if shares and values.shape[1] > 1 else None,
+            vmax=float(np.nanmax(values[:, 1:])) if shares and n_cols > 1 else None,
             cbar_kws={"format": PercentFormatter(1.0)} if shares else None,
-            annot_kws={"fontsize": 7},
-            linewidths=0.3,
+            annot_kws={"fontsize": round(size, 1)},
+            linewidths=0.3 if n_cols <= 40 else 0.0,
+            xticklabels=x_step,
+            yticklabels=y_step,
         )
-        ax.set_xlabel("periods since acquisition")
-        ax.set_ylabel("acquisition cohort")
+        long_labels = max((len(t.get_text()) for t in ax.get_xticklabels()), default=0) > 3
+        ax.tick_params(axis="x", labelrotation=45 if long_labels else 0)
+        ax.tick_params(axis="y", labelrotation=0)
+        ax.grid(False)  # no theme grid through the cells not yet observable
+        words = _period_words(data.index)
+        ax.set_xlabel(f"periods since acquisition ({words})")
+        ax.set_ylabel(f"cohort ({words.removesuffix('s')} of first purchase)")
         ax.set_title("Share of cohort active" if shares else "Active customers by cohort")
     return ax
 
@@ -171,7 +213,7 @@ def plot_survival_curves(
         ax.set_xlabel(
             f"time since first purchase ({unit})" if unit else "time since first purchase"
         )
-        ax.set_ylabel("share not churned")
+        ax.set_ylabel("share not churned (%)")
         ax.set_title("Kaplan-Meier survival")
         _legend(ax, entries, title=None)
     return ax
@@ -222,6 +264,12 @@ def plot_hazard_ratios(cox: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_xlabel(f"hazard ratio (< 1: lower churn rate, > 1: higher), {level}% interval")
         ax.set_title("Churn hazard ratios (Cox model, associations)")
     return ax
+
+
+def _period_axis(projection: pd.DataFrame) -> str:
+    """ "years" for a projection of yearly cohorts (``attrs["period"]``), "periods" without."""
+    period = projection.attrs.get("period")
+    return unit_word(str(period), 2) if period else "periods"
 
 
 def plot_sbg_projection(
@@ -279,8 +327,8 @@ def plot_sbg_projection(
             )
         ax.set_ylim(0, None)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("periods since acquisition")
-        ax.set_ylabel("customers still active")
+        ax.set_xlabel(f"{_period_axis(projection)} since acquisition")
+        ax.set_ylabel("customers still active (count)")
         ax.set_title("Projected vs actual survivors")
         ax.legend()
     return ax
@@ -318,7 +366,7 @@ def plot_sbg_projections(projections: dict, fit_periods: int | None = None) -> F
     return fig
 
 
-def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None, unit: str = "days") -> Axes:
     """Time since the last purchase against the usual gap, overdue customers highlighted.
 
     Parameters
@@ -327,6 +375,9 @@ def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:
         Output of :func:`crmlab.retention.overdue_customers`; customers with too few purchases
         are left out. The dashed line is the overdue threshold (``multiple * median_gap``).
     ax : Axes, optional
+    unit : str, default "days"
+        Word for the time unit of the gaps (``overdue_customers``' ``time_unit``), shown on both
+        axes; a code such as ``"W"`` is written out.
 
     Returns
     -------
@@ -364,8 +415,9 @@ def plot_overdue(overdue: pd.DataFrame, ax: Axes | None = None) -> Axes:
                 linewidth=1,
                 label=f"threshold ({ratio:g} x usual gap)",
             )
-        ax.set_xlabel("usual gap (median interpurchase time)")
-        ax.set_ylabel("time since last purchase")
+        words = unit_word(unit, 2, default=unit) if len(unit) == 1 else unit
+        ax.set_xlabel(f"usual gap: median interpurchase time ({words})")
+        ax.set_ylabel(f"time since the last purchase ({words})")
         ax.set_title("Overdue customers")
         ax.legend()
     return ax

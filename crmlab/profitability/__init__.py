@@ -22,7 +22,8 @@ Modules: :mod:`~crmlab.profitability.customers` (profit, whale curve, deciles),
 :mod:`~crmlab.profitability.crossbuying`, :mod:`~crmlab.profitability.categories` (category
 profitability, price tiers), :mod:`~crmlab.profitability.baskets` (associations, next-category
 suggestions), :mod:`~crmlab.profitability.upselling`,
-:mod:`~crmlab.profitability.current_value` and :mod:`~crmlab.profitability.findings` (notebook
+:mod:`~crmlab.profitability.current_value`, :mod:`~crmlab.profitability.sensitivity` (the
+headline at other margins and costs to serve) and :mod:`~crmlab.profitability.findings` (notebook
 00's key findings).
 """
 
@@ -40,9 +41,20 @@ from crmlab.profitability.customers import *  # noqa: F403
 from crmlab.profitability.customers import __all__ as _customers
 from crmlab.profitability.findings import *  # noqa: F403
 from crmlab.profitability.findings import __all__ as _findings
+from crmlab.profitability.sensitivity import *  # noqa: F403
+from crmlab.profitability.sensitivity import __all__ as _sensitivity
 from crmlab.profitability.upselling import *  # noqa: F403
 from crmlab.profitability.upselling import __all__ as _upselling
 
 __all__ = sorted(
-    [*_baskets, *_categories, *_crossbuying, *_current_value, *_customers, *_findings, *_upselling]
+    [
+        *_baskets,
+        *_categories,
+        *_crossbuying,
+        *_current_value,
+        *_customers,
+        *_findings,
+        *_sensitivity,
+        *_upselling,
+    ]
 )

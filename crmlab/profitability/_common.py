@@ -8,20 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import DataError, ParameterError
-
-
-def _check_rate(value: Any, name: str, low: float = 0.0, high: float = 1.0) -> float:
-    try:
-        rate = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{name} must be a number, got {value!r}.", parameter=name) from exc
-    if not low <= rate <= high or np.isnan(rate):
-        raise ParameterError(
-            f"{name} must be between {low:g} and {high:g}, got {value!r}.", parameter=name
-        )
-    return rate
-
+from crmlab.checks import check_fraction
+from crmlab.errors import DataError
 
 _DISCOUNT_COLUMNS = ("retail_disc", "coupon_disc", "coupon_match_disc")
 
@@ -68,7 +56,7 @@ def _line_margin(
         return amount - transactions[cost_column].to_numpy(dtype=float)
     rates = dict(margin_rates or {})
     for name, value in rates.items():
-        _check_rate(value, f"margin_rates[{name!r}]")
+        check_fraction(value, f"margin_rates[{name!r}]")
     rate = np.full(len(amount), np.nan)
     if level in transactions.columns and rates:
         rate = pd.Series(transactions[level].to_numpy()).map(rates).to_numpy(dtype=float)
@@ -76,5 +64,5 @@ def _line_margin(
         dept = pd.Series(transactions["department"].to_numpy()).map(rates).to_numpy(float)
         rate = np.where(np.isnan(rate), dept, rate)
     if default_rate is not None:
-        rate = np.where(np.isnan(rate), _check_rate(default_rate, "default_rate"), rate)
+        rate = np.where(np.isnan(rate), check_fraction(default_rate, "default_rate"), rate)
     return amount * rate

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_fraction
 from crmlab.errors import ParameterError
 from crmlab.profitability._common import (
-    _check_rate,
     _level_values,
     _require,
 )
@@ -78,7 +78,7 @@ def category_associations(
         ``consequent``, ``n_both`` (units with both), ``support``, ``antecedent_support``,
         ``consequent_support``, ``confidence``, ``lift``. ``attrs``: ``unit``, ``n_units``.
     """
-    min_support = _check_rate(min_support, "min_support")
+    min_support = check_fraction(min_support, "min_support")
     if unit is None:
         unit = "basket" if "basket_id" in transactions.columns else "customer"
     if unit not in ("basket", "customer"):

@@ -9,10 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_fraction, check_number
 from crmlab.errors import DataError, ParameterError
-from crmlab.profitability._common import (
-    _check_rate,
-)
 from crmlab.transactions import check_transactions
 
 __all__ = ["customer_profitability", "profit_deciles", "whale_curve", "whale_curve_summary"]
@@ -64,8 +62,8 @@ def customer_profitability(
             "give either margin_rate or cost_column, not both.", parameter="margin_rate"
         )
     if margin_rate is not None:
-        margin_rate = _check_rate(margin_rate, "margin_rate")
-    cost_per_purchase = _check_rate(cost_per_purchase, "cost_per_purchase", 0.0, np.inf)
+        margin_rate = check_fraction(margin_rate, "margin_rate")
+    cost_per_purchase = check_number(cost_per_purchase, "cost_per_purchase", low=0.0)
     frame = check_transactions(transactions)
     if frame.empty:
         raise DataError("transactions is empty: there are no customers.")

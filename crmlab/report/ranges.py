@@ -49,7 +49,7 @@ def ranges() -> dict[str, Validator]:
         "n_bootstrap": count,
         "chain_bootstrap": count,
         "n_bins": count,
-        "fit_periods": count,
+        "fit_periods": partial(count, minimum=0),  # 0 derives the window from the data
         "inactivity_threshold": count,
         "n_clusters": partial(count, minimum=0),  # 0 chooses by silhouette
         "seed": checks.check_seed,

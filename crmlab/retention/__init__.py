@@ -4,7 +4,8 @@ shifted-beta-geometric model of contractual retention with expected residual lif
 Modules: :mod:`~crmlab.retention.rates` (retention rates per calendar period, overdue
 customers), :mod:`~crmlab.retention.cohorts` (acquisition-cohort tables),
 :mod:`~crmlab.retention.survival` (churn durations, Kaplan-Meier, median and restricted mean
-survival, log-rank, Cox), :mod:`~crmlab.retention.hazards` (Cox hazard ratios per doubling, the
+survival, log-rank, Cox), :mod:`~crmlab.retention.sensitivity` (lifetimes at other churn
+thresholds), :mod:`~crmlab.retention.hazards` (Cox hazard ratios per doubling, the
 proportional-hazards check, Harrell's concordance),
 :mod:`~crmlab.retention.sbg` (Fader & Hardie 2007, 2010),
 :mod:`~crmlab.retention.subscriptions` (survivor tables, sBG per cohort, projections, the
@@ -28,7 +29,10 @@ from crmlab.retention.hazards import (
 )
 from crmlab.retention.rates import customer_periods, overdue_customers, retention_rates
 from crmlab.retention.sbg import ShiftedBetaGeometric, sbg_loglik
+from crmlab.retention.sensitivity import churn_threshold_sensitivity, label_durations
 from crmlab.retention.subscriptions import (
+    FADER_HARDIE_FIT_PERIODS,
+    fit_periods_or_default,
     fit_survivors,
     observed_retention_rate,
     retention_value_table,
@@ -48,8 +52,10 @@ from crmlab.retention.survival import (
 )
 
 __all__ = [
+    "FADER_HARDIE_FIT_PERIODS",
     "ShiftedBetaGeometric",
     "churn_durations",
+    "churn_threshold_sensitivity",
     "cohort_counts_table",
     "cohort_retention_table",
     "cohort_sizes",
@@ -59,9 +65,11 @@ __all__ = [
     "customer_periods",
     "durations_by_segment",
     "first_purchase_segment",
+    "fit_periods_or_default",
     "fit_survivors",
     "harrell_concordance",
     "kaplan_meier",
+    "label_durations",
     "logrank_test",
     "observed_retention_rate",
     "overdue_customers",

@@ -185,6 +185,27 @@ def _survival_sentences(
     return out
 
 
+def _threshold_sentence(table: pd.DataFrame, unit: str) -> str | None:
+    """'How much rests on the threshold: at 180 days 78% ...; at 90 days ...'."""
+    if table is None or len(table) < 2 or not table["assumed"].any():
+        return None
+    base = table.loc[table["assumed"]].iloc[0]
+    horizon = _time(base["horizon"])
+
+    def at(threshold: float, row: pd.Series) -> str:
+        return (
+            f"{_pct(row['churned_share'])} churned and {text.number(row['rmst'], 1)} {unit} "
+            f"at {text.number(threshold, None)} {unit}"
+        )
+
+    others = [at(t, r) for t, r in table.loc[~table["assumed"]].iterrows()]
+    return (
+        "How much rests on the churn threshold: the share of customers counted as churned and "
+        f"the restricted mean lifetime over the first {horizon} {unit} are "
+        f"{at(base.name, base)} (assumed), against " + ", ".join(others) + "."
+    )
+
+
 def _km_sentence(km: pd.DataFrame, logrank: pd.DataFrame | None, alpha: float, unit: str):
     last = km.dropna(subset=["survival", "time"]).groupby("group").last()
     parts = ", ".join(
@@ -358,6 +379,7 @@ def retention_findings(
     retention_value: pd.DataFrame | None = None,
     inactivity_threshold: float | None = None,
     period: str = "Y",
+    threshold_sensitivity: pd.DataFrame | None = None,
 ) -> list[str]:
     """Plain-language findings from the retention tables; every number is computed.
 
@@ -407,6 +429,9 @@ def retention_findings(
     period : {"Y", "Q", "M", "W", "D"}, default "Y"
         Calendar period of the subscription data (the per-period discount rate is derived
         from the annual one).
+    threshold_sensitivity : DataFrame, optional
+        :func:`~crmlab.retention.churn_threshold_sensitivity` output: a line saying what the
+        churned share and the restricted mean lifetime would be at other churn thresholds.
 
     Returns
     -------
@@ -442,6 +467,9 @@ def retention_findings(
             out.append(sentence)
     if survival is not None and len(survival):
         out.extend(_survival_sentences(survival, logrank, alpha, unit, inactivity_threshold))
+        sentence = _threshold_sentence(threshold_sensitivity, unit)
+        if sentence:
+            out.append(sentence)
     elif km is not None and km["group"].nunique() > 1:
         sentence = _km_sentence(km, logrank, alpha, unit)
         if sentence:

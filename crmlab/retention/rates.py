@@ -25,22 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import ParameterError
+from crmlab.checks import check_count, check_number, check_period
 from crmlab.rfm import interpurchase_summary
 from crmlab.transactions import check_transactions, to_day
 
 __all__ = ["customer_periods", "overdue_customers", "retention_rates"]
-
-
-def _check_period(period: str) -> str:
-    try:
-        pd.Period("2000-01-01", freq=period)
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ParameterError(
-            f"period must be a pandas period alias such as 'W', 'M', 'Q' or 'Y', got {period!r}.",
-            parameter="period",
-        ) from exc
-    return period
 
 
 def customer_periods(transactions: pd.DataFrame, period: str = "M") -> pd.DataFrame:
@@ -62,7 +51,7 @@ def customer_periods(transactions: pd.DataFrame, period: str = "M") -> pd.DataFr
         dtype), ``cohort`` (the customer's first period), ``age`` (whole periods since the
         cohort: 0 for the first).
     """
-    period = _check_period(period)
+    period = check_period(period, "period")
     frame = check_transactions(transactions, ("customer_id", "date"))
     out = pd.DataFrame(
         {
@@ -177,15 +166,8 @@ def overdue_customers(
         ``overdue_ratio`` (``time_since_last / median_gap``), ``overdue`` (boolean, NA without a
         usual gap) and ``status``: "overdue", "on schedule" or "too few purchases".
     """
-    if not np.isscalar(multiple) or not float(multiple) > 0:
-        raise ParameterError(
-            f"multiple must be a number > 0, got {multiple!r}.", parameter="multiple"
-        )
-    if int(min_purchases) < 2:
-        raise ParameterError(
-            f"min_purchases must be at least 2 (one gap needs two purchases), got {min_purchases!r}.",
-            parameter="min_purchases",
-        )
+    multiple = check_number(multiple, "multiple", low=0.0, low_open=True)
+    min_purchases = check_count(min_purchases, "min_purchases", minimum=2)
     if observation_end is not None:
         observation_end = to_day(observation_end, "observation_end")
     out = interpurchase_summary(transactions, observation_end=observation_end, time_unit=time_unit)

@@ -176,11 +176,18 @@ def survivor_rows(alive: Sequence[float] | pd.Series | np.ndarray) -> FitData:
             CrmlabWarning,
             stacklevel=4,
         )
+    # one cohort as a subscription table: the customers lost in period t lapsed in t, the
+    # survivors are still active at n; both extraction paths end in subscription_rows
     n = len(values) - 1
-    t = np.concatenate([np.arange(1, n + 1), [n]]).astype(float)
-    event = np.concatenate([np.ones(n), [0.0]])
-    weights = np.concatenate([lost, [values[-1]]])
-    return FitData((t, event), weights, index)
+    cohort = pd.DataFrame(
+        {
+            "start": np.zeros(n + 1),
+            "end": np.concatenate([np.arange(1, n + 1), [np.nan]]),
+            "customers": np.concatenate([lost, [values[-1]]]),
+        },
+        index=index,
+    )
+    return subscription_rows(cohort, observation_end=n, weight="customers")
 
 
 def subscription_rows(
@@ -188,12 +195,21 @@ def subscription_rows(
     start: str = "start",
     end: str = "end",
     observation_end: Any = None,
+    weight: str | None = None,
 ) -> FitData:
     """Likelihood rows ``(t, event)`` from a subscription table pooling several cohorts.
 
     A customer lapsing in ``end`` churned with ``T = end - start`` (``event = 1``); a
     still-active one is censored at ``observation_end - start`` (``event = 0``). Parameters as
-    :meth:`ShiftedBetaGeometric.fit_cohorts`.
+    :meth:`ShiftedBetaGeometric.fit_cohorts`. This is the sBG's one data extraction:
+    :func:`survivor_rows` writes a cohort's survivor counts as such a table (with ``weight``)
+    and ends here.
+
+    Parameters
+    ----------
+    weight : str, optional
+        Column holding the number of customers each row stands for (>= 0); default one
+        customer per row.
 
     Returns
     -------
@@ -260,7 +276,25 @@ def subscription_rows(
         )
     event = np.isfinite(e)
     t = np.where(event, e - s, last - s)
-    return FitData((t, event.astype(float)), np.ones(len(t)), index)
+    if weight is None:
+        weights = np.ones(len(t))
+    else:
+        if weight not in subscriptions.columns:
+            raise DataError(
+                f"subscriptions lack the weight column '{weight}'; present: "
+                f"{list(subscriptions.columns)}.",
+                column=weight,
+            )
+        weights = pd.to_numeric(subscriptions[weight], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(weights) | (weights < 0)
+        if bad.any():
+            rows = _rows(bad, index)
+            raise DataError(
+                f"column '{weight}' must hold customer counts >= 0; bad values at rows {rows}.",
+                column=weight,
+                rows=rows,
+            )
+    return FitData((t, event.astype(float)), weights, index)
 
 
 def _with_alpha(table: pd.DataFrame, alpha: float) -> pd.DataFrame:

@@ -16,11 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import DataError, ParameterError
+from crmlab.checks import check_count
+from crmlab.errors import DataError
 from crmlab.retention.sbg import ShiftedBetaGeometric, _period_codes
 from crmlab.transactions import discount_rate_per_period
 
 __all__ = [
+    "FADER_HARDIE_FIT_PERIODS",
+    "fit_periods_or_default",
     "fit_survivors",
     "observed_retention_rate",
     "retention_value_table",
@@ -93,6 +96,64 @@ def subscription_survivors(
     return pd.DataFrame(values, index=pd.Index(periods, name="period"), columns=names)
 
 
+#: The fit window of Fader & Hardie (2007) on their bundled cohorts: years 0-7 fitted, 8-12 kept
+#: to judge the projection.
+FADER_HARDIE_FIT_PERIODS = 7
+
+
+def fit_periods_or_default(
+    fit_periods: int, survivors: pd.DataFrame, *, bundled: bool = False
+) -> int:
+    """The sBG fit window a notebook uses: the one given, else the default for these data.
+
+    Parameters
+    ----------
+    fit_periods : int
+        The notebook parameter: the last period since acquisition used for fitting; 0 for the
+        default.
+    survivors : DataFrame
+        The survivor table (index periods since acquisition 0.., one column per cohort, NaN
+        after a cohort's last observed period), as :func:`subscription_survivors`.
+    bundled : bool, default False
+        Whether ``survivors`` are the bundled Fader-Hardie cohorts: their default is
+        :data:`FADER_HARDIE_FIT_PERIODS` (7, as in the paper). Any other data get two thirds of
+        the periods observed for their longest-observed cohort, rounded down, so that the rest
+        checks the projection.
+
+    Returns
+    -------
+    int
+        The last period fitted (>= 1).
+
+    Raises
+    ------
+    ParameterError
+        ``fit_periods`` is not a whole number >= 0.
+    DataError
+        The default cannot be derived: the longest-observed cohort has fewer than 3 periods
+        after acquisition (two to fit the sBG's two parameters, one to check them). Give
+        ``fit_periods`` yourself then.
+    """
+    fit_periods = check_count(fit_periods, "fit_periods", minimum=0)
+    if fit_periods:
+        return fit_periods
+    if bundled:
+        return FADER_HARDIE_FIT_PERIODS
+    if not isinstance(survivors, pd.DataFrame) or survivors.empty:
+        raise DataError("survivors must be a non-empty DataFrame, one column per cohort.")
+    observed = [survivors[c].dropna() for c in survivors.columns]
+    last = max((int(a.index.max()) for a in observed if len(a)), default=0)
+    if last < 3:
+        raise DataError(
+            f"the subscription data follow their longest-observed cohort for {last} period(s) "
+            "after acquisition; an automatic sBG fit window needs at least 3 (two to fit its "
+            "two parameters, one to check the projection). Set fit_periods yourself (e.g. -p "
+            f"fit_periods {max(last, 2)}) to fit on what there is, without a check.",
+            column="period",
+        )
+    return max(2, (2 * last) // 3)
+
+
 def fit_survivors(
     survivors: pd.DataFrame, fit_periods: int | None = None, penalizer: float = 0.0
 ) -> dict[Any, ShiftedBetaGeometric]:
@@ -116,10 +177,8 @@ def fit_survivors(
     """
     if not isinstance(survivors, pd.DataFrame) or survivors.empty:
         raise DataError("survivors must be a non-empty DataFrame, one column per cohort.")
-    if fit_periods is not None and int(fit_periods) < 1:
-        raise ParameterError(
-            f"fit_periods must be at least 1, got {fit_periods!r}.", parameter="fit_periods"
-        )
+    if fit_periods is not None:
+        fit_periods = check_count(fit_periods, "fit_periods")
     models = {}
     for name in survivors.columns:
         alive = survivors[name].dropna()
@@ -237,16 +296,14 @@ def sbg_projection_table(
     alive = pd.Series(alive, dtype=float).dropna()
     if alive.empty:
         raise DataError("survivors are empty: give the cohort's survivors by period.")
-    if int(extra_periods) < 0:
-        raise ParameterError(
-            f"extra_periods must be >= 0, got {extra_periods!r}.", parameter="extra_periods"
-        )
+    extra_periods = check_count(extra_periods, "extra_periods", minimum=0)
     last = int(alive.index.max()) + int(extra_periods)
     out = model.project(last, cohort_size=float(alive.iloc[0]), alpha=alpha)
     out["actual"] = alive.reindex(out.index)
     out["observed_retention"] = out["actual"] / out["actual"].shift(1)
     if discount_rate is not None:
         out["derl"] = model.derl(discount_rate, out.index.to_numpy(), period)
+    out.attrs["period"] = period
     return out
 
 

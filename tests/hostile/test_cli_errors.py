@@ -80,7 +80,7 @@ BAD_VALUES = [
     ("00", "n_bins", "0", ">= 1"),
     ("00", "cost_per_purchase", "-5", ">= 0"),
     ("01", "n_bootstrap", "0", ">= 1"),
-    ("04", "fit_periods", "-3", ">= 1"),
+    ("04", "fit_periods", "-3", ">= 0"),
     ("04", "inactivity_threshold", "0", ">= 1"),
     ("04", "overdue_multiple", "0", "> 0"),
     ("05", "n_clusters", "-1", ">= 0"),

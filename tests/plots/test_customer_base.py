@@ -32,6 +32,7 @@ from crmlab.profitability import (
 from crmlab.rfm import (
     interpurchase_times,
     rfm_scores,
+    rfm_scores_all_days,
     rfm_segments,
     rfm_summary,
     segment_summary,
@@ -45,7 +46,7 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def scores(tx):
-    return rfm_scores(rfm_summary(tx), transactions=tx)
+    return rfm_scores_all_days(rfm_summary(tx), tx)
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +133,20 @@ def test_cross_buying_plot():
     assert len(ax.patches) == 3
     np.testing.assert_allclose([p.get_height() for p in ax.patches], [3.0, 3.0, 15.0])
     assert [t.get_text() for t in ax.texts] == ["n=1", "n=1", "n=1"]
+    assert (
+        plot_cross_buying(table, currency="EUR").get_ylabel() == "mean revenue per customer (EUR)"
+    )
+
+
+def test_money_axes_carry_the_currency(tx, scores):
+    ax = plot_rfm_heatmap(scores, value="monetary", currency="EUR")
+    colorbar = ax.collections[0].colorbar
+    assert colorbar.ax.get_ylabel() == "mean spend per purchase day (EUR)"
+    assert "1-5" in ax.get_xlabel() and "5 = most recent" in ax.get_ylabel()
+    plt.close("all")
+    # M over repeat days is named so, not as spend per purchase day
+    repeat = rfm_scores(rfm_summary(tx))
+    ax = plot_rfm_heatmap(repeat, value="monetary")
+    assert ax.collections[0].colorbar.ax.get_ylabel() == "mean spend per repeat purchase day"
+    assert plot_interpurchase_histogram(interpurchase_times(tx)).get_ylabel().endswith("(count)")
+    assert "(%)" in plot_whale_curve(whale_curve(customer_profitability(tx, 0.3))).get_ylabel()

@@ -69,6 +69,48 @@ def test_plot_cohort_heatmap(tx):
     assert mesh.get_array().size == 3 * 7
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1997-01", "1997-02", "1997-03"]
     assert "100%" in [t.get_text() for t in ax.texts]
+    assert ax.get_xlabel() == "periods since acquisition (months)"
+
+
+def _overlaps(labels) -> int:
+    """Pairs of neighbouring visible tick labels whose drawn boxes overlap."""
+    boxes = [t.get_window_extent() for t in labels if t.get_text() and t.get_visible()]
+    return sum(a.overlaps(b) for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+@pytest.mark.parametrize("period", ["W", "M"])
+def test_cohort_heatmap_labels_do_not_collide(tx, period):
+    """Weekly CDNOW cohorts: 13 x 79 cells. Tick labels are thinned to at most 20 / 25 and
+    never overlap; annotations are written only when a legible size fits the cells, and never
+    wider than their cell."""
+    table = cohort_retention_table(tx, period)
+    ax = plot_cohort_heatmap(table)
+    ax.figure.canvas.draw()
+    xlabels = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert len(xlabels) <= 21 and _overlaps(xlabels) == 0
+    assert _overlaps(ax.get_yticklabels()) == 0
+    cell = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+    notes = [t for t in ax.texts if t.get_text()]
+    for note in notes:
+        assert note.get_fontsize() >= 5
+        assert note.get_window_extent().width <= cell
+    if period == "W":
+        assert not notes  # 79 columns: no room for a legible percentage
+        assert ax.get_yticklabels()[0].get_text() == "1996-12-30"  # a week by its first day
+        assert "weeks" in ax.get_xlabel()
+    else:
+        assert len(notes) == table.notna().to_numpy().sum()
+
+
+def test_axis_labels_carry_units(tx, durations):
+    ax = plot_retention_rates(retention_rates(tx, "Q"))
+    assert "(quarter)" in ax.get_xlabel() and "(%)" in ax.get_ylabel()
+    ax = plot_overdue(overdue_customers(tx))
+    assert ax.get_xlabel().endswith("(days)") and ax.get_ylabel().endswith("(days)")
+    ax = plot_overdue(overdue_customers(tx, time_unit="W"), unit="W")
+    assert ax.get_xlabel().endswith("(weeks)")
+    km = kaplan_meier(durations, first_purchase_segment(durations))
+    assert plot_survival_curves(km, unit="days").get_xlabel().endswith("(days)")
 
 
 def test_plot_survival_curves(durations):

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from crmlab.datasets import load_fader_hardie_cohorts
+from crmlab.errors import ParameterError
 from crmlab.retention import (
     ShiftedBetaGeometric,
     durations_by_segment,
@@ -151,3 +152,56 @@ def test_level_is_a_deprecated_alias_of_alpha():
     assert "no evidence" in line
     model = ShiftedBetaGeometric().fit(pd.Series([1000.0, 631, 468, 382, 326]))
     assert retention_findings(sbg=model)
+
+
+def test_churn_threshold_sensitivity_and_its_finding():
+    """The threshold is an assumption: the table recomputes the lifetimes at other thresholds
+    at one horizon, and the finding quotes them."""
+    from crmlab import text
+    from crmlab.datasets import load_cdnow
+    from crmlab.retention import (
+        churn_durations,
+        churn_threshold_sensitivity,
+        durations_by_segment,
+        retention_findings,
+    )
+
+    tx = load_cdnow()
+    table = churn_threshold_sensitivity(tx, 180)
+    assert list(table.index) == [180, 90, 360] and list(table["assumed"]) == [True, False, False]
+    horizon = float(churn_durations(tx, 180)["duration"].max())
+    assert (table["horizon"] == horizon).all()
+    for threshold, row in table.iterrows():
+        durations = churn_durations(tx, threshold)
+        assert row["churned_share"] == durations["event"].mean()  # raw churn flags
+        again = durations_by_segment(durations, None, horizon=horizon).iloc[0]
+        assert row["rmst"] == pytest.approx(again["rmst"])
+    # a shorter threshold calls more customers churned, earlier
+    assert table.loc[90, "churned_share"] > table.loc[180, "churned_share"]
+    assert table.loc[90, "rmst"] < table.loc[180, "rmst"] < table.loc[360, "rmst"]
+    lines = retention_findings(
+        survival=durations_by_segment(churn_durations(tx, 180)),
+        inactivity_threshold=180,
+        threshold_sensitivity=table,
+        duration_unit="D",
+    )
+    line = next(x for x in lines if x.startswith("How much rests on the churn threshold"))
+    for threshold, row in table.iterrows():
+        assert (
+            f"{text.pct(row['churned_share'], 1)} churned and {text.number(row['rmst'], 1)} days "
+            f"at {text.number(threshold, None)} days" in line
+        )
+    assert "(assumed)" in line and f"first {text.number(horizon, 0)} days" in line
+    with pytest.raises(ParameterError):
+        churn_threshold_sensitivity(tx, 0)
+
+
+def test_label_durations_names_the_unit_and_keeps_the_table():
+    from crmlab.datasets import load_cdnow
+    from crmlab.retention import churn_threshold_sensitivity, label_durations
+
+    table = churn_threshold_sensitivity(load_cdnow(), 180, thresholds=[365])
+    shown = label_durations(table, "days")
+    assert shown.index.name == "threshold (days)" and "rmst (days)" in shown
+    assert "churned_share" in shown and "rmst" in table and table.index.name == "threshold"
+    np.testing.assert_array_equal(shown["rmst (days)"], table["rmst"])

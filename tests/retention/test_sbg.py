@@ -324,3 +324,30 @@ def test_subscription_table_hostile_inputs():
     with pytest.raises(ParameterError) as info:
         model.fit_cohorts(pd.DataFrame({"start": [0, 0], "end": [1, np.nan]}), observation_end="x")
     assert info.value.parameter == "observation_end"
+
+
+def test_survivor_counts_and_subscription_table_give_the_same_rows(cohorts):
+    """One extraction: a cohort's survivor counts are a weighted subscription table, so both
+    entry points produce the same likelihood rows (compressed: identical (t, event) patterns
+    with their summed weights)."""
+    from crmlab.estimation import compress
+    from crmlab.retention.sbg import subscription_rows, survivor_rows
+
+    alive = cohorts["high_end"].loc[:7]
+    lost = -np.diff(alive.to_numpy())
+    end = np.concatenate([np.repeat(np.arange(1, 8), lost), np.full(int(alive.iloc[-1]), np.nan)])
+    customers = pd.DataFrame({"start": 0, "end": end})
+    by_customer = subscription_rows(customers, observation_end=7)
+    by_count = survivor_rows(alive)
+    assert list(by_count.index) == list(alive.index)
+    a_cols, a_w = compress(*by_count.arrays, weights=by_count.weights)
+    b_cols, b_w = compress(*by_customer.arrays, weights=by_customer.weights)
+    for a, b in zip(a_cols, b_cols, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a_w, b_w)
+    assert a_w.sum() == alive.iloc[0]
+    # the weight column is checked like any data column
+    with pytest.raises(DataError, match="customer counts"):
+        subscription_rows(customers.assign(n=-1.0), observation_end=7, weight="n")
+    with pytest.raises(DataError, match="weight column 'n'"):
+        subscription_rows(customers, observation_end=7, weight="n")

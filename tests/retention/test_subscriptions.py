@@ -102,3 +102,28 @@ def test_retention_findings_are_computed():
     assert "a one-unit increase in log_first_amount is associated with a hazard ratio" in text
     assert "lowers" not in text and "expected active life" not in text
     assert retention_findings() == []
+
+
+def test_fit_periods_default_comes_from_the_data():
+    from crmlab.retention import FADER_HARDIE_FIT_PERIODS, fit_periods_or_default
+
+    cohorts = load_fader_hardie_cohorts()
+    # the bundled cohorts keep the paper's window, so the bundled run is unchanged
+    assert fit_periods_or_default(0, cohorts, bundled=True) == FADER_HARDIE_FIT_PERIODS == 7
+    # the user's data: two thirds of the longest-observed cohort's periods (12 -> 8)
+    assert fit_periods_or_default(0, cohorts) == 8
+    assert fit_periods_or_default(0, cohorts.loc[:9]) == 6
+    # a later cohort observed for less does not shorten the window of the first
+    staggered = pd.DataFrame({"2019": [100, 80, 70, 64, 60], "2020": [90, 70, 62, np.nan, np.nan]})
+    assert fit_periods_or_default(0, staggered) == 2
+    # a value given wins (and is checked)
+    assert fit_periods_or_default(5, cohorts) == 5
+    with pytest.raises(ParameterError, match="fit_periods"):
+        fit_periods_or_default(-1, cohorts)
+    # too short to derive a window: a clear error that says what to set
+    with pytest.raises(DataError, match="Set fit_periods yourself") as info:
+        fit_periods_or_default(0, cohorts.loc[:2])
+    assert "2 period(s)" in str(info.value) and "-p fit_periods 2" in str(info.value)
+    # the derived window fits and leaves periods to check the projection
+    models = fit_survivors(cohorts.loc[:9], fit_periods_or_default(0, cohorts.loc[:9]))
+    assert all(m.n_customers_ == 1000 for m in models.values())
