@@ -150,7 +150,7 @@ def dynamic_loglik(theta, kp, x, tx, T, sum_zp, pieces: _Pieces):
     # the integral terms, one per stretch after the last purchase
     q = p.after
     row = p.row[q]
-    aq, cq, ratio = a[q], c[q], a[q] / c[q]
+    aq, ratio = a[q], a[q] / c[q]
     xq = x[row]
     a0 = alpha + lam0[q]
     b0 = (beta + m0[q]) * ratio
@@ -174,9 +174,7 @@ def dynamic_loglik(theta, kp, x, tx, T, sum_zp, pieces: _Pieces):
         )
     if kd:
         zdq = p.zd[q]
-        g_t[:, 4 + kp :] = (
-            g_i[:, 3:4] * (m0_g[q] * ratio[:, None] - b0[:, None] * zdq) - s * zdq
-        )
+        g_t[:, 4 + kp :] = g_i[:, 3:4] * (m0_g[q] * ratio[:, None] - b0[:, None] * zdq) - s * zdq
     # log of the bracket: logsumexp over each customer's terms
     top = log_a1.copy()
     np.maximum.at(top, row, log_terms)
@@ -420,14 +418,18 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         counts = k1 - k0 + 1
         cust = np.repeat(np.arange(n), counts)
         k = k0[cust] + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        pos = self._lookup(frame, cust, k, ids, f"from each customer's first purchase to {end.date()}")
+        pos = self._lookup(
+            frame, cust, k, ids, f"from each customer's first purchase to {end.date()}"
+        )
         zp, zd = self._design(frame.iloc[pos], fitting=fitting)
         # repeat purchases: the purchase covariates in force on their days
         rep = days.groupby(codes).cumcount().to_numpy() > 0
         rep_codes = codes[rep]
-        t_rep = (days["date"].to_numpy()[rep] - self._anchor.to_datetime64()) / np.timedelta64(
-            1, "D"
-        ) / unit
+        t_rep = (
+            (days["date"].to_numpy()[rep] - self._anchor.to_datetime64())
+            / np.timedelta64(1, "D")
+            / unit
+        )
         k_rep = np.floor(t_rep + 1e-12).astype(np.int64)
         at = (np.cumsum(counts) - counts)[rep_codes] + (k_rep - k0[rep_codes])
         sum_zp = _bincount(rep_codes, zp[at], n) if zp.shape[1] else np.zeros((n, 0))
@@ -445,8 +447,11 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         keep = length > 1e-12
         order = np.lexsort((start[keep], flag[keep], rows[keep]))
         pieces = _Pieces(
-            rows[keep][order], length[keep][order], flag[keep][order],
-            zp2[keep][order], zd2[keep][order],
+            rows[keep][order],
+            length[keep][order],
+            flag[keep][order],
+            zp2[keep][order],
+            zd2[keep][order],
         )
         pieces = _merge(pieces)
         return ids, x, tx_, T, sum_zp, pieces, first
@@ -566,10 +571,43 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
             )
         return self._customers_
 
-    def _theta(self, params=None) -> np.ndarray:
+    def _thetas(self, params) -> tuple[np.ndarray, bool]:
+        """Full parameter vectors (one row per draw) and whether ``params`` were draws.
+
+        ``params``: None (the estimates), a Series or a DataFrame of draws named as in
+        ``summary()`` / :meth:`draw_params`.
+        """
+        names = list(self._all_params_.index)
         if params is None:
-            return self._full_theta(self._all_params_.to_numpy())
-        return self._full_theta(np.asarray(params, dtype=float))
+            return self._full_theta(self._all_params_.to_numpy())[None, :], False
+        if isinstance(params, pd.Series):
+            values = params.reindex(names).to_numpy(dtype=float)[None, :]
+            draws = False
+        elif isinstance(params, pd.DataFrame):
+            values = params.reindex(columns=names).to_numpy(dtype=float)
+            draws = True
+        else:
+            raise ParameterError(
+                "params must be a Series or a DataFrame of draws (draw_params) named as in "
+                f"summary(): {names}.",
+                parameter="params",
+            )
+        if not np.all(np.isfinite(values)) or np.any(values[:, :4] <= 0):
+            raise ParameterError(
+                f"params must give every parameter of summary() ({names}), r, alpha, s, beta "
+                "positive.",
+                parameter="params",
+            )
+        return np.vstack([self._full_theta(v) for v in values]), draws
+
+    def _theta(self) -> np.ndarray:
+        return self._thetas(None)[0][0]
+
+    def _out(self, rows: list[np.ndarray], draws: bool, name: str):
+        ids = self._fitted()[0]
+        if draws:
+            return np.vstack(rows)
+        return pd.Series(rows[0], index=pd.Index(ids, name="customer_id"), name=name)
 
     def individual_log_likelihood(self) -> pd.Series:
         """Log-likelihood of each fitted customer at the estimates (``log_likelihood``)."""
@@ -578,32 +616,35 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         ll, _, _ = dynamic_loglik(self._theta(), kp, x, tx_, T, sum_zp, pieces)
         return pd.Series(ll, index=pd.Index(ids, name="customer_id"), name="log_likelihood")
 
-    def probability_alive(self) -> pd.Series:
-        """P(alive at calibration_end | history, covariates) of each fitted customer."""
-        ids, x, tx_, T, sum_zp, pieces = self._fitted()
-        kp = len(self._cov_names["purchase"])
-        _, _, alive = dynamic_loglik(self._theta(), kp, x, tx_, T, sum_zp, pieces)
-        return pd.Series(alive, index=pd.Index(ids, name="customer_id"), name="probability_alive")
+    def probability_alive(self, params=None) -> pd.Series | np.ndarray:
+        """P(alive at calibration_end | history, covariates) of each fitted customer.
+
+        ``params``: a Series (one parameter set) or the DataFrame of :meth:`draw_params`
+        (then an array, one row per draw) in place of the estimates.
+        """
+        thetas, draws = self._thetas(params)
+        rows = [self._posterior(theta)[1] for theta in thetas]
+        return self._out(rows, draws, "probability_alive")
 
     def _future(self, t: float | None, covariates):
         """Stretches of the prediction window after calibration_end (shared by customers).
 
         Returns per customer-stretch arrays: row, start (time after T), length (inf for the
-        held tail), and the exponents ``A``, ``C`` of each stretch at the estimates.
+        held tail) and the covariates of the two processes.
         """
         ids, *_ = self._fitted()
         frame = self._covariate_frame if covariates is None else self._periods_again(covariates)
         unit = TIME_UNITS[self.time_unit].days
         t_end = (pd.Timestamp(self.calibration_end_) - self._anchor).days / unit
+        k_first = int(np.floor(t_end + 1e-12))
         n = len(ids)
         if t is None:  # up to the last period every customer has; then held
-            per = frame.groupby("customer_id")["_k"].max()
-            k_last = int(per.reindex(ids).min()) if per.index.isin(ids).any() else -1
-            k_last = max(k_last, int(np.floor(t_end + 1e-12)))
+            per = frame.groupby("customer_id")["_k"].max().reindex(ids)
+            k_last = int(per.min()) if per.notna().all() else k_first
+            k_last = max(k_last, k_first)
         else:
-            k_last = int(np.ceil(t_end + t - 1e-12)) - 1
-            k_last = max(k_last, int(np.floor(t_end + 1e-12)))
-        k = np.arange(int(np.floor(t_end + 1e-12)), k_last + 1)
+            k_last = max(int(np.ceil(t_end + t - 1e-12)) - 1, k_first)
+        k = np.arange(k_first, k_last + 1)
         cust = np.repeat(np.arange(n), len(k))
         kk = np.tile(k, n)
         what = "of the prediction window" if t is not None else "after calibration_end"
@@ -611,22 +652,15 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         zp, zd = self._design(frame.iloc[pos], fitting=False)
         lo = np.maximum(kk - t_end, 0.0)
         hi = kk + 1.0 - t_end
-        if t is None:
-            hi = np.where(kk == k_last, np.inf, hi)
-        else:
-            hi = np.minimum(hi, t)
+        hi = np.where(kk == k_last, np.inf, hi) if t is None else np.minimum(hi, t)
         keep = hi - lo > 1e-12
-        theta = self._theta()
-        kp = len(self._cov_names["purchase"])
-        gp, gd = theta[4 : 4 + kp], theta[4 + kp :]
-        a = np.exp(zp @ gp) if kp else np.ones(len(kk))
-        c = np.exp(zd @ gd) if len(gd) else np.ones(len(kk))
-        return cust[keep], lo[keep], (hi - lo)[keep], a[keep], c[keep]
+        return cust[keep], lo[keep], (hi - lo)[keep], zp[keep], zd[keep]
 
     def _periods_again(self, covariates):
         anchor = self._anchor
         frame = self._periods(covariates)
-        shift = (frame["period_start"].min() - anchor).days / TIME_UNITS[self.time_unit].days
+        shift = (self._anchor - anchor).days / TIME_UNITS[self.time_unit].days
+        self._anchor = anchor
         if shift != round(shift):
             raise DataError(
                 f"{self._model_name}: the prediction covariates are not on the periods of the "
@@ -634,30 +668,34 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
                 column="period_start",
             )
         frame["_k"] = frame["_k"] + int(round(shift))
-        self._anchor = anchor
         return frame
 
-    def _posterior(self):
-        """Per customer: P(alive), E[lambda | alive] and beta + M(T) at the estimates."""
+    def _rates(self, theta, zp, zd):
+        kp = len(self._cov_names["purchase"])
+        a = np.exp(zp @ theta[4 : 4 + kp]) if kp else np.ones(len(zp))
+        c = np.exp(zd @ theta[4 + kp :]) if zd.shape[1] else np.ones(len(zd))
+        return a, c
+
+    def _posterior(self, theta):
+        """Per customer: P(alive), E[lambda | alive] and beta + M(T) at ``theta``."""
         ids, x, tx_, T, sum_zp, pieces = self._fitted()
-        theta = self._theta()
         kp = len(self._cov_names["purchase"])
         _, _, alive = dynamic_loglik(theta, kp, x, tx_, T, sum_zp, pieces)
-        a = np.exp(pieces.zp @ theta[4 : 4 + kp]) if kp else np.ones(len(pieces.row))
-        c = np.exp(pieces.zd @ theta[4 + kp :]) if pieces.zd.shape[1] else np.ones(len(pieces.row))
+        a, c = self._rates(theta, pieces.zp, pieces.zd)
         lam_T = _bincount(pieces.row, pieces.length * a, len(x))
         m_T = _bincount(pieces.row, pieces.length * c, len(x))
         r, alpha, s, beta = theta[:4]
         return ids, alive, (r + x) / (alpha + lam_T), beta + m_T, s
 
     def conditional_expected_purchases(
-        self, t: float, covariates: pd.DataFrame | None = None
-    ) -> pd.Series:
+        self, t: float, covariates: pd.DataFrame | None = None, params=None
+    ) -> pd.Series | np.ndarray:
         """Expected purchases in ``(T, T + t]`` of each fitted customer (CET).
 
         ``P(alive) (r+x)/(alpha+Lambda(T)) int_0^t A(T+u) ((beta+M(T))/(beta+M(T+u)))^s du``
         (module docstring), with the covariates of the periods after calibration_end from
         ``covariates`` (default: the table of the fit, which must then reach ``T + t``).
+        ``params`` as for :meth:`probability_alive` (draws give an array).
 
         Returns
         -------
@@ -665,23 +703,30 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
             Indexed by ``customer_id``, named ``conditional_expected_purchases``.
         """
         t = check_horizon(t)
-        ids, alive, rate, b0, s = self._posterior()
-        out = np.zeros(len(ids))
-        if t > 0:
-            cust, _, length, a, c = self._future(t, covariates)
-            m0 = _group_cumsum(length * c, cust)
-            B0 = b0[cust] + m0
-            B1 = B0 + c * length
-            part = (a / c) * np.exp(s * np.log(b0[cust]) + (1 - s) * np.log(B0))
-            part = part * _one_minus_pow_over(np.log(B0) - np.log(B1), np.full(len(B0), s - 1))
-            out = alive * rate * np.bincount(cust, weights=part, minlength=len(ids))
-        return pd.Series(
-            out, index=pd.Index(ids, name="customer_id"), name="conditional_expected_purchases"
-        )
+        thetas, draws = self._thetas(params)
+        future = self._future(t, covariates) if t > 0 else None
+        rows = []
+        for theta in thetas:
+            ids, alive, rate, b0, s = self._posterior(theta)
+            out = np.zeros(len(ids))
+            if future is not None:
+                cust, _, length, zp, zd = future
+                a, c = self._rates(theta, zp, zd)
+                B0 = b0[cust] + _group_cumsum(length * c, cust)
+                B1 = B0 + c * length
+                part = (a / c) * np.exp(s * np.log(b0[cust]) + (1 - s) * np.log(B0))
+                part *= _one_minus_pow_over(np.log(B0) - np.log(B1), np.full(len(B0), s - 1))
+                out = alive * rate * np.bincount(cust, weights=part, minlength=len(ids))
+            rows.append(out)
+        return self._out(rows, draws, "conditional_expected_purchases")
 
     def discounted_expected_residual_transactions(
-        self, delta: float, covariates: pd.DataFrame | None = None, t: float | None = None
-    ) -> pd.Series:
+        self,
+        delta: float,
+        covariates: pd.DataFrame | None = None,
+        t: float | None = None,
+        params=None,
+    ) -> pd.Series | np.ndarray:
         """DERT: discounted expected transactions after calibration_end of each customer.
 
         ``P(alive) (r+x)/(alpha+Lambda(T)) int_0^H e^(-delta u) A(T+u) ((beta+M(T)) /
@@ -689,7 +734,8 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         covariates are held at their last given period after it). Per period the integral is
         ``A b^s e^(-delta u0) / C q^(s-1) [U(s, s, q B0) - e^(-delta len) U(s, s, q B1)]``,
         ``q = delta / C`` (``Gamma(1-s, z) = e^-z U(s, s, z)``); without covariates it is
-        Fader, Hardie and Lee's (2005) eq. 2.
+        Fader, Hardie and Lee's (2005) eq. 2. ``delta``: continuously compounded discount
+        rate per time unit; ``params`` as for :meth:`probability_alive`.
 
         Returns
         -------
@@ -699,27 +745,24 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         delta = _check_delta(delta)
         if t is not None:
             t = check_horizon(t)
-        ids, alive, rate, b0, s = self._posterior()
-        cust, start, length, a, c = self._future(t, covariates)
+        thetas, draws = self._thetas(params)
+        cust, start, length, zp, zd = self._future(t, covariates)
         finite = np.isfinite(length)
-        m0 = _group_cumsum(np.where(finite, length * c, 0.0), cust)
-        B0 = b0[cust] + m0
-        q = delta / c
-        with np.errstate(over="ignore", invalid="ignore"):
-            tail = np.where(
-                finite,
-                np.exp(-delta * np.where(finite, length, 0.0))
-                * hyperu(s, s, q * (B0 + c * np.where(finite, length, 0.0))),
-                0.0,
-            )
-        part = (
-            a
-            * np.exp(s * np.log(b0[cust]) - delta * start + (s - 1) * np.log(q))
-            / c
-            * (hyperu(s, s, q * B0) - tail)
-        )
-        out = alive * rate * np.bincount(cust, weights=part, minlength=len(ids))
-        return pd.Series(out, index=pd.Index(ids, name="customer_id"), name="dert")
+        flen = np.where(finite, length, 0.0)
+        rows = []
+        for theta in thetas:
+            ids, alive, rate, b0, s = self._posterior(theta)
+            a, c = self._rates(theta, zp, zd)
+            B0 = b0[cust] + _group_cumsum(flen * c, cust)
+            q = delta / c
+            with np.errstate(over="ignore", invalid="ignore"):
+                tail = np.where(
+                    finite, np.exp(-delta * flen) * hyperu(s, s, q * (B0 + c * flen)), 0
+                )
+            scale = np.exp(s * np.log(b0[cust]) - delta * start + (s - 1) * np.log(q))
+            part = a * scale / c * (hyperu(s, s, q * B0) - tail)
+            rows.append(alive * rate * np.bincount(cust, weights=part, minlength=len(ids)))
+        return self._out(rows, draws, "dert")
 
     def __repr__(self) -> str:
         if hasattr(self, "params_"):

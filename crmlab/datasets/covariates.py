@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import numpy as np
 import pandas as pd
-
-from collections.abc import Callable, Iterable
 
 from crmlab.datasets.bundled import load_cdnow
 from crmlab.errors import ParameterError
@@ -104,7 +104,9 @@ def calendar_covariates(
             "{'spring': lambda s: s.month.isin([4, 5, 6])}.",
             parameter="rules",
         )
-    starts = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{_PERIOD_DAYS[time_unit]}D")
+    starts = pd.date_range(
+        pd.Timestamp(start), pd.Timestamp(end), freq=f"{_PERIOD_DAYS[time_unit]}D"
+    )
     ids = pd.Index(list(customer_ids))
     columns = {}
     for name, rule in rules.items():
