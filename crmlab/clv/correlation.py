@@ -40,14 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crmlab.clv.base import check_horizon, per_unique_row
+from crmlab.clv.base import per_unique_row
 from crmlab.clv.paretonbd import (
     ParetoNBD,
-    _check_delta,
-    _dert,
-    _one_minus_pow_over,
+    PosteriorPredictions,
     paretonbd_loglik,
-    paretonbd_probability_alive,
 )
 from crmlab.errors import ConvergenceError, ParameterError
 
@@ -104,7 +101,7 @@ def sarmanov_loglik(theta, x, tx, T):
     return ll, grad
 
 
-class ParetoNBDCorrelated(ParetoNBD):
+class ParetoNBDCorrelated(PosteriorPredictions, ParetoNBD):
     """Pareto/NBD with purchase-dropout correlation (built by ``ParetoNBD(correlation=True)``).
 
     Attributes
@@ -248,16 +245,39 @@ class ParetoNBDCorrelated(ParetoNBD):
         self.aic_ = 2 * 5 - 2 * self.log_likelihood_
         self.bic_ = 5 * np.log(self.n_customers_) - 2 * self.log_likelihood_
 
-    def _mixture(self, func, data):
-        """Posterior expectation: signed mixture of the components' ``func`` per customer."""
+    def _parameter_sets(self, data, params):
+        """(r, alpha, s, beta, correlation) under the estimates or each draw, and the data.
+
+        Draws from :meth:`draw_params` are on the working parameters of the fit (``u``, the
+        correlation relative to its bound, or a fit on the bound); they are mapped to the
+        correlation here. A Series or DataFrame may also give ``correlation`` directly.
+        """
         x, tx, T, index = self._customers(data)
-        r, alpha, s, beta, rho = (float(self.params_[k]) for k in ParetoNBDCorrelated._names)
+        names = list(self._names)
+        if params is None:
+            sets = [self.params_[names].to_numpy(dtype=float)]
+        elif isinstance(params, pd.Series) and set(names) <= set(params.index):
+            sets = [params[names].to_numpy(dtype=float)]
+        elif isinstance(params, pd.DataFrame) and set(names) <= set(params.columns):
+            sets = list(params[names].to_numpy(dtype=float))
+        elif isinstance(params, pd.DataFrame) and set(self._param_names) <= set(params.columns):
+            sets = [self._full(p) for p in params[list(self._param_names)].to_numpy(dtype=float)]
+        else:
+            raise ParameterError(
+                f"params must be a Series or a DataFrame with columns {names} (or the draws of "
+                "draw_params).",
+                parameter="params",
+            )
+        return sets, x, tx, T, index
+
+    def _expect(self, func, parameter_set, x, tx, T):
+        """Posterior expectation: the signed mixture of the components' ``func``."""
+        r, alpha, s, beta, rho = (float(v) for v in parameter_set)
+        k = rho * (alpha + 1.0) * (beta + 1.0) / np.sqrt(r * s)
 
         def one(x_, tx_, T_):
             ll0, _ = paretonbd_loglik((r, alpha, s, beta), x_, tx_, T_)
-            k = rho * (alpha + 1.0) * (beta + 1.0) / np.sqrt(r * s)
-            q0 = func(r, alpha, s, beta, x_, tx_, T_)
-            num = (1.0 + k) * q0
+            num = (1.0 + k) * func(r, alpha, s, beta, x_, tx_, T_)
             den = 1.0 + k
             for i, j, sign in _COMPONENTS:
                 ll_ij, _ = paretonbd_loglik((r, alpha + i, s, beta + j), x_, tx_, T_)
@@ -266,41 +286,7 @@ class ParetoNBDCorrelated(ParetoNBD):
                 den = den + sign * k * ratio
             return num / den
 
-        return per_unique_row(one, x, tx, T), index
-
-    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
-        """P(alive | x, t_x, T) under the correlated rates, named ``probability_alive``."""
-        p, index = self._mixture(paretonbd_probability_alive, data)
-        return pd.Series(p, index=index, name="probability_alive")
-
-    def conditional_expected_purchases(
-        self, t: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """Expected purchases in ``(T, T + t]`` under the correlated rates."""
-        if params is not None:
-            raise ParameterError(
-                "params draws are not supported with correlation=True; pass params=None.",
-                parameter="params",
-            )
-        t = check_horizon(t)
-
-        def cet(r, a, s, b, x, tx, T):
-            alive = paretonbd_probability_alive(r, a, s, b, x, tx, T)
-            k_log = np.log(b + T) - np.log(b + T + t)
-            return (r + x) * (b + T) / (a + T) * _one_minus_pow_over(k_log, s - 1) * alive
-
-        out, index = self._mixture(cet, data)
-        return pd.Series(out, index=index, name="conditional_expected_purchases")
-
-    def discounted_expected_residual_transactions(
-        self, delta: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """DERT under the correlated rates (mixture of the components' FHL 2005 eq. 2)."""
-        delta = _check_delta(delta)
-        out, index = self._mixture(
-            lambda r, a, s, b, x, tx, T: _dert(r, a, s, b, delta, x, tx, T), data
-        )
-        return pd.Series(out, index=index, name="dert")
+        return per_unique_row(one, x, tx, T)
 
     def expected_purchases_new_customer(self, t, params=None):
         """Not available for the correlated model (no closed form implemented)."""

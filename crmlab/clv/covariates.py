@@ -414,6 +414,42 @@ class CovariateModel:
         params = [np.broadcast_to(np.asarray(p, dtype=float), x.shape) for p in params]
         return params, x, tx, T, index
 
+    def _customer_parameter_sets(self, data: pd.DataFrame | None, params):
+        """Per-customer base parameters under the estimates or each draw, and the data.
+
+        ``params``: None (the estimates), a Series or the DataFrame of :meth:`draw_params`
+        (named as in ``summary()``). Returns ``(sets, x, tx, T, index)``, each set a list in
+        the order of the base parameters: scalars, and per-customer arrays for the scaled ones.
+        """
+        self._check_fitted()
+        names = list(self._all_params_.index)
+        if params is None:
+            thetas = self._all_params_.to_numpy()[None, :]
+        elif isinstance(params, pd.Series):
+            thetas = params.reindex(names).to_numpy(dtype=float)[None, :]
+        elif isinstance(params, pd.DataFrame):
+            thetas = params.reindex(columns=names).to_numpy(dtype=float)
+        else:
+            thetas = np.full((1, len(names)), np.nan)
+        if not np.all(np.isfinite(thetas)):
+            raise ParameterError(
+                "params must be a Series or a DataFrame of draws (draw_params) with every "
+                f"parameter of summary(): {names}.",
+                parameter="params",
+            )
+        if data is None:
+            x, tx, T, zp, zd = self._fitted_cov
+            index = self._fitted_index
+        else:
+            x, tx, T = self._extract(data)
+            zp, zd = self._design(data, fitting=False)
+            index = data.index
+        sets = []
+        for theta in thetas:
+            base, _ = self._row_params(theta, zp, zd)
+            sets.append([np.asarray(v, dtype=float) if np.ndim(v) else float(v) for v in base])
+        return sets, x, tx, T, index
+
     def _after_fit_keep(self, fd) -> None:
         base, zp, zd = self._split(fd.arrays)
         self._fitted_cov = (*base, zp, zd)
