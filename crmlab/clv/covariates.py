@@ -414,15 +414,10 @@ class CovariateModel:
         params = [np.broadcast_to(np.asarray(p, dtype=float), x.shape) for p in params]
         return params, x, tx, T, index
 
-    def _customer_parameter_sets(self, data: pd.DataFrame | None, params):
-        """Per-customer base parameters under the estimates or each draw, and the data.
-
-        ``params``: None (the estimates), a Series or the DataFrame of :meth:`draw_params`
-        (named as in ``summary()``). Returns ``(sets, x, tx, T, index)``, each set a list in
-        the order of the base parameters: scalars, and per-customer arrays for the scaled ones.
-        """
+    def _param_thetas(self, params) -> np.ndarray:
+        """All parameters (fit's order) per set: the estimates, a Series or draws (rows)."""
         self._check_fitted()
-        names = list(self._all_params_.index)
+        names = list(self._param_names)
         if params is None:
             thetas = self._all_params_.to_numpy()[None, :]
         elif isinstance(params, pd.Series):
@@ -434,9 +429,19 @@ class CovariateModel:
         if not np.all(np.isfinite(thetas)):
             raise ParameterError(
                 "params must be a Series or a DataFrame of draws (draw_params) with every "
-                f"parameter of summary(): {names}.",
+                f"parameter of the fit: {names}.",
                 parameter="params",
             )
+        return thetas
+
+    def _customer_parameter_sets(self, data: pd.DataFrame | None, params):
+        """Per-customer base parameters under the estimates or each draw, and the data.
+
+        ``params``: None (the estimates), a Series or the DataFrame of :meth:`draw_params`
+        (named as in ``summary()``). Returns ``(sets, x, tx, T, index)``, each set a list in
+        the order of the base parameters: scalars, and per-customer arrays for the scaled ones.
+        """
+        thetas = self._param_thetas(params)
         if data is None:
             x, tx, T, zp, zd = self._fitted_cov
             index = self._fitted_index

@@ -364,16 +364,15 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
     _correlated_variant: type | None = None
+    _correlated_covariate_variant: type | None = None
 
     def __new__(cls, *args, **kwargs):
         if kwargs.get("correlation") and cls is ParetoNBD:
+            # both registered by crmlab.clv.correlation
             if kwargs.get("purchase_covariates") or kwargs.get("dropout_covariates"):
-                raise ParameterError(
-                    "ParetoNBD(correlation=True) with covariates is not available; fit one "
-                    "or the other.",
-                    parameter="correlation",
-                )
-            cls = ParetoNBD._correlated_variant  # registered by crmlab.clv.correlation
+                cls = ParetoNBD._correlated_covariate_variant
+            else:
+                cls = ParetoNBD._correlated_variant
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(
