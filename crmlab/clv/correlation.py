@@ -487,6 +487,19 @@ class ParetoNBDCorrelatedWithCovariates(PosteriorPredictions, CovariateModel, Pa
         self._to_correlation()
         return self
 
+    def _extra_state(self) -> dict:
+        return {**super()._extra_state(), "fixed_u": self._fixed_u}
+
+    def _restore_extra_state(self, state: dict) -> None:
+        super()._restore_extra_state(state)
+        self._fixed_u = state.get("fixed_u")
+
+    def _set_intervals(self) -> None:
+        restoring = getattr(self, "_restoring", False)
+        super()._set_intervals()
+        if restoring:
+            self._to_correlation()
+
     def _correlation_of(self, x_work: np.ndarray) -> float:
         p = self._natural(x_work)
         u = p[4] if self._fixed_u is None else self._fixed_u
@@ -522,6 +535,7 @@ class ParetoNBDCorrelatedWithCovariates(PosteriorPredictions, CovariateModel, Pa
         """(r, alpha, s, beta, rho, fp, fd) per parameter set; ``params``: draw_params rows."""
         thetas = self._param_thetas(params)
         if data is None:
+            self._customers(None)  # DataError when loaded without data
             x, tx, T, zp, zd = self._fitted_cov
             index = self._fitted_index
         else:
