@@ -154,3 +154,17 @@ def test_correlated_model_new_predictions_and_draws(cdnow, pareto):
     assert cet.shape == (5, len(data)) and np.all(cet > 0)
     probs = sum(model.conditional_probability_of_purchases(n, 10.0, data) for n in range(60))
     np.testing.assert_allclose(probs, 1.0, atol=1e-8)
+
+
+def test_clv_of_the_covariate_and_correlated_models(pnbd_cov, cdnow_cov):
+    """customer_lifetime_value sums the models' own conditional expectations (no shortcut that
+    would drop the covariates), with bands from parameter draws."""
+    from crmlab.clv import customer_lifetime_value
+
+    data = cdnow_cov.iloc[:300]
+    out = customer_lifetime_value(pnbd_cov, None, data, 52, 0.1, "W", step=4, n_draws=10)
+    np.testing.assert_allclose(
+        out["expected_purchases"], pnbd_cov.conditional_expected_purchases(52, data), rtol=1e-10
+    )
+    assert (out["clv_lower"] <= out["clv"]).all() and (out["clv"] <= out["clv_upper"]).all()
+    assert (out["dert"] < out["expected_purchases"]).all()
