@@ -111,6 +111,8 @@ def _group_cumsum(values: np.ndarray, row: np.ndarray) -> np.ndarray:
 def _bincount(row: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     if values.ndim == 1:
         return np.bincount(row, weights=values, minlength=n)
+    if values.shape[1] == 0:
+        return np.zeros((n, 0))
     return np.column_stack(
         [np.bincount(row, weights=values[:, j], minlength=n) for j in range(values.shape[1])]
     ).reshape(n, values.shape[1])

@@ -341,3 +341,33 @@ def test_calendar_covariates_rules():
         calendar_covariates([1], "1997-01-05", "1997-01-19", {})
     with pytest.raises(ParameterError, match="one value per period"):
         calendar_covariates([1], "1997-01-05", "1997-01-19", {"x": lambda s: [1.0]})
+
+
+def test_one_process_constraints_and_categories(tx, spring, model):
+    """Nested fits: one process only, or one coefficient shared, are no better than both free;
+    a text column enters as dummies of its levels."""
+    purchase = _fit_with(tx, spring, purchase_covariates=["spring"])
+    dropout = _fit_with(tx, spring, dropout_covariates=["spring"])
+    shared = _fit_with(
+        tx,
+        spring,
+        purchase_covariates=["spring"],
+        dropout_covariates=["spring"],
+        constrain_covariates=["spring"],
+    )
+    for nested in (purchase, dropout, shared):
+        assert nested.log_likelihood_ <= model.log_likelihood_ + 1e-6
+    assert list(dropout.coefficients_.index) == [("dropout", "spring")]
+    coef = shared.coefficients_
+    assert coef[("purchase", "spring")] == coef[("dropout", "spring")]
+    months = spring["period_start"].dt.month
+    season = spring.assign(
+        season=np.where(months.isin([4, 5, 6]), "spring", np.where(months > 6, "later", "early"))
+    )
+    cat = _fit_with(tx, season, purchase_covariates=["season"])
+    assert list(cat.coefficients_.index.get_level_values(1)) == ["season[later]", "season[spring]"]
+    assert np.isfinite(cat.conditional_expected_purchases(13)).all()
+
+
+def _fit_with(tx, table, **kw):
+    return ParetoNBDDynamic(**kw).fit(tx, table, calibration_end=END)
