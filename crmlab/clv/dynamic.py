@@ -689,6 +689,30 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         r, alpha, s, beta = theta[:4]
         return ids, alive, (r + x) / (alpha + lam_T), beta + m_T, s
 
+    def probability_alive_after(
+        self, t: float, covariates: pd.DataFrame | None = None, params=None
+    ) -> pd.Series | np.ndarray:
+        """P(alive at ``T + t``) of each fitted customer.
+
+        ``P(alive) ((beta + M(T)) / (beta + M(T + t)))^s``: given alive at T the drop-out rate
+        is Gamma(s, beta + M(T)), and it survives the exposure ``M(T+t) - M(T)`` of the
+        window's covariates. ``covariates`` and ``params`` as for
+        :meth:`conditional_expected_purchases`. Named ``probability_alive_after``.
+        """
+        t = check_horizon(t)
+        thetas, draws = self._thetas(params)
+        future = self._future(t, covariates) if t > 0 else None
+        rows = []
+        for theta in thetas:
+            ids, alive, _, b0, s = self._posterior(theta)
+            exposure = np.zeros(len(ids))
+            if future is not None:
+                cust, _, length, zp, zd = future
+                _, c = self._rates(theta, zp, zd)
+                exposure = np.bincount(cust, weights=c * length, minlength=len(ids))
+            rows.append(alive * np.exp(s * (np.log(b0) - np.log(b0 + exposure))))
+        return self._out(rows, draws, "probability_alive_after")
+
     def conditional_expected_purchases(
         self, t: float, covariates: pd.DataFrame | None = None, params=None
     ) -> pd.Series | np.ndarray:

@@ -20,6 +20,7 @@ from crmlab.clv import ParetoNBD, ParetoNBDDynamic
 from crmlab.clv.dynamic import dynamic_loglik
 from crmlab.clv.paretonbd import (
     _dert,
+    alive_after,
     paretonbd_loglik,
     paretonbd_probability_alive,
 )
@@ -179,6 +180,11 @@ def test_zero_coefficients_give_the_pareto_nbd(model, cdnow):
     np.testing.assert_allclose(
         model.conditional_expected_purchases(39, params=theta).to_numpy(), cet, rtol=1e-10
     )
+    np.testing.assert_allclose(
+        model.probability_alive_after(20, params=theta).to_numpy(),
+        alive_after(20.0)(*base, x, tx_, T),
+        rtol=1e-10,
+    )
     delta = 0.0018
     np.testing.assert_allclose(
         model.discounted_expected_residual_transactions(delta, params=theta).to_numpy(),
@@ -243,6 +249,7 @@ def test_cet_and_dert_match_quadrature_over_the_rates(model):
     ll, _, _ = dynamic_loglik(theta.to_numpy(), 1, x, tx_, T, szp, pieces)
     cet = model.conditional_expected_purchases(26, params=theta)
     dert = model.discounted_expected_residual_transactions(0.05, t=26, params=theta)
+    later = model.probability_alive_after(26, params=theta)
     cust, start, length, zp, zd = model._future(26.0, None)
     th = theta.to_numpy()
     for i in [int(np.argmax(x)), 0, 7]:
@@ -258,6 +265,18 @@ def test_cet_and_dert_match_quadrature_over_the_rates(model):
         for delta, got in ((0.0, cet.iloc[i]), (0.05, dert.iloc[i])):
             num = _posterior_quadrature(th, x[i], Lam, M, future, delta, log_lik_ex)
             assert got == pytest.approx(num, rel=1e-7)
+        # P(alive at T + 26): the joint of the data and survival to T + 26, over the likelihood
+        r, a_, s_, b_ = th[:4]
+        m_later = M + sum(length_ * c_ for length_, _, c_ in future)
+        log_joint = (
+            gammaln(r + x[i])
+            - gammaln(r)
+            + r * np.log(a_)
+            + s_ * np.log(b_)
+            - (r + x[i]) * np.log(a_ + Lam)
+            - s_ * np.log(b_ + m_later)
+        )
+        assert later.iloc[i] == pytest.approx(np.exp(log_joint - log_lik_ex), rel=1e-10)
 
 
 def test_predictions_with_parameter_draws(model):
