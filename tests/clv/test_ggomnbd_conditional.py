@@ -71,3 +71,25 @@ def test_small_b_is_the_pareto_nbd(sample):
 def test_bad_n(sample):
     with pytest.raises(ParameterError, match="n"):
         _model(THETA).conditional_probability_of_purchases([0, 1], 5.0, sample)
+
+
+def test_covariate_model_uses_each_customers_parameters(cdnow):
+    from crmlab.datasets import cdnow_first_purchase_covariates, load_cdnow
+
+    cov = ["log_first_spend", "multi_cd"]
+    data = cdnow.join(cdnow_first_purchase_covariates(load_cdnow()))
+    model = GGomNBD(purchase_covariates=cov, dropout_covariates=cov).fit(data)
+    sample = pd.concat([data.iloc[::500], data.nlargest(1, "frequency")])
+    z = sample[cov].to_numpy()
+    coef, base = model.coefficients_, model.params_
+    alpha = base["alpha"] * np.exp(-(z @ coef["purchase"].reindex(cov).to_numpy()))
+    beta = base["beta"] * np.exp(-(z @ coef["dropout"].reindex(cov).to_numpy()))
+    pmf = model.conditional_probability_of_purchases(1, 13.0, sample)
+    after = model.probability_alive_after(13.0, sample)
+    for i in range(len(sample)):
+        plain = _model({**base.to_dict(), "alpha": alpha[i], "beta": beta[i]})
+        row = sample.iloc[[i]]
+        assert pmf.iloc[i] == pytest.approx(
+            plain.conditional_probability_of_purchases(1, 13.0, row).iloc[0], rel=1e-10
+        )
+        assert after.iloc[i] == pytest.approx(plain.probability_alive_after(13.0, row).iloc[0])
