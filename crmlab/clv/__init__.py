@@ -3,7 +3,7 @@
 Transaction models (fitted on ``crmlab.rfm.rfm_summary`` output): :class:`BGNBD`,
 :class:`MBGNBD`, :class:`ParetoNBD`, :class:`GGomNBD`, :class:`BGCNBD`, :class:`MBGCNBD`,
 :class:`NBD` (continuous time; static covariates in :mod:`crmlab.clv.covariates`, purchase-dropout
-correlation in :mod:`crmlab.clv.correlation`) and :class:`BGBB` (discrete periods);
+correlation in :mod:`crmlab.clv.correlation`, time-varying covariates :class:`ParetoNBDDynamic`) and :class:`BGBB` (discrete periods);
 spend model :class:`GammaGamma`; discounted value :func:`customer_lifetime_value`; holdout
 validation and diagnostics tables :func:`compare_models`, :func:`tracking_data`,
 :func:`holdout_by_frequency`, :func:`repeat_frequency_distribution`,
@@ -23,6 +23,7 @@ from crmlab.clv.bgbb import BGBB
 from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.correlation import ParetoNBDCorrelated
+from crmlab.clv.dynamic import ParetoNBDDynamic
 from crmlab.clv.findings import *  # noqa: F403
 from crmlab.clv.findings import __all__ as _findings
 from crmlab.clv.gammagamma import (
@@ -67,6 +68,7 @@ __all__ = [
     "GammaGammaIndividual",
     "ParetoNBD",
     "ParetoNBDCorrelated",
+    "ParetoNBDDynamic",
     "compare_models",
     "customer_lifetime_value",
     "discount_rate_per_unit",

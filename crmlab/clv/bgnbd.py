@@ -318,5 +318,30 @@ class BGNBDWithCovariates(CovariateModel, BGNBD):
         out = bgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t)
         return pd.Series(out, index=index, name="conditional_expected_purchases")
 
+    def _per_customer(self, func, data, params, name):
+        """The count predictions with each customer's own alpha_i, a_i, b_i (and draws).
+
+        Without it the inherited :class:`~crmlab.clv.bgcnbd.CountPredictions` methods
+        (``conditional_probability_of_purchases``, ``probability_no_purchase``,
+        ``probability_alive_after``) would use the base parameters of a customer with z = 0.
+        """
+        sets, x, tx, T, index = self._customer_parameter_sets(data, params)
+        k, d = self._k, self._dropout_at_zero
+        outs = []
+        for r, alpha, a, b in sets:
+            cols = [np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in (alpha, a, b)]
+            outs.append(
+                per_unique_row(
+                    lambda x_, tx_, T_, al, a_, b_, r=r: func(r, al, a_, b_, k, d, x_, tx_, T_),
+                    x,
+                    tx,
+                    T,
+                    *cols,
+                )
+            )
+        if params is not None and not isinstance(params, pd.Series):
+            return np.vstack(outs)
+        return pd.Series(outs[0], index=index, name=name)
+
 
 BGNBD._covariate_variant = BGNBDWithCovariates

@@ -40,18 +40,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crmlab.clv.base import check_horizon, per_unique_row
+from crmlab.clv.base import per_unique_row
+from crmlab.clv.covariates import CovariateModel
 from crmlab.clv.paretonbd import (
     ParetoNBD,
-    _check_delta,
-    _dert,
-    _one_minus_pow_over,
+    PosteriorPredictions,
     paretonbd_loglik,
-    paretonbd_probability_alive,
 )
 from crmlab.errors import ConvergenceError, ParameterError
+from crmlab.estimation import MaximumLikelihoodModel
 
-__all__ = ["ParetoNBDCorrelated", "sarmanov_loglik"]
+__all__ = [
+    "ParetoNBDCorrelated",
+    "ParetoNBDCorrelatedWithCovariates",
+    "sarmanov_covariate_loglik",
+    "sarmanov_loglik",
+]
 
 #: (i, j, sign): the components alpha + i, beta + j of the signed mixture.
 _COMPONENTS = ((1, 1, 1.0), (1, 0, -1.0), (0, 1, -1.0))
@@ -104,7 +108,7 @@ def sarmanov_loglik(theta, x, tx, T):
     return ll, grad
 
 
-class ParetoNBDCorrelated(ParetoNBD):
+class ParetoNBDCorrelated(PosteriorPredictions, ParetoNBD):
     """Pareto/NBD with purchase-dropout correlation (built by ``ParetoNBD(correlation=True)``).
 
     Attributes
@@ -248,16 +252,39 @@ class ParetoNBDCorrelated(ParetoNBD):
         self.aic_ = 2 * 5 - 2 * self.log_likelihood_
         self.bic_ = 5 * np.log(self.n_customers_) - 2 * self.log_likelihood_
 
-    def _mixture(self, func, data):
-        """Posterior expectation: signed mixture of the components' ``func`` per customer."""
+    def _parameter_sets(self, data, params):
+        """(r, alpha, s, beta, correlation) under the estimates or each draw, and the data.
+
+        Draws from :meth:`draw_params` are on the working parameters of the fit (``u``, the
+        correlation relative to its bound, or a fit on the bound); they are mapped to the
+        correlation here. A Series or DataFrame may also give ``correlation`` directly.
+        """
         x, tx, T, index = self._customers(data)
-        r, alpha, s, beta, rho = (float(self.params_[k]) for k in ParetoNBDCorrelated._names)
+        names = list(self._names)
+        if params is None:
+            sets = [self.params_[names].to_numpy(dtype=float)]
+        elif isinstance(params, pd.Series) and set(names) <= set(params.index):
+            sets = [params[names].to_numpy(dtype=float)]
+        elif isinstance(params, pd.DataFrame) and set(names) <= set(params.columns):
+            sets = list(params[names].to_numpy(dtype=float))
+        elif isinstance(params, pd.DataFrame) and set(self._param_names) <= set(params.columns):
+            sets = [self._full(p) for p in params[list(self._param_names)].to_numpy(dtype=float)]
+        else:
+            raise ParameterError(
+                f"params must be a Series or a DataFrame with columns {names} (or the draws of "
+                "draw_params).",
+                parameter="params",
+            )
+        return sets, x, tx, T, index
+
+    def _expect(self, func, parameter_set, x, tx, T):
+        """Posterior expectation: the signed mixture of the components' ``func``."""
+        r, alpha, s, beta, rho = (float(v) for v in parameter_set)
+        k = rho * (alpha + 1.0) * (beta + 1.0) / np.sqrt(r * s)
 
         def one(x_, tx_, T_):
             ll0, _ = paretonbd_loglik((r, alpha, s, beta), x_, tx_, T_)
-            k = rho * (alpha + 1.0) * (beta + 1.0) / np.sqrt(r * s)
-            q0 = func(r, alpha, s, beta, x_, tx_, T_)
-            num = (1.0 + k) * q0
+            num = (1.0 + k) * func(r, alpha, s, beta, x_, tx_, T_)
             den = 1.0 + k
             for i, j, sign in _COMPONENTS:
                 ll_ij, _ = paretonbd_loglik((r, alpha + i, s, beta + j), x_, tx_, T_)
@@ -266,41 +293,7 @@ class ParetoNBDCorrelated(ParetoNBD):
                 den = den + sign * k * ratio
             return num / den
 
-        return per_unique_row(one, x, tx, T), index
-
-    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
-        """P(alive | x, t_x, T) under the correlated rates, named ``probability_alive``."""
-        p, index = self._mixture(paretonbd_probability_alive, data)
-        return pd.Series(p, index=index, name="probability_alive")
-
-    def conditional_expected_purchases(
-        self, t: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """Expected purchases in ``(T, T + t]`` under the correlated rates."""
-        if params is not None:
-            raise ParameterError(
-                "params draws are not supported with correlation=True; pass params=None.",
-                parameter="params",
-            )
-        t = check_horizon(t)
-
-        def cet(r, a, s, b, x, tx, T):
-            alive = paretonbd_probability_alive(r, a, s, b, x, tx, T)
-            k_log = np.log(b + T) - np.log(b + T + t)
-            return (r + x) * (b + T) / (a + T) * _one_minus_pow_over(k_log, s - 1) * alive
-
-        out, index = self._mixture(cet, data)
-        return pd.Series(out, index=index, name="conditional_expected_purchases")
-
-    def discounted_expected_residual_transactions(
-        self, delta: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """DERT under the correlated rates (mixture of the components' FHL 2005 eq. 2)."""
-        delta = _check_delta(delta)
-        out, index = self._mixture(
-            lambda r, a, s, b, x, tx, T: _dert(r, a, s, b, delta, x, tx, T), data
-        )
-        return pd.Series(out, index=index, name="dert")
+        return per_unique_row(one, x, tx, T)
 
     def expected_purchases_new_customer(self, t, params=None):
         """Not available for the correlated model (no closed form implemented)."""
@@ -312,3 +305,297 @@ class ParetoNBDCorrelated(ParetoNBD):
 
 
 ParetoNBD._correlated_variant = ParetoNBDCorrelated
+
+
+def _chain(g, fp, fd, a, b, zp, zd):
+    """Gradient (r, alpha0, s, beta0, g_p..., g_d...) of a component with per-row rates.
+
+    The component has ``alpha_i = a fp`` and ``beta_i = b fd`` (``fp = exp(-g_p . z)``, ``a``
+    the base alpha or alpha + 1); ``g`` is its gradient in (r, alpha_i, s, beta_i).
+    """
+    da = g[:, 1] * fp
+    db = g[:, 3] * fd
+    return np.column_stack(
+        [g[:, 0], da, g[:, 2], db, -(da * a)[:, None] * zp, -(db * b)[:, None] * zd]
+    )
+
+
+def _mixing_constant(r, alpha, s, beta, u) -> float:
+    """``K = omega c1 c2`` of the relative correlation ``u`` (rho / its bound of that sign)."""
+    sign = 1.0 if u >= 0 else -1.0
+    mc = max_correlation(r, alpha, s, beta, sign)
+    return u * mc * (alpha + 1.0) * (beta + 1.0) / np.sqrt(r * s)
+
+
+def sarmanov_covariate_loglik(base, u, fp, fd, zp, zd, x, tx, T):
+    """Per-row log-likelihood of the correlated Pareto/NBD with static covariates.
+
+    As CLVTools (``pnbd(use.cor = TRUE)`` with covariates, its ``interlayer_correlation``):
+    the Sarmanov density joins the base rates ``lambda0 ~ Gamma(r, alpha)`` and
+    ``mu0 ~ Gamma(s, beta)`` (``c1``, ``c2`` and the validity bound from the base
+    parameters), and a customer's rates are ``lambda0 exp(g_p . z)``, ``mu0 exp(g_d . z)``;
+    the components of the signed mixture have ``alpha_i = (alpha + i) exp(-g_p . z)`` and
+    ``beta_i = (beta + j) exp(-g_d . z)``. Returns the log-likelihood and its gradient in
+    (r, alpha, s, beta, u, g_p..., g_d...), ``u`` the correlation relative to its bound.
+    """
+    r, alpha, s, beta = base
+    k = _mixing_constant(r, alpha, s, beta, u)
+    ll0, g0 = paretonbd_loglik((r, alpha * fp, s, beta * fd), x, tx, T, quadrature=True)
+    d0 = _chain(g0, fp, fd, alpha, beta, zp, zd)
+    s_sum = np.ones(len(x))
+    d_s = np.zeros_like(d0)
+    for i, j, sign in _COMPONENTS:
+        comp = (r, (alpha + i) * fp, s, (beta + j) * fd)
+        ll_ij, g_ij = paretonbd_loglik(comp, x, tx, T, quadrature=True)
+        ratio = np.exp(ll_ij - ll0)
+        s_sum += sign * ratio
+        d_s += sign * ratio[:, None] * (_chain(g_ij, fp, fd, alpha + i, beta + j, zp, zd) - d0)
+    mix = 1.0 + k * s_sum
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ll = ll0 + np.log(mix)
+    # dK / d(r, alpha, s, beta, u): K is a scalar function, by central differences
+    point = np.array([r, alpha, s, beta, u], dtype=float)
+    d_k = np.empty(5)
+    for m in range(5):
+        h = 1e-6 * max(abs(point[m]), 1e-3)
+        up, down = point.copy(), point.copy()
+        up[m] += h
+        down[m] -= h
+        if m == 4 and u == 0.0:  # K is linear in u on either side: one-sided at 0
+            d_k[m] = _mixing_constant(r, alpha, s, beta, h) / h
+            continue
+        d_k[m] = (_mixing_constant(*up) - _mixing_constant(*down)) / (2 * h)
+    grad = d0 + k * d_s / mix[:, None]
+    grad[:, :4] += (d_k[:4][None, :] * s_sum[:, None]) / mix[:, None]
+    grad = np.column_stack([grad[:, :4], d_k[4] * s_sum / mix, grad[:, 4:]])
+    return ll, grad
+
+
+class ParetoNBDCorrelatedWithCovariates(PosteriorPredictions, CovariateModel, ParetoNBD):
+    """Pareto/NBD with correlation and static covariates (``ParetoNBD(correlation=True,
+    purchase_covariates=..., dropout_covariates=...)``).
+
+    The base rates are Sarmanov-correlated as in :class:`ParetoNBDCorrelated`; each customer's
+    rates are scaled by ``exp(g . z)`` as in :class:`~crmlab.clv.paretonbd.ParetoNBDWithCovariates`
+    (CLVTools' combination of ``use.cor = TRUE`` with static covariates; see
+    :func:`sarmanov_covariate_loglik`). The correlation of a customer's two rates does not
+    depend on her covariates. ``params_`` holds ``r, alpha, s, beta, correlation``,
+    ``coefficients_`` the coefficients; ``at_validity_bound_`` and ``max_correlation_`` as for
+    the correlated model. ``params`` draws for the predictions come from :meth:`draw_params`
+    (the fit's working parameters: ``u`` is the correlation relative to its bound).
+    """
+
+    _param_names = ("r", "alpha", "s", "beta", "u")
+    _scaled = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
+    _model_name = "ParetoNBD(correlation=True, covariates)"
+    _fixed_u: float | None = None
+
+    def __init__(
+        self,
+        penalizer: float = 0.0,
+        *,
+        correlation: bool = True,
+        purchase_covariates=None,
+        dropout_covariates=None,
+        covariate_penalizer: float = 0.0,
+        constrain_covariates=None,
+        alpha: float = 0.05,
+        confidence_level: float | None = None,
+    ) -> None:
+        super().__init__(
+            penalizer,
+            purchase_covariates=purchase_covariates,
+            dropout_covariates=dropout_covariates,
+            covariate_penalizer=covariate_penalizer,
+            constrain_covariates=constrain_covariates,
+            alpha=alpha,
+            confidence_level=confidence_level,
+        )
+        if correlation is not True:
+            raise ParameterError(
+                "this model is the correlated one: correlation must be True (fit "
+                "ParetoNBD(purchase_covariates=...) without correlation).",
+                parameter="correlation",
+            )
+        self.correlation = True
+
+    @property
+    def _base_names(self) -> tuple[str, ...]:
+        if self._fixed_u is None:
+            return ("r", "alpha", "s", "beta", "u")
+        return ("r", "alpha", "s", "beta")
+
+    def _coef_layout(self) -> None:
+        super()._coef_layout()
+        if self._fixed_u is None:
+            self._free_params = ("u", *self._free_params)
+
+    def _free_bounds(self):
+        n = len(self._free_params)
+        if self._fixed_u is None:
+            return [(-1.0, 1.0)] + [(-1e3, 1e3)] * (n - 1)
+        return [(-1e3, 1e3)] * n
+
+    def _rates(self, theta, zp, zd):
+        """Base parameters, u and the per-row factors exp(-g . z) of a parameter vector."""
+        theta = np.asarray(theta, dtype=float)
+        u = theta[4] if self._fixed_u is None else self._fixed_u
+        gp, gd = theta[self._coef_index["purchase"]], theta[self._coef_index["dropout"]]
+        fp = np.exp(-(zp @ gp)) if zp.shape[1] else np.ones(len(zp))
+        fd = np.exp(-(zd @ gd)) if zd.shape[1] else np.ones(len(zd))
+        return theta[:4], float(u), fp, fd
+
+    def _total_loglik_grad(self, theta, data, w):
+        (x, tx, T), zp, zd = data
+        base, u, fp, fd = self._rates(theta, zp, zd)
+        ll, g = sarmanov_covariate_loglik(base, u, fp, fd, zp, zd, x, tx, T)
+        total = (w[:, None] * g).sum(axis=0)
+        kp = zp.shape[1]
+        grad = np.zeros(len(theta))
+        grad[:4] = total[:4]
+        if self._fixed_u is None:
+            grad[4] = total[4]
+        np.add.at(grad, self._coef_index["purchase"], total[5 : 5 + kp])
+        np.add.at(grad, self._coef_index["dropout"], total[5 + kp :])
+        return float(np.sum(w * ll)), grad
+
+    def _objective(self, x, data, w, total):
+        value, g = MaximumLikelihoodModel._objective(self, x, data, w, total)
+        if not np.isfinite(value) or not self.covariate_penalizer:
+            return value, g
+        coef = ~self._is_log() & (np.array(self._param_names) != "u")  # coefficients only
+        value = value + self.covariate_penalizer * float(np.sum(x[coef] ** 2))
+        return value, g + np.where(coef, 2.0 * self.covariate_penalizer * x, 0.0)
+
+    def _accept(self, x, value, grad, hess, cov, res) -> None:
+        self._last_x = np.array(x)
+        super()._accept(x, value, grad, hess, cov, res)
+
+    def _fit(self, fd, initial_params=None, max_iter: int = 2000):
+        self._fixed_u = None
+        self._coef_layout()
+        try:
+            CovariateModel._fit(self, fd, initial_params, max_iter)
+        except ConvergenceError as exc:
+            if exc.reason != "parameter_at_bound" or exc.parameter != "u":
+                raise
+            last = self._natural(self._last_x)
+            self._fixed_u = 1.0 if last[4] > 0 else -1.0
+            self._coef_layout()
+            CovariateModel._fit(self, fd, np.r_[last[:4], last[5:]], max_iter)
+        self.at_validity_bound_ = self._fixed_u is not None
+        self._to_correlation()
+        return self
+
+    def _extra_state(self) -> dict:
+        return {**super()._extra_state(), "fixed_u": self._fixed_u}
+
+    def _restore_extra_state(self, state: dict) -> None:
+        super()._restore_extra_state(state)
+        self._fixed_u = state.get("fixed_u")
+
+    def _set_intervals(self) -> None:
+        restoring = getattr(self, "_restoring", False)
+        super()._set_intervals()
+        if restoring:
+            self._to_correlation()
+
+    def _correlation_of(self, x_work: np.ndarray) -> float:
+        p = self._natural(x_work)
+        u = p[4] if self._fixed_u is None else self._fixed_u
+        return float(u * max_correlation(*p[:4], 1.0 if u >= 0 else -1.0))
+
+    def _to_correlation(self) -> None:
+        """``params_`` with the correlation in place of ``u`` (delta method)."""
+        x = self._working_params
+        rho = self._correlation_of(x)
+        g = np.zeros(len(x))
+        for j in range(len(x)):
+            h = 1e-6 * max(1.0, abs(x[j]))
+            step = np.eye(len(x))[j] * h
+            g[j] = (self._correlation_of(x + step) - self._correlation_of(x - step)) / (2 * h)
+        se = float(np.sqrt(max(g @ self._cov_log @ g, 0.0)))
+        zq = stats.norm.ppf(1 - self.alpha / 2)
+        base = ["r", "alpha", "s", "beta"]
+        self.params_ = pd.concat([self.params_[base], pd.Series({"correlation": rho})]).rename(
+            "coef"
+        )
+        self.standard_errors_ = pd.concat(
+            [self.standard_errors_[base], pd.Series({"correlation": se})]
+        ).rename("se")
+        bounds = pd.DataFrame({"lower": [rho - zq * se], "upper": [rho + zq * se]})
+        bounds.index = ["correlation"]
+        self.confidence_intervals_ = pd.concat([self.confidence_intervals_.loc[base], bounds])
+        self.max_correlation_ = max_correlation(*self.params_[base], 1.0 if rho >= 0 else -1.0)
+        k = len(self._param_names) + (self._fixed_u is not None)  # every parameter counts
+        self.aic_ = 2 * k - 2 * self.log_likelihood_
+        self.bic_ = k * np.log(self.n_customers_) - 2 * self.log_likelihood_
+
+    def _parameter_sets(self, data, params):
+        """(r, alpha, s, beta, rho, fp, fd) per parameter set; ``params``: draw_params rows."""
+        thetas = self._param_thetas(params)
+        if data is None:
+            self._customers(None)  # DataError when loaded without data
+            x, tx, T, zp, zd = self._fitted_cov
+            index = self._fitted_index
+        else:
+            self.check_time_unit(data)
+            x, tx, T = self._extract(data)
+            zp, zd = self._design(data, fitting=False)
+            index = data.index
+        sets = []
+        for theta in thetas:
+            base, u, fp, fd = self._rates(theta, zp, zd)
+            k = _mixing_constant(*base, u)
+            sets.append((*base, k, fp, fd))
+        return sets, x, tx, T, index
+
+    def _expect(self, func, parameter_set, x, tx, T):
+        """Signed mixture of the components' ``func`` with each customer's rates."""
+        r, alpha, s, beta, k, fp, fd = parameter_set
+
+        def one(x_, tx_, T_, fp_, fd_):
+            comp0 = (r, alpha * fp_, s, beta * fd_)
+            ll0, _ = paretonbd_loglik(comp0, x_, tx_, T_, quadrature=True)
+            num = (1.0 + k) * func(r, alpha * fp_, s, beta * fd_, x_, tx_, T_)
+            den = 1.0 + k
+            for i, j, sign in _COMPONENTS:
+                a_ij, b_ij = (alpha + i) * fp_, (beta + j) * fd_
+                ll_ij, _ = paretonbd_loglik((r, a_ij, s, b_ij), x_, tx_, T_, quadrature=True)
+                ratio = np.exp(ll_ij - ll0)
+                num = num + sign * k * ratio * func(r, a_ij, s, b_ij, x_, tx_, T_)
+                den = den + sign * k * ratio
+            return num / den
+
+        return per_unique_row(one, x, tx, T, fp, fd)
+
+    def summary(self) -> pd.DataFrame:
+        """Base parameters, ``correlation`` and the coefficients (``coef, se, lower, upper, p``).
+
+        The correlation row is the delta-method transform of the fit's ``u``.
+        """
+        self._check_fitted()
+        table = super().summary()
+        rows = table.drop(index=[n for n in ("u",) if n in table.index])
+        head = pd.DataFrame(
+            {
+                "coef": self.params_,
+                "se": self.standard_errors_,
+                "lower": self.confidence_intervals_["lower"],
+                "upper": self.confidence_intervals_["upper"],
+            }
+        )
+        head["p"] = np.nan
+        z = self.params_["correlation"] / self.standard_errors_["correlation"]
+        head.loc["correlation", "p"] = 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else np.nan
+        return pd.concat([head, rows.drop(index=["r", "alpha", "s", "beta"])])
+
+    def expected_purchases_new_customer(self, t, params=None):
+        """Not available for the correlated model (no closed form implemented)."""
+        raise ParameterError(
+            "expected_purchases for a new customer is not implemented for correlation=True.",
+            parameter="correlation",
+        )
+
+
+ParetoNBD._correlated_covariate_variant = ParetoNBDCorrelatedWithCovariates

@@ -352,8 +352,16 @@ class CovariateModel:
                 start += [0.0] * len(self._free_params)
             initial_params = start
         super()._fit(fd, initial_params, max_iter)
+        self._split_fitted()
+        return self
+
+    def _split_fitted(self) -> None:
+        """Base parameters in ``params_``, coefficients in ``coefficients_`` (all in
+        ``_all_params_``), from the working parameters and their covariance."""
         k = len(self._base_names)
-        self._all_params_ = self.params_
+        self._all_params_ = pd.Series(
+            self._natural(self._working_params), index=list(self._param_names), name="coef"
+        )
         self._all_se_ = self.standard_errors_
         self._all_ci_ = self.confidence_intervals_
         tuples = [(p, c) for p in PROCESSES for c in self._cov_names[p]]
@@ -371,7 +379,31 @@ class CovariateModel:
         self.coefficient_intervals_ = pd.DataFrame(
             self._all_ci_.to_numpy()[order], index=index, columns=["lower", "upper"]
         )
-        return self
+
+    # -------------------------------------------------------------- save / load
+    def _extra_state(self) -> dict:
+        return {
+            "param_names": list(self._param_names),
+            "free_params": list(self._free_params),
+            "cov_names": {p: list(v) for p, v in self._cov_names.items()},
+            "coef_index": {p: [int(i) for i in v] for p, v in self._coef_index.items()},
+            "levels": {c: list(v) for c, v in getattr(self, "_levels", {}).items()},
+        }
+
+    def _restore_extra_state(self, state: dict) -> None:
+        self._param_names = tuple(state["param_names"])
+        self._free_params = tuple(state["free_params"])
+        self._cov_names = {p: list(v) for p, v in state["cov_names"].items()}
+        self._coef_index = {p: np.asarray(v, dtype=int) for p, v in state["coef_index"].items()}
+        self._levels = {c: list(v) for c, v in state["levels"].items()}
+        self._fitted_cov = None
+        self._restoring = True
+
+    def _set_intervals(self) -> None:
+        super()._set_intervals()
+        if getattr(self, "_restoring", False):  # a loaded model: split as after the fit
+            self._restoring = False
+            self._split_fitted()
 
     def summary(self) -> pd.DataFrame:
         """Base parameters and coefficients: ``coef``, ``se``, ``lower``, ``upper``, ``p``.
@@ -404,6 +436,7 @@ class CovariateModel:
         """Per-customer base parameters (list of arrays), data columns and index."""
         self._check_fitted()
         if data is None:
+            self._customers(None)  # DataError when loaded without data
             x, tx, T, zp, zd = self._fitted_cov
             index = self._fitted_index
         else:
@@ -413,6 +446,48 @@ class CovariateModel:
         params, _ = self._row_params(self._all_params_.to_numpy(), zp, zd)
         params = [np.broadcast_to(np.asarray(p, dtype=float), x.shape) for p in params]
         return params, x, tx, T, index
+
+    def _param_thetas(self, params) -> np.ndarray:
+        """All parameters (fit's order) per set: the estimates, a Series or draws (rows)."""
+        self._check_fitted()
+        names = list(self._param_names)
+        if params is None:
+            thetas = self._all_params_.to_numpy()[None, :]
+        elif isinstance(params, pd.Series):
+            thetas = params.reindex(names).to_numpy(dtype=float)[None, :]
+        elif isinstance(params, pd.DataFrame):
+            thetas = params.reindex(columns=names).to_numpy(dtype=float)
+        else:
+            thetas = np.full((1, len(names)), np.nan)
+        if not np.all(np.isfinite(thetas)):
+            raise ParameterError(
+                "params must be a Series or a DataFrame of draws (draw_params) with every "
+                f"parameter of the fit: {names}.",
+                parameter="params",
+            )
+        return thetas
+
+    def _customer_parameter_sets(self, data: pd.DataFrame | None, params):
+        """Per-customer base parameters under the estimates or each draw, and the data.
+
+        ``params``: None (the estimates), a Series or the DataFrame of :meth:`draw_params`
+        (named as in ``summary()``). Returns ``(sets, x, tx, T, index)``, each set a list in
+        the order of the base parameters: scalars, and per-customer arrays for the scaled ones.
+        """
+        thetas = self._param_thetas(params)
+        if data is None:
+            self._customers(None)  # DataError when loaded without data
+            x, tx, T, zp, zd = self._fitted_cov
+            index = self._fitted_index
+        else:
+            x, tx, T = self._extract(data)
+            zp, zd = self._design(data, fitting=False)
+            index = data.index
+        sets = []
+        for theta in thetas:
+            base, _ = self._row_params(theta, zp, zd)
+            sets.append([np.asarray(v, dtype=float) if np.ndim(v) else float(v) for v in base])
+        return sets, x, tx, T, index
 
     def _after_fit_keep(self, fd) -> None:
         base, zp, zd = self._split(fd.arrays)

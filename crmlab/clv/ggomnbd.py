@@ -331,6 +331,60 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         )
         return pd.Series(out, index=index, name="dert")
 
+    def _per_row(self, func, data, name):
+        (r, alpha, b, s, beta), x, tx, T, index = self._rows(data)
+        out = per_unique_row(
+            lambda x_, tx_, T_, a_, be_: func(r, a_, b, s, be_, x_, tx_, T_),
+            x,
+            tx,
+            T,
+            np.broadcast_to(alpha, x.shape),
+            np.broadcast_to(beta, x.shape),
+        )
+        return pd.Series(out, index=index, name=name)
+
+    def probability_alive_after(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(alive at ``T + t``) per customer: P(alive) ``S(T + t | T)``, the Gompertz
+        survival given alive at T (``((beta + e^{bT} - 1) / (beta + e^{b(T+t)} - 1))^s``).
+        Named ``probability_alive_after``."""
+        t = check_horizon(t)
+
+        def func(r, a, b, s, be, x, tx, T):
+            alive = ggomnbd_probability_alive(r, a, b, s, be, x, tx, T)
+            return alive * np.exp(_log_survival_after(b, s, be, T, t))
+
+        return self._per_row(func, data, "probability_alive_after")
+
+    def conditional_probability_of_purchases(
+        self, n: int, t: float, data: pd.DataFrame | None = None
+    ) -> pd.Series:
+        """P(exactly ``n`` purchases in ``(T, T + t]``) per customer.
+
+        Alive at T, the purchase rate is Gamma(r + x, alpha + T) and the remaining lifetime
+        has survival ``S(u | T)``: ``P(n | alive) = NB(n; t) S(t | T) + int_0^t NB(n; u)
+        f(u | T) du`` (the death-time density ``f = -dS/du``), by Gauss-Legendre in log time;
+        dead at T, none. Named ``conditional_probability_of_purchases``.
+        """
+        from crmlab.clv.base import check_counts
+
+        n = check_counts(n, "n")
+        if np.ndim(n) != 0:
+            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        t = check_horizon(t)
+
+        def func(r, a, b, s, be, x, tx, T):
+            alive = ggomnbd_probability_alive(r, a, b, s, be, x, tx, T)
+            fresh = ggomnbd_conditional_pmf_alive(r + x, a + T, b, s, be, T, int(n), t)
+            return alive * fresh + (1.0 - alive) * (int(n) == 0)
+
+        return self._per_row(func, data, "conditional_probability_of_purchases")
+
+    def probability_no_purchase(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(no purchase in ``(T, T + t]``) per customer, named ``probability_no_purchase``."""
+        return self.conditional_probability_of_purchases(0, t, data).rename(
+            "probability_no_purchase"
+        )
+
 
 class GGomNBDWithCovariates(CovariateModel, GGomNBD):
     """GGom/NBD with static covariates (built by ``GGomNBD(purchase_covariates=...)``).
@@ -350,3 +404,41 @@ class GGomNBDWithCovariates(CovariateModel, GGomNBD):
 
 
 GGomNBD._covariate_variant = GGomNBDWithCovariates
+
+
+_PANELS = 16
+_PANEL_NODES, _PANEL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+def ggomnbd_conditional_pmf_alive(r_post, a_post, b, s, beta, T, n, t):
+    """P(n purchases in (T, T+t] | alive at T), rows of posterior ``r + x``, ``alpha + T``.
+
+    ``NB(n; u) = G(r'+n) / (G(r') n!) (a'/(a'+u))^r' (u/(a'+u))^n``; the death time after
+    T has survival ``S(u) = exp(_log_survival_after(b, s, beta, T, u))`` and density
+    ``s b e^{b(T+u)} / (beta + e^{b(T+u)} - 1) S(u)``; the integral over (0, t) is taken in
+    ``log u`` (16 panels of 24 nodes over 40 e-folds below t).
+    """
+    r_post, a_post = np.asarray(r_post, float)[:, None], np.asarray(a_post, float)[:, None]
+    beta, T = np.broadcast_to(beta, r_post.shape[:1])[:, None], np.asarray(T, float)[:, None]
+    if t == 0:
+        return np.full(r_post.shape[0], float(n == 0))
+
+    def log_nb(u):
+        return (
+            gammaln(r_post + n)
+            - gammaln(r_post)
+            - gammaln(n + 1.0)
+            + r_post * (np.log(a_post) - np.log(a_post + u))
+            + n * (np.log(u) - np.log(a_post + u))
+        )
+
+    edges = np.linspace(np.log(t) - 40.0, np.log(t), _PANELS + 1)
+    half = np.diff(edges) / 2
+    w = (edges[:-1, None] + half[:, None] * (_PANEL_NODES[None, :] + 1)).ravel()
+    wts = (half[:, None] * _PANEL_WEIGHTS[None, :]).ravel()
+    u = np.exp(w)[None, :]
+    log_surv = _log_survival_after(b, s, beta, T, u)
+    log_hazard = np.log(s * b) + b * (T + u) - _log_beta_e(beta, b * (T + u))
+    integral = np.exp(log_nb(u) + log_hazard + log_surv + np.log(u)) @ wts
+    alive = np.exp(log_nb(np.array([[t]])) + _log_survival_after(b, s, beta, T, t))[:, 0]
+    return alive + integral

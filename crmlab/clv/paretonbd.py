@@ -364,16 +364,15 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
     _correlated_variant: type | None = None
+    _correlated_covariate_variant: type | None = None
 
     def __new__(cls, *args, **kwargs):
         if kwargs.get("correlation") and cls is ParetoNBD:
+            # both registered by crmlab.clv.correlation
             if kwargs.get("purchase_covariates") or kwargs.get("dropout_covariates"):
-                raise ParameterError(
-                    "ParetoNBD(correlation=True) with covariates is not available; fit one "
-                    "or the other.",
-                    parameter="correlation",
-                )
-            cls = ParetoNBD._correlated_variant  # registered by crmlab.clv.correlation
+                cls = ParetoNBD._correlated_covariate_variant
+            else:
+                cls = ParetoNBD._correlated_variant
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(
@@ -526,8 +525,169 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
 
         return pd.Series(per_unique_row(one, x, tx, T), index=index, name="dert")
 
+    def probability_alive_after(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(alive at ``T + t``) given each history: P(alive at T) ((beta+T)/(beta+T+t))^s.
 
-class ParetoNBDWithCovariates(CovariateModel, ParetoNBD):
+        Given alive at T the drop-out rate is Gamma(s, beta + T) (Fader and Hardie 2005 note,
+        eq. 27 and its posterior), so it survives ``t`` more with that probability.
+        Named ``probability_alive_after``.
+        """
+        t = check_horizon(t)
+        x, tx, T, index = self._customers(data)
+        r, alpha, s, beta = self._param_arrays(None)
+        p = per_unique_row(lambda *d: alive_after(t)(r, alpha, s, beta, *d), x, tx, T)
+        return pd.Series(p, index=index, name="probability_alive_after")
+
+    def conditional_probability_of_purchases(
+        self, n: int, t: float, data: pd.DataFrame | None = None
+    ) -> pd.Series:
+        """P(exactly ``n`` purchases in ``(T, T + t]``) given each history.
+
+        Alive at T (probability P(alive)), the customer is a new Pareto/NBD customer with the
+        posterior parameters ``(r + x, alpha + T, s, beta + T)``, whose count distribution is
+        :meth:`probability_of_purchases`; dead, she buys nothing (lifetimes'
+        ``conditional_probability_of_n_purchases_up_to_time``). Named
+        ``conditional_probability_of_purchases``.
+        """
+        n, t = _check_n(n), check_horizon(t)
+        x, tx, T, index = self._customers(data)
+        r, alpha, s, beta = self._param_arrays(None)
+        p = per_unique_row(lambda *d: conditional_pmf(n, t)(r, alpha, s, beta, *d), x, tx, T)
+        return pd.Series(p, index=index, name="conditional_probability_of_purchases")
+
+    def probability_no_purchase(self, t: float, data: pd.DataFrame | None = None) -> pd.Series:
+        """P(no purchase in ``(T, T + t]``) given each history, named ``probability_no_purchase``."""
+        return self.conditional_probability_of_purchases(0, t, data).rename(
+            "probability_no_purchase"
+        )
+
+
+def _check_n(n) -> int:
+    n = check_counts(n, "n")
+    if np.ndim(n) != 0:
+        raise ParameterError("n must be one whole number of purchases.", parameter="n")
+    return int(n)
+
+
+def alive_after(t: float):
+    """``func(r, alpha, s, beta, x, tx, T)``: P(alive at T + t | history)."""
+
+    def func(r, a, s, b, x, tx, T):
+        alive = paretonbd_probability_alive(r, a, s, b, x, tx, T)
+        return alive * np.exp(s * (np.log(b + T) - np.log(b + T + t)))
+
+    return func
+
+
+def conditional_expected(t: float):
+    """``func(r, alpha, s, beta, x, tx, T)``: expected purchases in (T, T + t] (FH 2005, eq. 26)."""
+
+    def func(r, a, s, b, x, tx, T):
+        alive = paretonbd_probability_alive(r, a, s, b, x, tx, T)
+        k_log = np.log(b + T) - np.log(b + T + t)
+        s1 = np.broadcast_to(s - 1.0, np.shape(x))
+        return (r + x) * (b + T) / (a + T) * _one_minus_pow_over(k_log, s1) * alive
+
+    return func
+
+
+def dert(delta: float):
+    """``func(r, alpha, s, beta, x, tx, T)``: DERT (Fader, Hardie and Lee 2005, JMR, eq. 2)."""
+
+    def func(r, a, s, b, x, tx, T):
+        return _dert(r, a, s, b, delta, x, tx, T)
+
+    return func
+
+
+@_underflow_is_zero
+def _conditional_pmf_rows(n, t, r, a, s, b, x, tx, T):
+    alive = paretonbd_probability_alive(r, a, s, b, x, tx, T)
+    a, b = np.broadcast_to(a, x.shape), np.broadcast_to(b, x.shape)
+    fresh = np.array(
+        [
+            paretonbd_probability_of_purchases(r + xi, ai + Ti, s, bi + Ti, [n], t)[0]
+            for xi, ai, bi, Ti in zip(x, a, b, T, strict=True)
+        ]
+    )
+    return alive * fresh + (1.0 - alive) * (n == 0)
+
+
+def conditional_pmf(n: int, t: float):
+    """``func(r, alpha, s, beta, x, tx, T)``: P(n purchases in (T, T + t] | history)."""
+
+    def func(r, a, s, b, x, tx, T):
+        return _conditional_pmf_rows(n, t, r, a, s, b, x, tx, T)
+
+    return func
+
+
+class PosteriorPredictions:
+    """The per-customer predictions of the Pareto/NBD variants, through one path.
+
+    A variant supplies ``_parameter_sets(data, params)``: the parameter sets (one per draw,
+    or the estimates), each ``(r, alpha, s, beta)`` with ``alpha`` and ``beta`` scalars or one
+    value per customer (covariates), the data columns and the index; and may override
+    ``_expect(func, parameter_set, x, tx, T)`` (the correlated model mixes four components).
+    Every prediction is then ``func(r, alpha, s, beta, x, tx, T)`` under each set; with
+    ``params`` draws (a DataFrame from ``draw_params``) an array (n_draws, n_customers).
+    """
+
+    #: CLV sums conditional expectations step by step (no shortcut with per-customer rates).
+    _discounted_increments = None
+
+    def _parameter_sets(self, data, params):  # pragma: no cover - each variant defines it
+        raise NotImplementedError
+
+    def _expect(self, func, parameter_set, x, tx, T):
+        r, a, s, b = parameter_set[:4]
+        a, b = np.broadcast_to(a, x.shape), np.broadcast_to(b, x.shape)
+        return per_unique_row(
+            lambda x_, tx_, T_, a_, b_: func(r, a_, s, b_, x_, tx_, T_), x, tx, T, a, b
+        )
+
+    def _predict(self, func, data, params, name):
+        sets, x, tx, T, index = self._parameter_sets(data, params)
+        rows = [self._expect(func, p, x, tx, T) for p in sets]
+        if isinstance(params, pd.DataFrame):
+            return np.vstack(rows)
+        return pd.Series(rows[0], index=index, name=name)
+
+    def probability_alive(self, data: pd.DataFrame | None = None, params=None):
+        """P(alive | x, t_x, T) per customer (FH 2005 note, eq. 27), ``probability_alive``."""
+        return self._predict(paretonbd_probability_alive, data, params, "probability_alive")
+
+    def conditional_expected_purchases(self, t: float, data=None, params=None):
+        """Expected purchases in ``(T, T + t]`` per customer (FH 2005 note, eq. 26)."""
+        t = check_horizon(t)
+        return self._predict(
+            conditional_expected(t), data, params, "conditional_expected_purchases"
+        )
+
+    def discounted_expected_residual_transactions(self, delta: float, data=None, params=None):
+        """DERT per customer (Fader, Hardie and Lee 2005, JMR, eq. 2), named ``dert``."""
+        delta = _check_delta(delta)
+        return self._predict(dert(delta), data, params, "dert")
+
+    def probability_alive_after(self, t: float, data=None, params=None):
+        """P(alive at ``T + t``) per customer, named ``probability_alive_after``."""
+        t = check_horizon(t)
+        return self._predict(alive_after(t), data, params, "probability_alive_after")
+
+    def conditional_probability_of_purchases(self, n: int, t: float, data=None, params=None):
+        """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
+        n, t = _check_n(n), check_horizon(t)
+        return self._predict(
+            conditional_pmf(n, t), data, params, "conditional_probability_of_purchases"
+        )
+
+    def probability_no_purchase(self, t: float, data=None, params=None):
+        """P(no purchase in ``(T, T + t]``) per customer, named ``probability_no_purchase``."""
+        out = self.conditional_probability_of_purchases(0, t, data, params)
+        return out.rename("probability_no_purchase") if isinstance(out, pd.Series) else out
+
+
+class ParetoNBDWithCovariates(PosteriorPredictions, CovariateModel, ParetoNBD):
     """Pareto/NBD with static covariates (built by ``ParetoNBD(purchase_covariates=...)``).
 
     ``alpha_i = alpha exp(-g_p . z_i)``, ``beta_i = beta exp(-g_d . z_i)`` (Fader and Hardie
@@ -541,47 +701,9 @@ class ParetoNBDWithCovariates(CovariateModel, ParetoNBD):
     def _rows_loglik_grad(self, params, x, tx, T):
         return paretonbd_loglik(params, x, tx, T, quadrature=True)
 
-    def _per_customer(self, func, data):
-        (r, alpha, s, beta), x, tx, T, index = self._customer_params(data)
-        return per_unique_row(
-            lambda *d: func(r[0], d[3], s[0], d[4], *d[:3]), x, tx, T, alpha, beta
-        ), index
-
-    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
-        """P(alive | x, t_x, T, z) per customer (FH 2005 note, eq. 27, with alpha_i, beta_i)."""
-        p, index = self._per_customer(paretonbd_probability_alive, data)
-        return pd.Series(p, index=index, name="probability_alive")
-
-    def conditional_expected_purchases(
-        self, t: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """Expected purchases in ``(T, T + t]`` per customer (FH 2005 note, eq. 26)."""
-        if params is not None:
-            raise ParameterError(
-                "params draws are not supported with covariates; pass params=None.",
-                parameter="params",
-            )
-        t = check_horizon(t)
-        out, index = self._per_customer(
-            lambda r, a, s_, b, x, tx, T: self._conditional((r, a, s_, b), t, x, tx, T), data
-        )
-        return pd.Series(out, index=index, name="conditional_expected_purchases")
-
-    def _conditional(self, params, t, x, tx, T):
-        r, a_, s_, b_ = params
-        alive = paretonbd_probability_alive(r, a_, s_, b_, x, tx, T)
-        k_log = np.log(b_ + T) - np.log(b_ + T + t)
-        return (r + x) * (b_ + T) / (a_ + T) * _one_minus_pow_over(k_log, s_ - 1) * alive
-
-    def discounted_expected_residual_transactions(
-        self, delta: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
-        """DERT per customer (Fader, Hardie and Lee 2005, JMR, eq. 2, with alpha_i, beta_i)."""
-        delta = _check_delta(delta)
-        out, index = self._per_customer(
-            lambda r, a, s_, b, x, tx, T: _dert(r, a, s_, b, delta, x, tx, T), data
-        )
-        return pd.Series(out, index=index, name="dert")
+    def _parameter_sets(self, data, params):
+        """Each customer's (r, alpha_i, s, beta_i) under the estimates or each draw."""
+        return self._customer_parameter_sets(data, params)
 
 
 ParetoNBD._covariate_variant = ParetoNBDWithCovariates
