@@ -19,8 +19,16 @@ References
 Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless Econometrics. Princeton, ch. 5.
 Bertrand, M., Duflo, E. and Mullainathan, S. (2004). How much should we trust
 differences-in-differences estimates? Quarterly Journal of Economics 119(1), 249-275.
+Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+periods. Journal of Econometrics 225(2), 200-230.
+de Chaisemartin, C. and D'Haultfoeuille, X. (2020). Two-way fixed effects estimators with
+heterogeneous treatment effects. American Economic Review 110(9), 2964-2996.
+Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing. Journal
+of Econometrics 225(2), 254-277.
 Leenheer, J., van Heerde, H. J., Bijmolt, T. H. A. and Smidts, A. (2007). Do loyalty programs
 really enhance behavioral loyalty? International Journal of Research in Marketing 24, 31-47.
+Wooldridge, J. M. (2010). Econometric Analysis of Cross Section and Panel Data, 2nd ed. MIT
+Press.
 """
 
 from __future__ import annotations
@@ -33,13 +41,17 @@ import numpy as np
 import pandas as pd
 
 from crmlab._deprecation import resolve_alpha
+from crmlab.checks import check_choice, check_count
 from crmlab.errors import DataError, ParameterError
 from crmlab.transactions import check_transactions
 
 __all__ = [
+    "PRETREND_ALPHA",
     "SELECTION_CAVEAT",
+    "STAGGERED_CAVEAT",
     "CampaignEffect",
     "campaign_effect",
+    "choose_campaign",
     "coupon_redemption_rates",
     "default_campaign",
     "loyalty_usage",
@@ -47,6 +59,7 @@ __all__ = [
     "programme_effect",
     "resolve_campaign",
     "twfe",
+    "wald_test",
 ]
 
 SELECTION_CAVEAT = (
@@ -56,6 +69,20 @@ SELECTION_CAVEAT = (
     "if, without the campaign, both groups' spending would have moved in parallel. Check the "
     "pre-campaign coefficients of the event study: far from zero, the assumption is doubtful."
 )
+
+STAGGERED_CAVEAT = (
+    "Customers join the programme at different times. With staggered joining, the two-way "
+    "fixed-effects estimate is a weighted average of many two-group comparisons, some of which "
+    "use customers who joined earlier as the controls of those who join later; when the effect "
+    "grows or fades with time since joining, some weights are negative and the estimate can be "
+    "far from any customer's effect, even of the wrong sign (Goodman-Bacon 2021; de Chaisemartin "
+    "& D'Haultfoeuille 2020). Read it as the effect only if the effect is the same for every "
+    "joining week and every week since joining; otherwise compare each joining cohort with the "
+    "customers who never join (Callaway & Sant'Anna 2021)."
+)
+
+#: Significance level of the joint pre-trend test reported with a campaign's effect.
+PRETREND_ALPHA = 0.05
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,6 +121,7 @@ def loyalty_usage(
         ``retained`` (bool), ``spend_after`` and ``tier`` (``none``, then ``low`` ... ``high``
         for three tiers, else ``tier 1`` ... ``tier n``).
     """
+    n_tiers = check_count(n_tiers, "n_tiers")
     frame = check_transactions(transactions)
     if discount_column not in transactions.columns:
         raise DataError(
@@ -225,7 +253,9 @@ def twfe(
     -------
     DataFrame
         Index the regressors; ``estimate``, ``std_error``, ``p_value``, ``lower``, ``upper``.
-        ``attrs``: ``n_obs``, ``n_units``, ``alpha``.
+        ``attrs``: ``n_obs``, ``n_units``, ``alpha`` and ``cov`` (the cluster-robust covariance
+        of the estimates, rows and columns in index order, as nested tuples; for
+        :func:`wald_test`).
     """
     import statsmodels.api as sm
 
@@ -250,8 +280,54 @@ def twfe(
         },
         index=pd.Index(list(regressors), name="term"),
     )
-    out.attrs.update(n_obs=len(panel), n_units=int(u.max() + 1), alpha=alpha)
+    cov = np.asarray(model.cov_params())
+    out.attrs.update(
+        n_obs=len(panel),
+        n_units=int(u.max() + 1),
+        alpha=alpha,
+        cov=tuple(tuple(float(x) for x in row) for row in cov),
+    )
     return out
+
+
+def wald_test(table: pd.DataFrame, terms: Sequence[str]) -> dict[str, float]:
+    """Joint Wald test that the coefficients ``terms`` of a :func:`twfe` table are all zero.
+
+    :math:`W = \\hat\\beta_S' \\hat V_S^{-1} \\hat\\beta_S`, with :math:`\\hat V_S` the
+    cluster-robust covariance of the tested coefficients, is compared with a chi-square
+    distribution with :math:`|S|` degrees of freedom (Wooldridge 2010, section 7.3; the
+    pre-trend test of an event study tests the lead coefficients jointly).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`twfe` output (its ``attrs["cov"]`` holds the covariance).
+    terms : sequence of str
+        Coefficients tested.
+
+    Returns
+    -------
+    dict
+        ``chi2``, ``dof`` and ``p_value``.
+    """
+    from scipy import stats
+
+    cov = table.attrs.get("cov")
+    if cov is None:
+        raise ParameterError("table has no covariance: pass a crmlab.programmes.twfe result.")
+    names = list(terms)
+    missing = [t for t in names if t not in table.index]
+    if not names or missing:
+        raise ParameterError(
+            f"terms {missing or names} are not coefficients of the table ({list(table.index)}).",
+            parameter="terms",
+        )
+    pos = [list(table.index).index(t) for t in names]
+    b = table["estimate"].to_numpy(dtype=float)[pos]
+    v = np.asarray(cov, dtype=float)[np.ix_(pos, pos)]
+    chi2 = float(b @ np.linalg.pinv(v) @ b)
+    dof = len(names)
+    return {"chi2": chi2, "dof": float(dof), "p_value": float(stats.chi2.sf(chi2, dof))}
 
 
 def programme_effect(
@@ -286,7 +362,9 @@ def programme_effect(
         columns ``estimate``, ``lower``, ``upper``. The naive row's interval is Welch's t interval
         (Welch 1947) on the customers' mean weekly outcomes: standard error
         :math:`\\sqrt{s_a^2/n_a + s_b^2/n_b}` and Student's t with the Welch-Satterthwaite
-        degrees of freedom. ``attrs["alpha"]``.
+        degrees of freedom. ``attrs``: ``alpha`` and ``caveat`` (:data:`STAGGERED_CAVEAT`: with
+        staggered joining and effects that change over time, the two-way fixed-effects
+        estimate is not a well-defined average effect; Goodman-Bacon 2021).
     """
     from scipy import stats
 
@@ -314,6 +392,7 @@ def programme_effect(
         index=pd.Index(["two-way fixed effects", "naive"], name="method"),
     )
     out.attrs["alpha"] = alpha
+    out.attrs["caveat"] = STAGGERED_CAVEAT
     return out
 
 
@@ -334,7 +413,13 @@ class CampaignEffect:
         ``relative_effect`` (estimate over the treated households' mean weekly spend before),
         ``baseline`` (that mean), ``naive_difference`` (treated minus control mean weekly spend
         after the start: what a naive comparison reports), ``n_treated``, ``n_control``,
-        ``weeks_before``, ``weeks_after``.
+        ``weeks_before``, ``weeks_after``, ``pretrend_chi2``, ``pretrend_dof`` and
+        ``pretrend_p_value`` (joint Wald test that every pre-campaign coefficient of the event
+        study is zero: a small p-value says the groups' spending already moved differently
+        before the campaign), ``n_overlap_treated`` and ``n_overlap_control`` (households that
+        received another campaign running in the window: excluded with
+        ``overlapping="exclude"``, counted but kept with ``"keep"``), ``overlapping`` (the
+        policy) and ``n_overlapping_campaigns`` (other campaigns running in the window).
     event_study : DataFrame
         Index ``week`` (weeks relative to the campaign start; -1 is the reference, fixed at 0);
         ``estimate``, ``lower``, ``upper``: the treated-minus-control difference in each week
@@ -343,12 +428,21 @@ class CampaignEffect:
         Index ``week``; mean weekly spend of the ``treated`` and ``control`` households.
     caveat : str
         The selection caveat (:data:`SELECTION_CAVEAT`).
+    overlapping_campaigns : list
+        Ids of the other campaigns whose run overlaps the panel's weeks.
     """
 
     summary: pd.DataFrame
     event_study: pd.DataFrame
     weekly: pd.DataFrame
     caveat: str
+    overlapping_campaigns: list = None  # type: ignore[assignment]
+
+    @property
+    def parallel_pretrends(self) -> bool:
+        """Whether the joint pre-trend test gives no evidence of differing pre-trends (5%)."""
+        p = float(self.summary["pretrend_p_value"].iloc[0])
+        return bool(np.isfinite(p) and p >= PRETREND_ALPHA)
 
 
 def default_campaign(
@@ -387,6 +481,49 @@ def default_campaign(
             column="campaign_id",
         )
     return ok.sort_values("start_date", kind="stable").index[0]
+
+
+def choose_campaign(
+    campaigns: pd.DataFrame,
+    transactions: pd.DataFrame,
+    campaign_id: Any = "",
+    min_households: int = 500,
+    weeks_before: int = 8,
+) -> tuple[Any, str]:
+    """The campaign to evaluate and the reason, in words, why it is that one.
+
+    Parameters
+    ----------
+    campaigns : DataFrame
+        Index ``campaign_id``; ``start_date``, ``n_households``.
+    transactions : DataFrame
+        The log.
+    campaign_id : str or id
+        A campaign id chosen by the analyst (``"8"`` matches the integer id 8); empty: the rule
+        of :func:`default_campaign`.
+    min_households, weeks_before : int
+        The rule's thresholds (see :func:`default_campaign`).
+
+    Returns
+    -------
+    (campaign id or None, str)
+        The id (None without campaign data) and the reason, as a clause that follows "because"
+        ("it is the first campaign (by start date) that reached at least 500 households ...").
+    """
+    min_households = check_count(min_households, "min_households")
+    weeks_before = check_count(weeks_before, "weeks_before", minimum=2)
+    if len(campaigns) == 0:
+        return None, ""
+    if campaign_id is None or str(campaign_id) == "":
+        chosen = default_campaign(campaigns, transactions, min_households, weeks_before)
+        return chosen, (
+            "it is the first campaign (by start date) that reached at least "
+            f"{min_households:,} households and has at least {weeks_before} weeks of data before "
+            "its start: enough households for a precise estimate, and enough weeks to check the "
+            "pre-campaign trends"
+        )
+    chosen = resolve_campaign(campaigns, transactions, campaign_id)
+    return chosen, "the analyst chose it (parameter campaign_id)"
 
 
 def resolve_campaign(
@@ -430,6 +567,7 @@ def campaign_effect(
     window: tuple[int, int] = (8, 8),
     alpha: float = 0.05,
     *,
+    overlapping: str = "exclude",
     level: float | None = None,
 ) -> CampaignEffect:
     """Difference-in-differences effect of a campaign on weekly spend, with an event study.
@@ -459,15 +597,18 @@ def campaign_effect(
         Weeks before and after the start in the panel.
     alpha : float
         Significance level: the intervals cover ``1 - alpha`` (default 95%).
+    overlapping : {"exclude", "keep"}
+        Households exposed to another campaign in the window: left out (default) or kept.
     level : float, optional
         Deprecated: the confidence level ``1 - alpha``.
 
     Returns
     -------
     CampaignEffect
-        Summary, event study, weekly means and the selection caveat.
+        Summary, event study, weekly means, the selection caveat and the overlapping campaigns.
     """
     alpha = resolve_alpha(alpha, level, "campaign_effect")
+    check_choice(overlapping, "overlapping", ("exclude", "keep"))
     if campaign_id not in campaigns.index:
         raise ParameterError(
             f"campaign_id {campaign_id!r} is not in campaigns (e.g. {list(campaigns.index[:5])}).",
@@ -487,10 +628,32 @@ def campaign_effect(
     np.add.at(spend, (u_codes, week[inside] + before), frame["amount"].to_numpy()[inside])
     treated_ids = receipts.loc[receipts["campaign_id"] == campaign_id, "customer_id"].unique()
     treated = np.isin(households, treated_ids)
+    window_start = start - pd.Timedelta(weeks=before)
+    window_end = start + pd.Timedelta(weeks=after)
+    ends = campaigns["end_date"] if "end_date" in campaigns else campaigns["start_date"]
+    others = campaigns.index[
+        (campaigns.index != campaign_id)
+        & (pd.to_datetime(campaigns["start_date"]) < window_end).to_numpy()
+        & (pd.to_datetime(ends) >= window_start).to_numpy()
+    ]
+    exposed_ids = receipts.loc[receipts["campaign_id"].isin(others), "customer_id"].unique()
+    exposed = np.isin(households, exposed_ids)
+    n_overlap_treated = int((exposed & treated).sum())
+    n_overlap_control = int((exposed & ~treated).sum())
+    if overlapping == "exclude" and exposed.any():
+        households, spend, treated = households[~exposed], spend[~exposed], treated[~exposed]
+        n_u = len(households)
     if treated.sum() < 2 or (~treated).sum() < 2:
         raise DataError(
             f"campaign {campaign_id!r} has {int(treated.sum())} receiving and "
-            f"{int((~treated).sum())} other households in the log; both need at least 2.",
+            f"{int((~treated).sum())} other households in the log"
+            + (
+                " once households exposed to overlapping campaigns are left out (pass "
+                "overlapping='keep' to keep them)"
+                if overlapping == "exclude" and exposed.any()
+                else ""
+            )
+            + "; both need at least 2.",
             column="campaign_id",
         )
     weeks = np.arange(-before, after)
@@ -513,6 +676,8 @@ def campaign_effect(
         panel[name] = d * (panel["week"].to_numpy() == k)
         event_terms.append(name)
     ev = twfe(panel, "spend", event_terms, alpha=alpha)
+    leads = [f"w{k}" for k in weeks if k < -1]
+    pre = wald_test(ev, leads)
     event = pd.DataFrame(
         {
             "estimate": ev["estimate"].to_numpy(),
@@ -544,11 +709,22 @@ def campaign_effect(
             "n_control": [int((~treated).sum())],
             "weeks_before": [before],
             "weeks_after": [after],
+            "pretrend_chi2": [pre["chi2"]],
+            "pretrend_dof": [int(pre["dof"])],
+            "pretrend_p_value": [pre["p_value"]],
+            "n_overlap_treated": [n_overlap_treated],
+            "n_overlap_control": [n_overlap_control],
+            "overlapping": [overlapping],
+            "n_overlapping_campaigns": [len(others)],
         }
     )
     summary.attrs["alpha"] = event.attrs["alpha"] = alpha
     return CampaignEffect(
-        summary=summary, event_study=event, weekly=weekly, caveat=SELECTION_CAVEAT
+        summary=summary,
+        event_study=event,
+        weekly=weekly,
+        caveat=SELECTION_CAVEAT,
+        overlapping_campaigns=list(others),
     )
 
 

@@ -47,7 +47,7 @@ def test_portfolio_map_and_concentration(tmp_path):
     assert len(ax.collections) == 4
     assert ax.lines[0].get_xdata()[0] == 5 and ax.lines[1].get_ydata()[0] == 10
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[0] == "key account (25%)"
+    assert labels[0] == "maintain and protect (25%)"
     ax.figure.savefig(tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 1000
     ax = plots.plot_concentration(concentration_curve(pd.Series([50.0, 30, 10, 5, 5]), [0.2, 0.4]))

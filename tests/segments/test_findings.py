@@ -21,7 +21,9 @@ def test_findings_sentences(make_blobs):
     )
     ka = key_accounts(pd.Series([5.0, 1, 1, 1]), 0.25)
     text = " ".join(portfolio_findings(clusters=res, portfolio=p, key=ka))
-    assert "3 clusters" in text and "key-account" in text and "62%" in text
+    assert "3 clusters" in text and "Key accounts, by the stated criteria" in text
+    assert "1 customer (25.0% of all), holding 62% of the value" in text
+    assert "maintain-and-protect quadrant" in text and "not its key accounts" in text
 
 
 def test_findings_from_every_table():
@@ -67,6 +69,8 @@ def test_findings_from_every_table():
     assert "17% of the shelf value (20 USD)" in text  # 20 / (100 + 20)
     assert "p < 0.001" in text and "negligible" in text
     assert "baskets with pasta contain sauce 10.9 times" in text
-    assert "Campaign 8:" in text and "by -2.04 USD (95% interval -4.01 USD" in text
-    assert "excludes zero" in text and "$" not in text and "**" not in text
+    assert "Campaign 8: the difference-in-differences estimate of its effect on weekly spend is "
+    assert "-2.04 USD per household and week (95% interval -4.01 USD to -0.06 USD)" in text
+    assert "no evidence of an effect" not in text
+    assert "$" not in text and "**" not in text
     assert "high loyalty-usage tier" in text and "in the low tier" in text

@@ -19,13 +19,13 @@ def test_relationship_portfolio_rules():
     current = pd.Series([1.0, 2, 10, 20], index=[1, 2, 3, 4])
     future = pd.Series([50.0, 1, 60, 2], index=[1, 2, 3, 4])
     p = relationship_portfolio(current, future, thresholds=(5, 10))
-    assert list(p["strategy"]) == ["develop", "reduce cost to serve", "key account", "harvest"]
+    assert list(p["strategy"]) == ["develop", "reduce cost to serve", "maintain and protect", "harvest"]
     assert p.attrs["thresholds"] == {"current": 5.0, "future": 10.0}
     med = relationship_portfolio(current, future)  # medians 6 and 25.5
     assert list(med["strategy"]) == list(p["strategy"])
     summary = portfolio_summary(p)
     assert summary["customers"].sum() == 4
-    assert summary.loc["key account", "current_value_share"] == pytest.approx(10 / 33)
+    assert summary.loc["maintain and protect", "current_value_share"] == pytest.approx(10 / 33)
     q = relationship_portfolio(current, future, thresholds={"quantile": 0.75})
     assert q["high_current"].sum() == 1
     with pytest.raises(ParameterError):
