@@ -271,7 +271,7 @@ def _join_products(tx: pd.DataFrame, products: pd.DataFrame) -> None:
         examples = ", ".join(repr(str(c)) for c in missing[:5])
         warnings.warn(
             f"{n_bad:,} of {len(tx):,} transaction lines ({len(missing):,} distinct product "
-            f"codes, e.g. {examples}) have no match in the product table, compared as text "
+            f"code{'' if len(missing) == 1 else 's'}, e.g. {examples}) have no match in the product table, compared as text "
             "(1001, '1001' and 1001.0 match); their category is 'UNKNOWN'. Check that both "
             "files use the same codes (leading zeros, prefixes).",
             CrmlabWarning,
