@@ -438,6 +438,33 @@ class CampaignEffect:
     caveat: str
     overlapping_campaigns: list = None  # type: ignore[assignment]
 
+    def overview(self) -> pd.DataFrame:
+        """The summary as a two-column table a client can read (measure, value).
+
+        Returns
+        -------
+        DataFrame
+            Index ``measure`` (readable labels, money per household and week); column ``value``.
+        """
+        s = self.summary.iloc[0]
+        level = f"{1 - self.summary.attrs.get('alpha', 0.05):.0%}"
+        rows = {
+            "effect on weekly spend per household (difference-in-differences)": s["estimate"],
+            f"lower end of the {level} interval": s["lower"],
+            f"upper end of the {level} interval": s["upper"],
+            "p-value of the effect": s["p_value"],
+            "pre-trend test: chi-square": s["pretrend_chi2"],
+            "pre-trend test: degrees of freedom": s["pretrend_dof"],
+            "pre-trend test: p-value": s["pretrend_p_value"],
+            "receiving households": s["n_treated"],
+            "other households": s["n_control"],
+            "receiving households of overlapping campaigns": s["n_overlap_treated"],
+            "other households of overlapping campaigns": s["n_overlap_control"],
+        }
+        out = pd.DataFrame({"value": [float(v) for v in rows.values()]}, index=list(rows))
+        out.index.name = "measure"
+        return out
+
     @property
     def parallel_pretrends(self) -> bool:
         """Whether the joint pre-trend test gives no evidence of differing pre-trends (5%)."""

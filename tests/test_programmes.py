@@ -310,3 +310,25 @@ def test_programme_effect_carries_the_staggered_adoption_caveat():
     est = programme_effect(panel)
     assert est.attrs["caveat"] == STAGGERED_CAVEAT
     assert "Goodman-Bacon" in STAGGERED_CAVEAT and "Callaway" in STAGGERED_CAVEAT
+
+
+def test_overview_and_event_study_show_the_pretrend_test():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from crmlab import plots
+
+    tx, campaigns, receipts = _campaign_log()
+    res = campaign_effect(tx, campaigns, receipts, 7, window=(6, 6))
+    table = res.overview()
+    s = res.summary.iloc[0]
+    assert table.loc["pre-trend test: p-value", "value"] == s["pretrend_p_value"]
+    assert table.loc["receiving households", "value"] == 80
+    assert "lower end of the 95% interval" in table.index
+    ax = plots.plot_event_study(res, currency="EUR")
+    assert ax.get_title() == "Event study of campaign 7"
+    assert any("joint test of the pre-campaign weeks" in t.get_text() for t in ax.texts)
+    assert ax.get_ylabel() == "difference in weekly spend per household (EUR)"
+    plt.close("all")

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from crmlab import text as words
 from crmlab._deprecation import renamed
 from crmlab.plots.base import PALETTE, _legend, _new_axes, _text, _texts, crmlab_theme
 
@@ -320,9 +321,26 @@ def plot_event_study(effect: Any, ax: Axes | None = None, currency: str = "") ->
         ax.errorbar(event.index, event["estimate"], yerr=err, fmt="o", color=PALETTE[0], capsize=3)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color=PALETTE[3], ls="--", lw=1, label="campaign start")
+        summary = getattr(effect, "summary", None)
+        if summary is not None and "pretrend_p_value" in summary:
+            row = summary.iloc[0]
+            ax.set_title(_text(f"Event study of campaign {row['campaign_id']}"))
+            ax.text(
+                0.01,
+                0.02,
+                _text(
+                    "joint test of the pre-campaign weeks: chi2 = "
+                    f"{words.number(row['pretrend_chi2'], 1)} ({int(row['pretrend_dof'])} df), "
+                    f"{words.pvalue(row['pretrend_p_value'])}"
+                ),
+                transform=ax.transAxes,
+                fontsize=9,
+                va="bottom",
+            )
         ax.set_xlabel("week relative to the campaign start (week -1 = reference)")
         ax.set_ylabel(_text(_money_label("difference in weekly spend per household", currency)))
-        ax.set_title("Event study of the campaign")
+        if not ax.get_title():
+            ax.set_title("Event study of the campaign")
         ax.legend()
     return ax
 
@@ -396,6 +414,9 @@ def plot_cross_buying(table: pd.DataFrame, ax: Axes | None = None, currency: str
             )
         ax.set_xticks(x, _texts(bands))
         ax.set_xlabel("purchase frequency band (distinct purchase days)")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_ylabel(_text(_money_label("mean revenue per customer", currency)))
         ax.set_title(_text(f"Cross-buying and revenue within frequency bands ({word})"))
         ax.legend(loc="upper left")

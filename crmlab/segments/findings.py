@@ -126,7 +126,8 @@ def portfolio_findings(
         if failed:
             sentence += (
                 f"; {text.count(failed)} of the {text.count(key.attrs['n_candidates'])} "
-                "customers in the top share fall short of the relationship criteria"
+                f"customers in the top share {'falls' if failed == 1 else 'fall'} short of the "
+                "relationship criteria"
             )
         out.append(sentence + ".")
     if categories is not None and len(categories) and categories["revenue"].notna().any():
