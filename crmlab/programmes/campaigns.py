@@ -1,39 +1,8 @@
-"""Loyalty programmes and campaigns: usage, costs, campaign effects, programme effects.
-
-- :func:`loyalty_usage` / :func:`loyalty_usage_summary`: how much of each customer's spend carries
-  a loyalty discount, what the discounts cost, and spend and retention by usage tier.
-- :func:`campaign_effect`: difference-in-differences of weekly spend between households that
-  received a campaign and those that did not, with household and week fixed effects and errors
-  clustered by household (Bertrand, Duflo & Mullainathan 2004), plus an event study.
-- :func:`programme_effect`: the two-way fixed-effects estimate of a programme that customers
-  join at different times, and the naive members-against-others comparison it corrects.
-- :func:`coupon_redemption_rates`: redemption by campaign or by segment.
-
-Selection is the central caveat: retailers target campaigns at chosen customers and customers
-choose to join programmes, so members differ from non-members before any effect (Leenheer,
-van Heerde, Bijmolt & Smidts 2007). Fixed effects remove stable differences; they do not remove
-differences in trends.
-
-References
-----------
-Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless Econometrics. Princeton, ch. 5.
-Bertrand, M., Duflo, E. and Mullainathan, S. (2004). How much should we trust
-differences-in-differences estimates? Quarterly Journal of Economics 119(1), 249-275.
-Callaway, B. and Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
-periods. Journal of Econometrics 225(2), 200-230.
-de Chaisemartin, C. and D'Haultfoeuille, X. (2020). Two-way fixed effects estimators with
-heterogeneous treatment effects. American Economic Review 110(9), 2964-2996.
-Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing. Journal
-of Econometrics 225(2), 254-277.
-Leenheer, J., van Heerde, H. J., Bijmolt, T. H. A. and Smidts, A. (2007). Do loyalty programs
-really enhance behavioral loyalty? International Journal of Research in Marketing 24, 31-47.
-Wooldridge, J. M. (2010). Econometric Analysis of Cross Section and Panel Data, 2nd ed. MIT
-Press.
-"""
+"""Campaigns: which one to evaluate, its difference-in-differences effect with an event study
+and a joint pre-trend test, and coupon redemption (Bertrand, Duflo & Mullainathan 2004)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,23 +12,18 @@ import pandas as pd
 from crmlab._deprecation import resolve_alpha
 from crmlab.checks import check_choice, check_count
 from crmlab.errors import DataError, ParameterError
+from crmlab.programmes.effects import twfe, wald_test
 from crmlab.transactions import check_transactions
 
 __all__ = [
     "PRETREND_ALPHA",
     "SELECTION_CAVEAT",
-    "STAGGERED_CAVEAT",
     "CampaignEffect",
     "campaign_effect",
     "choose_campaign",
     "coupon_redemption_rates",
     "default_campaign",
-    "loyalty_usage",
-    "loyalty_usage_summary",
-    "programme_effect",
     "resolve_campaign",
-    "twfe",
-    "wald_test",
 ]
 
 SELECTION_CAVEAT = (
@@ -70,337 +34,12 @@ SELECTION_CAVEAT = (
     "pre-campaign coefficients of the event study: far from zero, the assumption is doubtful."
 )
 
-STAGGERED_CAVEAT = (
-    "Customers join the programme at different times. With staggered joining, the two-way "
-    "fixed-effects estimate is a weighted average of many two-group comparisons, some of which "
-    "use customers who joined earlier as the controls of those who join later; when the effect "
-    "grows or fades with time since joining, some weights are negative and the estimate can be "
-    "far from any customer's effect, even of the wrong sign (Goodman-Bacon 2021; de Chaisemartin "
-    "& D'Haultfoeuille 2020). Read it as the effect only if the effect is the same for every "
-    "joining week and every week since joining; otherwise compare each joining cohort with the "
-    "customers who never join (Callaway & Sant'Anna 2021)."
-)
 
 #: Significance level of the joint pre-trend test reported with a campaign's effect.
 PRETREND_ALPHA = 0.05
 
 
-# --------------------------------------------------------------------------------------------
-# loyalty usage
-# --------------------------------------------------------------------------------------------
-
-
-def loyalty_usage(
-    transactions: pd.DataFrame,
-    discount_column: str = "retail_disc",
-    split_date: Any = None,
-    n_tiers: int = 3,
-) -> pd.DataFrame:
-    """Share of each customer's spend bought with a loyalty discount, its cost and retention.
-
-    Usage is measured up to ``split_date``; *retained* means buying again after it.
-
-    Parameters
-    ----------
-    transactions : DataFrame
-        The contract plus ``discount_column`` (positive discount per line). Not modified.
-    discount_column : str
-        Loyalty-discount column (``retail_disc`` in The Complete Journey).
-    split_date : date-like, optional
-        End of the usage window (inclusive). Default: the midpoint of the data.
-    n_tiers : int
-        Customers with some loyalty spend are split into ``n_tiers`` equal-count tiers by their
-        share; customers with none form the tier ``"none"``.
-
-    Returns
-    -------
-    DataFrame
-        Index ``customer_id``; ``spend`` (before the split), ``loyalty_spend`` (spend on lines
-        with a discount), ``loyalty_share`` (their ratio), ``discount`` (sum of discounts: the
-        programme's cost), ``discount_rate`` (discount over shelf value ``spend + discount``),
-        ``retained`` (bool), ``spend_after`` and ``tier`` (``none``, then ``low`` ... ``high``
-        for three tiers, else ``tier 1`` ... ``tier n``).
-    """
-    n_tiers = check_count(n_tiers, "n_tiers")
-    frame = check_transactions(transactions)
-    if discount_column not in transactions.columns:
-        raise DataError(
-            f"transactions have no '{discount_column}' column; name your loyalty-discount "
-            "column with discount_column=...",
-            column=discount_column,
-        )
-    disc = np.abs(transactions[discount_column].to_numpy(dtype=float))
-    dates = frame["date"]
-    split = (
-        dates.min() + (dates.max() - dates.min()) / 2
-        if split_date is None
-        else pd.Timestamp(split_date)
-    )
-    before = (dates <= split).to_numpy()
-    amount = frame["amount"].to_numpy(dtype=float)
-    work = pd.DataFrame(
-        {
-            "customer_id": frame["customer_id"].to_numpy()[before],
-            "spend": amount[before],
-            "loyalty_spend": np.where(disc[before] > 0, amount[before], 0.0),
-            "discount": disc[before],
-        }
-    )
-    out = work.groupby("customer_id", sort=True).sum()
-    out.insert(2, "loyalty_share", out["loyalty_spend"] / out["spend"].where(out["spend"] > 0))
-    out["discount_rate"] = out["discount"] / (out["spend"] + out["discount"])
-    after = frame.loc[~before].groupby("customer_id")["amount"].sum()
-    out["retained"] = out.index.isin(after.index)
-    out["spend_after"] = after.reindex(out.index).fillna(0.0).to_numpy()
-    names = ["low", "medium", "high"] if n_tiers == 3 else [f"tier {i + 1}" for i in range(n_tiers)]
-    share = out["loyalty_share"].fillna(0.0)
-    users = share > 0
-    ranks = share.where(users).rank(method="first", pct=True)
-    idx = np.clip(np.ceil(ranks.fillna(0).to_numpy() * n_tiers).astype(int), 1, n_tiers) - 1
-    labels = np.where(users.to_numpy(), np.asarray(names)[idx], "none")
-    out["tier"] = pd.Categorical(labels, categories=["none", *names])
-    out.index.name = "customer_id"
-    out.attrs["split_date"] = split
-    return out
-
-
-def loyalty_usage_summary(usage: pd.DataFrame) -> pd.DataFrame:
-    """Spend, discount cost and retention by loyalty-usage tier.
-
-    Parameters
-    ----------
-    usage : DataFrame
-        :func:`loyalty_usage` output.
-
-    Returns
-    -------
-    DataFrame
-        Index ``tier`` (tiers without customers dropped); ``customers``, ``mean_share`` (loyalty
-        share of spend), ``mean_spend``, ``mean_discount``, ``discount_rate`` (the tier's total
-        discount over its shelf value), ``retention`` and ``mean_spend_after``. Descriptive:
-        heavy users differ from others in many ways besides the programme.
-    """
-    g = usage.groupby("tier", observed=True)
-    out = pd.DataFrame(
-        {
-            "customers": g.size(),
-            "mean_share": g["loyalty_share"].mean(),
-            "mean_spend": g["spend"].mean(),
-            "mean_discount": g["discount"].mean(),
-            "discount_rate": g["discount"].sum() / (g["spend"].sum() + g["discount"].sum()),
-            "retention": g["retained"].mean(),
-            "mean_spend_after": g["spend_after"].mean(),
-        }
-    )
-    out.index.name = "tier"
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# two-way fixed effects
-# --------------------------------------------------------------------------------------------
-
-
-def _demean(values: np.ndarray, unit: np.ndarray, time: np.ndarray, n_iter: int = 50) -> np.ndarray:
-    """Remove unit and time means (alternating projections; exact in one pass when balanced)."""
-    out = values.astype(float).copy()
-    n_u, n_t = unit.max() + 1, time.max() + 1
-    cu = np.bincount(unit, minlength=n_u).astype(float)
-    ct = np.bincount(time, minlength=n_t).astype(float)
-    for _ in range(n_iter):
-        before = out.copy()
-        for codes, counts, k in ((unit, cu, n_u), (time, ct, n_t)):
-            for j in range(out.shape[1]):
-                out[:, j] -= (np.bincount(codes, out[:, j], minlength=k) / counts)[codes]
-        if np.max(np.abs(out - before)) < 1e-10 * (1 + np.max(np.abs(out))):
-            break
-    return out
-
-
-def twfe(
-    panel: pd.DataFrame,
-    outcome: str,
-    regressors: Sequence[str],
-    unit: str = "customer_id",
-    time: str = "week",
-    alpha: float = 0.05,
-    *,
-    level: float | None = None,
-) -> pd.DataFrame:
-    """Two-way fixed-effects regression with errors clustered by unit.
-
-    Fits :math:`y_{it} = \\alpha_i + \\lambda_t + x_{it}'\\beta + \\varepsilon_{it}` by OLS on the
-    within-transformed data (unit and time means removed; Angrist & Pischke 2009, section 5.1),
-    with statsmodels and a cluster-robust covariance by unit (Bertrand, Duflo & Mullainathan
-    2004). The fixed effects are absorbed, not estimated as thousands of dummies.
-
-    Parameters
-    ----------
-    panel : DataFrame
-        One row per unit and period, with ``outcome`` and ``regressors`` numeric.
-    outcome : str
-        Outcome column.
-    regressors : sequence of str
-        Columns of :math:`x_{it}` (e.g. a treatment indicator).
-    unit, time : str
-        Unit and period columns.
-    alpha : float
-        Significance level: the intervals cover ``1 - alpha`` (default 95%).
-    level : float, optional
-        Deprecated: the confidence level ``1 - alpha``.
-
-    Returns
-    -------
-    DataFrame
-        Index the regressors; ``estimate``, ``std_error``, ``p_value``, ``lower``, ``upper``.
-        ``attrs``: ``n_obs``, ``n_units``, ``alpha`` and ``cov`` (the cluster-robust covariance
-        of the estimates, rows and columns in index order, as nested tuples; for
-        :func:`wald_test`).
-    """
-    import statsmodels.api as sm
-
-    alpha = resolve_alpha(alpha, level, "twfe")
-
-    cols = [outcome, *regressors]
-    missing = [c for c in [*cols, unit, time] if c not in panel.columns]
-    if missing:
-        raise DataError(f"panel lacks the column(s) {missing}.", column=missing[0])
-    u, _ = pd.factorize(panel[unit], sort=True)
-    t, _ = pd.factorize(panel[time], sort=True)
-    z = _demean(panel[cols].to_numpy(dtype=float), u, t)
-    model = sm.OLS(z[:, 0], z[:, 1:]).fit(cov_type="cluster", cov_kwds={"groups": u})
-    ci = model.conf_int(alpha=alpha)
-    out = pd.DataFrame(
-        {
-            "estimate": model.params,
-            "std_error": model.bse,
-            "p_value": model.pvalues,
-            "lower": ci[:, 0],
-            "upper": ci[:, 1],
-        },
-        index=pd.Index(list(regressors), name="term"),
-    )
-    cov = np.asarray(model.cov_params())
-    out.attrs.update(
-        n_obs=len(panel),
-        n_units=int(u.max() + 1),
-        alpha=alpha,
-        cov=tuple(tuple(float(x) for x in row) for row in cov),
-    )
-    return out
-
-
-def wald_test(table: pd.DataFrame, terms: Sequence[str]) -> dict[str, float]:
-    """Joint Wald test that the coefficients ``terms`` of a :func:`twfe` table are all zero.
-
-    :math:`W = \\hat\\beta_S' \\hat V_S^{-1} \\hat\\beta_S`, with :math:`\\hat V_S` the
-    cluster-robust covariance of the tested coefficients, is compared with a chi-square
-    distribution with :math:`|S|` degrees of freedom (Wooldridge 2010, section 7.3; the
-    pre-trend test of an event study tests the lead coefficients jointly).
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`twfe` output (its ``attrs["cov"]`` holds the covariance).
-    terms : sequence of str
-        Coefficients tested.
-
-    Returns
-    -------
-    dict
-        ``chi2``, ``dof`` and ``p_value``.
-    """
-    from scipy import stats
-
-    cov = table.attrs.get("cov")
-    if cov is None:
-        raise ParameterError("table has no covariance: pass a crmlab.programmes.twfe result.")
-    names = list(terms)
-    missing = [t for t in names if t not in table.index]
-    if not names or missing:
-        raise ParameterError(
-            f"terms {missing or names} are not coefficients of the table ({list(table.index)}).",
-            parameter="terms",
-        )
-    pos = [list(table.index).index(t) for t in names]
-    b = table["estimate"].to_numpy(dtype=float)[pos]
-    v = np.asarray(cov, dtype=float)[np.ix_(pos, pos)]
-    chi2 = float(b @ np.linalg.pinv(v) @ b)
-    dof = len(names)
-    return {"chi2": chi2, "dof": float(dof), "p_value": float(stats.chi2.sf(chi2, dof))}
-
-
-def programme_effect(
-    panel: pd.DataFrame,
-    outcome: str = "spend",
-    member: str = "member",
-    unit: str = "customer_id",
-    time: str = "week",
-    ever_member: str | None = "join_week",
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Effect of a programme with staggered joining, against the naive comparison.
-
-    Parameters
-    ----------
-    panel : DataFrame
-        One row per customer and week: ``outcome``, ``member`` (1 from the week the customer
-        joined), and ``ever_member`` (join week, NaN for customers who never join), as
-        :func:`crmlab.datasets.simulate_programme` returns.
-    outcome, member, unit, time, ever_member : str
-        Column names.
-    alpha : float
-        Significance level: both intervals cover ``1 - alpha`` (default 95%).
-
-    Returns
-    -------
-    DataFrame
-        Index ``method``: ``"two-way fixed effects"`` (:func:`twfe` of ``outcome`` on ``member``;
-        unbiased for a constant effect under parallel trends) and ``"naive"`` (mean weekly
-        outcome of customers who ever join minus that of those who never join, over the whole
-        panel: biased by who chooses to join, and diluted by the weeks before joining);
-        columns ``estimate``, ``lower``, ``upper``. The naive row's interval is Welch's t interval
-        (Welch 1947) on the customers' mean weekly outcomes: standard error
-        :math:`\\sqrt{s_a^2/n_a + s_b^2/n_b}` and Student's t with the Welch-Satterthwaite
-        degrees of freedom. ``attrs``: ``alpha`` and ``caveat`` (:data:`STAGGERED_CAVEAT`: with
-        staggered joining and effects that change over time, the two-way fixed-effects
-        estimate is not a well-defined average effect; Goodman-Bacon 2021).
-    """
-    from scipy import stats
-
-    alpha = resolve_alpha(alpha, None, "programme_effect")
-    fe = twfe(panel, outcome, [member], unit=unit, time=time, alpha=alpha)
-    if ever_member is not None and ever_member in panel.columns:
-        ever = panel[ever_member].notna()
-    else:
-        ever = panel.groupby(unit)[member].transform("max") > 0
-    means = panel.groupby(unit).agg(y=(outcome, "mean"))
-    means["ever"] = ever.groupby(panel[unit]).max()
-    a = means.loc[means["ever"], "y"].to_numpy()
-    b = means.loc[~means["ever"], "y"].to_numpy()
-    diff = a.mean() - b.mean()
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = np.sqrt(va + vb)
-    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    q = stats.t.ppf(1 - alpha / 2, dof)
-    out = pd.DataFrame(
-        {
-            "estimate": [float(fe["estimate"].iloc[0]), diff],
-            "lower": [float(fe["lower"].iloc[0]), diff - q * se],
-            "upper": [float(fe["upper"].iloc[0]), diff + q * se],
-        },
-        index=pd.Index(["two-way fixed effects", "naive"], name="method"),
-    )
-    out.attrs["alpha"] = alpha
-    out.attrs["caveat"] = STAGGERED_CAVEAT
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# campaigns
-# --------------------------------------------------------------------------------------------
-
-
+@dataclass
 @dataclass
 class CampaignEffect:
     """What :func:`campaign_effect` returns.
