@@ -77,30 +77,54 @@ class CampaignEffect:
     caveat: str
     overlapping_campaigns: list = None  # type: ignore[assignment]
 
-    def overview(self) -> pd.DataFrame:
-        """The summary as a two-column table a client can read (measure, value).
+    def overview(self, currency: str | None = None) -> pd.DataFrame:
+        """The summary as a two-column table a client can read (measure, value as text).
+
+        Parameters
+        ----------
+        currency : str, optional
+            Currency written after the money values.
 
         Returns
         -------
         DataFrame
-            Index ``measure`` (readable labels, money per household and week); column ``value``.
+            Index ``measure`` (readable labels; money per household and week); column ``value``:
+            each number formatted for its kind (money, p-value, count) by :mod:`crmlab.text`.
         """
+        from crmlab import text
+
         s = self.summary.iloc[0]
-        level = f"{1 - self.summary.attrs.get('alpha', 0.05):.0%}"
+        level = text.pct(1 - self.summary.attrs.get("alpha", 0.05))
+
+        def money(x: float) -> str:
+            return text.money(x, currency, digits=2)
+
+        def p(x: float) -> str:
+            return text.pvalue(x).removeprefix("p = ").removeprefix("p ")
+
         rows = {
-            "effect on weekly spend per household (difference-in-differences)": s["estimate"],
-            f"lower end of the {level} interval": s["lower"],
-            f"upper end of the {level} interval": s["upper"],
-            "p-value of the effect": s["p_value"],
-            "pre-trend test: chi-square": s["pretrend_chi2"],
-            "pre-trend test: degrees of freedom": s["pretrend_dof"],
-            "pre-trend test: p-value": s["pretrend_p_value"],
-            "receiving households": s["n_treated"],
-            "other households": s["n_control"],
-            "receiving households of overlapping campaigns": s["n_overlap_treated"],
-            "other households of overlapping campaigns": s["n_overlap_control"],
+            "effect on weekly spend per household (difference-in-differences)": money(
+                s["estimate"]
+            ),
+            f"{level} interval": f"{money(s['lower'])} to {money(s['upper'])}",
+            "p-value of the effect": p(s["p_value"]),
+            "pre-trend test (joint, pre-campaign weeks): chi-square": text.number(
+                s["pretrend_chi2"], 2
+            ),
+            "pre-trend test: degrees of freedom": text.count(s["pretrend_dof"]),
+            "pre-trend test: p-value": p(s["pretrend_p_value"]),
+            "receiving households": text.count(s["n_treated"]),
+            "other households": text.count(s["n_control"]),
+            "receiving households of overlapping campaigns"
+            + (" (left out)" if s.get("overlapping") == "exclude" else ""): text.count(
+                s["n_overlap_treated"]
+            ),
+            "other households of overlapping campaigns"
+            + (" (left out)" if s.get("overlapping") == "exclude" else ""): text.count(
+                s["n_overlap_control"]
+            ),
         }
-        out = pd.DataFrame({"value": [float(v) for v in rows.values()]}, index=list(rows))
+        out = pd.DataFrame({"value": list(rows.values())}, index=list(rows))
         out.index.name = "measure"
         return out
 
