@@ -19,7 +19,7 @@ __all__ = [
     "plot_cluster_profiles",
     "plot_cluster_selection",
     "plot_concentration",
-    "plot_cross_buying",
+    "plot_cross_buying_frequency",
     "plot_event_study",
     "plot_portfolio_map",
     "plot_price_tiers",
@@ -381,7 +381,9 @@ def plot_channel_mix(
     return ax
 
 
-def plot_cross_buying(table: pd.DataFrame, ax: Axes | None = None, currency: str = "") -> Axes:
+def plot_cross_buying_frequency(
+    table: pd.DataFrame, ax: Axes | None = None, currency: str = ""
+) -> Axes:
     """Mean revenue of narrower and broader buyers within each purchase-frequency band.
 
     Parameters

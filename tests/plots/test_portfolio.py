@@ -127,7 +127,7 @@ def test_portfolio_map_units_and_cross_buying_bars():
         ),
     )  # fmt: skip
     cross.attrs["category_word"] = "departments"
-    ax = plots.plot_cross_buying(cross, currency="USD")
+    ax = plots.plot_cross_buying_frequency(cross, currency="USD")
     assert [b.get_height() for b in ax.patches] == [10.0, 30.0, 20.0, 60.0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1-3 days", "4-9 days"]
     assert ax.get_ylabel() == "mean revenue per customer (USD)"
