@@ -304,9 +304,9 @@ def campaign_effect(
             f"campaign_id {campaign_id!r} is not in campaigns (e.g. {list(campaigns.index[:5])}).",
             parameter="campaign_id",
         )
-    before, after = (int(w) for w in window)
-    if before < 2 or after < 1:
-        raise ParameterError("window needs at least 2 weeks before and 1 after.", "window")
+    before, after = window
+    before = check_count(before, "window (weeks before the start)", minimum=2)
+    after = check_count(after, "window (weeks from the start on)", minimum=1)
     frame = check_transactions(transactions)
     start = pd.Timestamp(campaigns.loc[campaign_id, "start_date"]).normalize()
     week = np.floor((frame["date"] - start).dt.days.to_numpy() / 7).astype(int)

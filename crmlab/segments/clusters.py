@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.checks import check_choice, check_count, check_seed
+from crmlab.checks import check_choice, check_count, check_number, check_seed
 from crmlab.errors import DataError, ParameterError
 from crmlab.transactions import check_transactions
 
@@ -338,9 +338,8 @@ def _cluster(
         )
         curve["chosen"] = curve.index == k
     else:
-        k = int(k)
-        if not 1 <= k <= n:
-            raise ParameterError(f"k must be between 1 and {n}, got {k}.", parameter="k")
+        k = check_count(k, "k")
+        check_number(k, "k", low=1, high=n)
         curve = None
     model = _make_model(method, k, seed).fit(x)
     raw = model.predict(x)
