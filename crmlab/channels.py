@@ -1,13 +1,19 @@
 """Channels: spend mix by channel and region, and multichannel customers.
 
-Two kinds of data are handled. A *wide* customer table with spend per category and a channel
-column (the UCI wholesale customers: Horeca or Retail, region) gives :func:`channel_mix` and
-:func:`spend_features` (to cluster the clients and compare the clusters with the channel). A
-*transaction log* with a ``channel`` column gives :func:`channel_usage` and
-:func:`multichannel_summary`: customers by number of channels used and the value of
-multichannel customers against single-channel ones (Neslin & Shankar 2009 review the evidence
-that multichannel customers buy more; the association is partly self-selection: heavy buyers
-use more channels).
+A sales channel is the route through which a customer buys (store, web shop, app, phone,
+sales force); a *multichannel* customer buys through more than one. A *transaction log* with a
+``channel`` column gives :func:`channel_usage` and :func:`multichannel_summary`: customers by
+number of channels used and the value of multichannel customers against single-channel ones
+(Neslin & Shankar 2009 review the evidence that multichannel customers buy more; the
+association is partly self-selection: heavy buyers use more channels, so it is an association,
+not the effect of adding a channel).
+
+A *wide* customer table with spend per category and a grouping column gives
+:func:`channel_mix` and :func:`spend_features` (to cluster the clients and compare the clusters
+with the groups). In the UCI wholesale customers that column (called ``Channel`` in the source)
+says whether the client is a hotel, restaurant or café (Horeca) or a retailer: it is the
+client's *customer type* (business type), not a sales channel, and illustrates segment mixes,
+not multichannel behaviour.
 
 References
 ----------
@@ -56,7 +62,7 @@ def channel_mix(
     by: Sequence[str] = ("channel", "region"),
     categories: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Customers, spend and spend mix by channel (and region) for a wide spend table.
+    """Customers, spend and spend mix by group (channel or customer type, region) of a wide table.
 
     Parameters
     ----------

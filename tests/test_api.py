@@ -55,7 +55,7 @@ FUNCTIONS = dict(_public_callables())
 
 
 def test_the_scope_is_found():
-    assert "crmlab.programmes.twfe" in FUNCTIONS
+    assert "crmlab.programmes.effects.twfe" in FUNCTIONS
     assert "crmlab.satisfaction.pls.PLSPathModel.bootstrap" in FUNCTIONS
     assert "crmlab.datasets.simulate_clv.simulate_bgnbd" in FUNCTIONS
     assert len(FUNCTIONS) > 100

@@ -445,6 +445,7 @@ def test_notebook_choice_parameters_are_in_step_with_the_runner_ranges():
     assert {stem for stem, name in declared if name == "time_unit"} == {
         "00_customer_base",
         "03_clv_estimation",
+        "05_customer_portfolio",
     }
     for (_, name), choices in declared.items():
         assert tuple(ranges()[name].keywords["choices"]) == tuple(choices)

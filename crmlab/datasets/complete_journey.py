@@ -8,6 +8,7 @@ files are read once per process (cached) and every call returns fresh copies.
 from __future__ import annotations
 
 import importlib.util
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,17 +16,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from crmlab.errors import CrmlabError, DataError
+from crmlab.errors import CrmlabError, CrmlabWarning, DataError
 
 __all__ = [
     "CompleteJourney",
     "complete_journey_available",
     "load_complete_journey",
+    "normalise_codes",
     "portfolio_data",
     "read_portfolio",
 ]
+
+_WHOLE_FLOAT_TEXT = re.compile(r"^([+-]?\d+)\.0*$")
 
 
 @dataclass
@@ -204,6 +209,76 @@ def portfolio_data(
     return read_portfolio(transactions_path, columns, products_path)
 
 
+def _code_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = str(value).strip()
+    whole = _WHOLE_FLOAT_TEXT.match(text)
+    return whole.group(1) if whole else text
+
+
+def normalise_codes(values: Any) -> pd.Series:
+    """Product (or any) codes as comparable text: ``1001``, ``"1001"``, ``1001.0``, ``" 1001 "``
+    and ``"1001.0"`` all become ``"1001"``.
+
+    A code column read as numbers in one file and as text in another (or as floats, because of
+    a missing value) would otherwise never match in a join. Leading zeros are kept (``"0012"``
+    stays ``"0012"``): in a text column they may be part of the code.
+
+    Parameters
+    ----------
+    values : array-like
+        The codes.
+
+    Returns
+    -------
+    Series
+        Text codes (object dtype), missing values as None, with the index of ``values`` when it
+        is a Series.
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    uniques = pd.unique(series.to_numpy(dtype=object))
+    mapping = {u: _code_text(u) for u in uniques if not (isinstance(u, float) and u != u)}
+    out = pd.Series(
+        [mapping.get(v) if not (isinstance(v, float) and v != v) else None for v in series],
+        index=series.index,
+        dtype=object,
+    )
+    return out
+
+
+def _join_products(tx: pd.DataFrame, products: pd.DataFrame) -> None:
+    """Add ``category``/``department`` from ``products`` to ``tx`` by normalised product code,
+    warning with the unmatched counts."""
+    keys = normalise_codes(pd.Series(products.index))
+    table = products.set_axis(keys.to_numpy(), axis=0)
+    table = table.loc[~table.index.duplicated()]
+    line_keys = normalise_codes(tx["product"])
+    matched = line_keys.isin(table.index).to_numpy()
+    for col in ("category", "department"):
+        if col in table.columns and col not in tx.columns:
+            values = line_keys.map(table[col]).where(matched)
+            tx[col] = values.fillna("UNKNOWN").to_numpy()
+    n_bad = int((~matched).sum())
+    if n_bad:
+        missing = pd.unique(line_keys[~matched].dropna().to_numpy())
+        examples = ", ".join(repr(str(c)) for c in missing[:5])
+        warnings.warn(
+            f"{n_bad:,} of {len(tx):,} transaction lines ({len(missing):,} distinct product "
+            f"code{'' if len(missing) == 1 else 's'}, e.g. {examples}) have no match in the product table, compared as text "
+            "(1001, '1001' and 1001.0 match); their category is 'UNKNOWN'. Check that both "
+            "files use the same codes (leading zeros, prefixes).",
+            CrmlabWarning,
+            stacklevel=3,
+        )
+
+
 def read_portfolio(
     transactions_path: str,
     columns: Mapping[Any, str] | None = None,
@@ -221,7 +296,9 @@ def read_portfolio(
         ``{"Kunde": "customer_id", "Warengruppe": "category"}``.
     products_path : str
         Optional product table with a ``product`` column and ``category`` and/or ``department``
-        columns, joined to the transactions by ``product``.
+        columns, joined to the transactions by ``product``; codes are compared as text after
+        :func:`normalise_codes` (``1001``, ``"1001"`` and ``1001.0`` match), and unmatched
+        lines (category ``"UNKNOWN"``) are counted in a :class:`~crmlab.errors.CrmlabWarning`.
     read_options : dict, optional
         Reader options for both files (:data:`crmlab.io.READ_OPTIONS`).
 
@@ -251,9 +328,7 @@ def read_portfolio(
                 column="product",
             )
         products = raw.drop_duplicates("product").set_index("product")
-        for col in ("category", "department"):
-            if col in products.columns and col not in tx.columns:
-                tx[col] = tx["product"].map(products[col]).fillna("UNKNOWN").to_numpy()
+        _join_products(tx, products)
     return CompleteJourney(
         transactions=tx,
         products=products,

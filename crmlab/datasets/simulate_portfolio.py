@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.errors import ParameterError
+from crmlab.checks import check_count, check_fraction, check_number, check_seed
 
 __all__ = ["simulate_programme"]
 
@@ -17,6 +17,7 @@ def simulate_programme(
     join_share: float = 0.5,
     selection: float = 1.0,
     seed: int = 0,
+    effect_growth: float = 0.0,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Weekly spend of customers who join a loyalty programme at different times.
 
@@ -31,7 +32,10 @@ def simulate_programme(
 
     with :math:`M_{it} = 1` from the joining week on and :math:`\\tau` = ``effect``. The naive
     comparison of members and non-members mixes :math:`\\tau` with the baseline gap the
-    selection creates; two-way fixed effects recover :math:`\\tau`.
+    selection creates; two-way fixed effects recover :math:`\\tau`. With ``effect_growth``
+    :math:`\\delta` the effect grows with the weeks since joining,
+    :math:`\\tau + \\delta (t - g_i)`: two-way fixed effects are then biased (Goodman-Bacon 2021)
+    and :func:`crmlab.programmes.callaway_santanna` recovers the average effect.
 
     Parameters
     ----------
@@ -45,6 +49,8 @@ def simulate_programme(
         Strength of self-selection on baseline spend (0 = random joining).
     seed : int
         Seed of every draw.
+    effect_growth : float
+        Growth of the effect per week since joining (0: a constant effect).
 
     Returns
     -------
@@ -52,13 +58,16 @@ def simulate_programme(
         One row per customer and week: ``customer_id`` (1..n), ``week`` (0..n_weeks-1),
         ``spend``, ``member`` (0/1) and ``join_week`` (NaN for customers who never join).
     truth : dict
-        ``effect`` (the true :math:`\\tau`), ``baseline_gap`` (mean :math:`\\mu` of joiners minus
+        ``effect`` (the true :math:`\\tau`), ``att`` (the mean effect over the member weeks: what
+        :func:`crmlab.programmes.callaway_santanna` estimates; :math:`\\tau` when the effect
+        does not grow), ``baseline_gap`` (mean :math:`\\mu` of joiners minus
         non-joiners in the sample) and ``join_share`` (realised share of joiners).
     """
-    if int(n_weeks) < 8 or int(n_customers) < 10:
-        raise ParameterError("need n_weeks >= 8 and n_customers >= 10.", parameter="n_weeks")
-    if not 0 < float(join_share) < 1:
-        raise ParameterError("join_share must be in (0, 1).", parameter="join_share")
+    check_count(n_weeks, "n_weeks", minimum=8)
+    check_count(n_customers, "n_customers", minimum=10)
+    join_share = check_fraction(join_share, "join_share", zero=False, one=False)
+    check_number(effect_growth, "effect_growth")
+    check_seed(seed)
     rng = np.random.default_rng(seed)
     n, w = int(n_customers), int(n_weeks)
     z = rng.standard_normal(n)
@@ -69,7 +78,9 @@ def simulate_programme(
     weeks = np.arange(w)
     member = (join_week[:, None] >= 0) & (weeks[None, :] >= join_week[:, None])
     season = 3.0 * np.sin(2 * np.pi * weeks / 52)
-    spend = mu[:, None] + season[None, :] + effect * member + rng.normal(0, 5.0, (n, w))
+    since = np.clip(weeks[None, :] - join_week[:, None], 0, None)
+    lift = np.where(member, effect + effect_growth * since, 0.0)
+    spend = mu[:, None] + season[None, :] + lift + rng.normal(0, 5.0, (n, w))
     panel = pd.DataFrame(
         {
             "customer_id": np.repeat(np.arange(1, n + 1), w),
@@ -81,6 +92,7 @@ def simulate_programme(
     )
     truth = {
         "effect": float(effect),
+        "att": float(lift[member].mean()) if member.any() else float("nan"),
         "baseline_gap": float(mu[joins].mean() - mu[~joins].mean()),
         "join_share": float(joins.mean()),
     }

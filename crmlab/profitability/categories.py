@@ -125,11 +125,13 @@ class PriceTiers:
         Index ``decile`` (1 = lowest-value customers, 10 = best); columns the tiers (cheapest
         first); each row is the decile's spend split over the tiers (sums to 1).
     counts : DataFrame
-        The contingency table the test uses: lines bought per decile and tier.
+        Lines bought per decile and tier (descriptive: lines of one basket or household are not
+        independent, so they are not what the test counts).
     test : DataFrame
         One row: ``chi2``, ``dof``, ``p_value`` (Pearson's chi-square test of independence of
-        decile and tier) and ``cramers_v`` (:math:`\\sqrt{\\chi^2 / (n (\\min(r, c) - 1))}`,
-        Cramér 1946: the effect size, since with a million lines any difference is significant).
+        decile and tier on *customers*: each customer counted once, in the tier that holds most
+        of their spend), ``cramers_v`` (:math:`\\sqrt{\\chi^2 / (n (\\min(r, c) - 1))}`, Cramér
+        1946: the effect size) and ``n_customers`` (:math:`n`).
     product_tiers : Series
         Tier of every product (index ``product``).
     """
@@ -138,6 +140,7 @@ class PriceTiers:
     counts: pd.DataFrame
     test: pd.DataFrame
     product_tiers: pd.Series
+    customer_counts: pd.DataFrame | None = None
 
 
 def price_tiers(
@@ -153,8 +156,10 @@ def price_tiers(
     positive quantity); within its ``level`` (category), products are split into ``n_tiers``
     equal-count price tiers by the rank of that price (economy, standard, premium for three).
     Customers are split into ``n_deciles`` equal-count groups by value (total spend unless
-    ``value`` is given). A chi-square test of independence on the lines bought per decile and
-    tier asks whether the best customers prefer the premium lines.
+    ``value`` is given). A chi-square test of independence asks whether the best customers prefer
+    the premium lines, with one observation per customer (the tier that holds most of the
+    customer's spend): a million lines of a few thousand households are not a million
+    independent observations, and a test on lines would call any difference significant.
 
     Parameters
     ----------
@@ -213,7 +218,17 @@ def price_tiers(
         {"decile": line_decile, "tier": pd.Categorical(line_tier, categories=names)}
     )
     lines["amount"] = amount[ok]
+    lines["customer_id"] = frame["customer_id"].to_numpy()[ok]
     counts = pd.crosstab(lines["decile"], lines["tier"]).reindex(columns=names, fill_value=0)
+    per_customer = lines.pivot_table(
+        index="customer_id", columns="tier", values="amount", aggfunc="sum", observed=False
+    ).reindex(columns=names, fill_value=0.0)
+    per_customer = per_customer.loc[per_customer.fillna(0).sum(axis=1) > 0].fillna(0.0)
+    main_tier = pd.Categorical(per_customer.idxmax(axis=1), categories=names)
+    customer_counts = pd.crosstab(
+        decile.reindex(per_customer.index).to_numpy(), main_tier, dropna=False
+    ).reindex(columns=names, fill_value=0)
+    customer_counts.index.name, customer_counts.columns.name = "decile", "tier"
     money = lines.pivot_table(
         index="decile", columns="tier", values="amount", aggfunc="sum", observed=False
     ).reindex(columns=names, fill_value=0.0)
@@ -222,7 +237,8 @@ def price_tiers(
     # A tier or decile without lines (a tiny catalogue: one product per category leaves the
     # upper tiers empty) carries no information for the test and makes scipy's expected table
     # zero: test on the observed part, and say so when nothing testable is left.
-    observed = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    tested = customer_counts
+    observed = tested.loc[tested.sum(axis=1) > 0, tested.sum(axis=0) > 0]
     if min(observed.shape) < 2:
         empty = [str(c) for c in counts.columns if counts[c].sum() == 0]
         warnings.warn(
@@ -239,11 +255,24 @@ def price_tiers(
         )
         chi2 = p = cramers_v = float("nan")
         dof = 0
+        n = int(observed.to_numpy().sum())
     else:
         chi2, p, dof, _ = chi2_contingency(observed.to_numpy())
         n = observed.to_numpy().sum()
         cramers_v = float(np.sqrt(chi2 / (n * (min(observed.shape) - 1))))
     test = pd.DataFrame(
-        {"chi2": [float(chi2)], "dof": [int(dof)], "p_value": [float(p)], "cramers_v": [cramers_v]}
+        {
+            "chi2": [float(chi2)],
+            "dof": [int(dof)],
+            "p_value": [float(p)],
+            "cramers_v": [cramers_v],
+            "n_customers": [int(n)],
+        }
     )
-    return PriceTiers(shares=shares, counts=counts, test=test, product_tiers=product_tiers)
+    return PriceTiers(
+        shares=shares,
+        counts=counts,
+        test=test,
+        product_tiers=product_tiers,
+        customer_counts=customer_counts,
+    )

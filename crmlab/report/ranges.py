@@ -44,6 +44,8 @@ def ranges() -> dict[str, Validator]:
         "cost_per_purchase": partial(checks.check_number, low=0.0),
         "horizon": partial(checks.check_number, low=0.0, low_open=True),
         "overdue_multiple": partial(checks.check_number, low=0.0, low_open=True),
+        "key_account_share": partial(checks.check_fraction, zero=False),  # 05
+        "key_account_min_active_weeks": checks.check_fraction,  # 05
         # counts
         "n_draws": count,
         "n_bootstrap": count,

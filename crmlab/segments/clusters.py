@@ -14,10 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_choice, check_count, check_number, check_seed
 from crmlab.errors import DataError, ParameterError
 from crmlab.transactions import check_transactions
 
-__all__ = ["ClusterResult", "cluster_customers", "customer_features"]
+__all__ = ["WEAK_SILHOUETTE", "ClusterResult", "cluster_customers", "customer_features"]
+
+#: Mean silhouette below which a partition has no substantial structure (Kaufman & Rousseeuw
+#: 1990, ch. 2: 0.26-0.50 weak, 0.51-0.70 reasonable, above 0.70 strong; below 0.25 none
+#: substantial).
+WEAK_SILHOUETTE = 0.25
 
 
 def customer_features(
@@ -131,6 +137,11 @@ class ClusterResult:
         ``"kmeans"`` or ``"gmm"``.
     model : object
         The fitted scikit-learn estimator (on standardised features).
+    differences : DataFrame
+        Index ``cluster``; for every feature the standardised difference
+        :math:`(\\bar x_k - \\bar x) / s`: the cluster's mean minus the mean of all customers, in
+        standard deviations :math:`s` of all customers (a z-score of the cluster mean; 0.2 is
+        small, 0.5 medium, 0.8 large by Cohen's 1988 convention).
     """
 
     labels: pd.DataFrame
@@ -140,6 +151,40 @@ class ClusterResult:
     k: int
     method: str
     model: Any = field(repr=False)
+    differences: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def silhouette(self) -> float:
+        """Mean silhouette of the chosen partition (NaN for mixtures or one cluster)."""
+        curve = self.selection_curve
+        if "silhouette" not in curve or not curve["chosen"].any():
+            return float("nan")
+        return float(curve.loc[curve["chosen"], "silhouette"].iloc[0])
+
+    @property
+    def weak_structure(self) -> bool:
+        """Whether the mean silhouette is below :data:`WEAK_SILHOUETTE` (0.25)."""
+        return bool(self.silhouette < WEAK_SILHOUETTE)
+
+    def structure_note(self) -> str:
+        """A sentence on the strength of the clusters' structure (empty when it is not weak).
+
+        Below a mean silhouette of 0.25 customers form a continuum more than separate groups
+        (Kaufman & Rousseeuw 1990): the clusters are then a convenient split of that continuum,
+        and a high bootstrap stability shows the split is reproducible, not that the groups are
+        natural.
+        """
+        if not self.weak_structure:
+            return ""
+        from crmlab import text
+
+        return (
+            f"Weak structure: the mean silhouette of the {self.k} clusters is "
+            f"{text.number(self.silhouette, 2)}, below {text.number(WEAK_SILHOUETTE, 2)} "
+            "(Kaufman & Rousseeuw's rule of thumb): customers form a continuum more than "
+            "separate groups, so read the clusters as a convenient split of it; their bootstrap "
+            "stability shows the split is reproducible, not that the groups are natural."
+        )
 
     @property
     def mean_stability(self) -> float:
@@ -244,10 +289,9 @@ def _cluster(
     from sklearn.metrics import adjusted_rand_score, silhouette_score
     from sklearn.preprocessing import StandardScaler
 
-    if method not in ("kmeans", "gmm"):
-        raise ParameterError(
-            f"method must be 'kmeans' or 'gmm', got {method!r}.", parameter="method"
-        )
+    check_choice(method, "method", ("kmeans", "gmm"))
+    check_seed(seed)
+    check_count(n_bootstrap, "n_bootstrap", minimum=0)
     if not isinstance(features, pd.DataFrame) or features.empty:
         raise DataError("features must be a non-empty DataFrame, one row per customer.")
     numeric = features.select_dtypes("number")
@@ -294,9 +338,8 @@ def _cluster(
         )
         curve["chosen"] = curve.index == k
     else:
-        k = int(k)
-        if not 1 <= k <= n:
-            raise ParameterError(f"k must be between 1 and {n}, got {k}.", parameter="k")
+        k = check_count(k, "k")
+        check_number(k, "k", low=1, high=n)
         curve = None
     model = _make_model(method, k, seed).fit(x)
     raw = model.predict(x)
@@ -334,6 +377,9 @@ def _cluster(
             total = v.sum()
             profiles[f"{name}_share"] = sums / total if total != 0 else np.nan
     profiles.index.name = "cluster"
+    spread = features.std(axis=0, ddof=1).replace(0, np.nan)
+    differences = ((grouped.mean() - features.mean(axis=0)) / spread).fillna(0.0)
+    differences.index.name = "cluster"
     return ClusterResult(
         labels=labels,
         profiles=profiles,
@@ -342,4 +388,5 @@ def _cluster(
         k=k,
         method=method,
         model=model,
+        differences=differences,
     )

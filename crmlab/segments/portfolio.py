@@ -13,14 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_fraction, check_number
 from crmlab.errors import DataError, ParameterError
+from crmlab.transactions import check_transactions
 
 __all__ = [
     "RELATIONSHIP_LEVEL_RULES",
     "STRATEGIES",
     "concentration_curve",
+    "key_account_criteria",
     "key_accounts",
     "portfolio_summary",
+    "relationship_intensity",
     "relationship_levels",
     "relationship_portfolio",
 ]
@@ -29,7 +33,7 @@ __all__ = [
 #: The four strategies of the relationship portfolio, by (current value high, future value high).
 STRATEGIES = pd.DataFrame(
     {
-        "strategy": ["key account", "develop", "harvest", "reduce cost to serve"],
+        "strategy": ["maintain and protect", "develop", "harvest", "reduce cost to serve"],
         "current_value": ["high", "low", "high", "low"],
         "future_value": ["high", "high", "low", "low"],
         "action": [
@@ -52,9 +56,7 @@ def _threshold(values: np.ndarray, rule: Any, name: str) -> float:
             )
         return float(np.median(values))
     if isinstance(rule, Mapping) and "quantile" in rule:
-        q = float(rule["quantile"])
-        if not 0 < q < 1:
-            raise ParameterError(f"quantile must be in (0, 1), got {q}.", parameter="thresholds")
+        q = check_fraction(rule["quantile"], "thresholds quantile", zero=False, one=False)
         return float(np.quantile(values, q))
     try:
         return float(rule)
@@ -79,13 +81,16 @@ def relationship_portfolio(
     ======================  ==============  =============
     strategy                current value   future value
     ======================  ==============  =============
-    key account (maintain)  high            high
+    maintain and protect    high            high
     develop                 low             high
     harvest                 high            low
     reduce cost to serve    low             low
     ======================  ==============  =============
 
-    (:data:`STRATEGIES` has the actions.)
+    (:data:`STRATEGIES` has the actions.) With median thresholds the high-high quadrant holds a
+    large share of customers (often 40% or more, since current and future value are correlated):
+    it is the core to maintain and protect, not the few *key accounts* of key-account management
+    (:func:`key_accounts`).
 
     Parameters
     ----------
@@ -122,7 +127,7 @@ def relationship_portfolio(
     high_f = future.to_numpy() >= cut_f
     names = np.select(
         [high_c & high_f, ~high_c & high_f, high_c & ~high_f],
-        ["key account", "develop", "harvest"],
+        ["maintain and protect", "develop", "harvest"],
         default="reduce cost to serve",
     )
     out = pd.DataFrame(
@@ -196,40 +201,140 @@ def concentration_curve(
     cum = np.cumsum(v)
     rows = []
     for p in top_shares:
-        if not 0 < float(p) <= 1:
-            raise ParameterError(f"top shares must be in (0, 1], got {p}.", parameter="top_shares")
+        p = check_fraction(p, "top_shares", zero=False)
         m = max(1, int(np.ceil(float(p) * len(v))))
         rows.append((float(p), m, cum[m - 1] / total if total != 0 else np.nan))
     out = pd.DataFrame(rows, columns=["top_share", "customers", "value_share"])
     return out.set_index("top_share")
 
 
-def key_accounts(values: pd.Series, top_share: float = 0.2) -> pd.DataFrame:
-    """The key-account list: the top ``top_share`` of customers by value.
+def relationship_intensity(
+    transactions: pd.DataFrame, observation_end: Any = None, category_column: str | None = None
+) -> pd.DataFrame:
+    """How regular and how broad each customer's relationship is: the KAM relationship criteria.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        The transactions contract; ``category_column`` when given. Not modified.
+    observation_end : date-like, optional
+        End of the observation window. Default: the last date in the data.
+    category_column : str, optional
+        Column of categories; adds ``n_categories`` (distinct categories bought).
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; ``tenure_weeks`` (whole or part 7-day weeks from the first
+        purchase to ``observation_end``, at least 1), ``active_weeks`` (of those, weeks with a
+        purchase), ``active_week_share`` (their ratio: 1 = buys every week), ``n_purchases``
+        (distinct purchase days), and ``n_categories`` with ``category_column``.
+    """
+    frame = check_transactions(transactions)
+    end = (
+        frame["date"].max().normalize()
+        if observation_end is None
+        else pd.Timestamp(observation_end).normalize()
+    )
+    keep = (frame["date"] <= end + pd.Timedelta(days=1)).to_numpy()
+    frame = frame.loc[keep]
+    day = frame["date"].dt.normalize()
+    first = day.groupby(frame["customer_id"]).transform("min")
+    week = ((day - first).dt.days // 7).to_numpy()
+    work = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy(), "week": week, "day": day})
+    g = work.groupby("customer_id", sort=True)
+    first_day = g["day"].min()
+    tenure = ((end - first_day).dt.days // 7 + 1).clip(lower=1).astype("int64")
+    active = work.drop_duplicates(["customer_id", "week"]).groupby("customer_id").size()
+    out = pd.DataFrame(
+        {
+            "tenure_weeks": tenure,
+            "active_weeks": active.reindex(tenure.index).astype("int64"),
+            "n_purchases": work.drop_duplicates(["customer_id", "day"])
+            .groupby("customer_id")
+            .size()
+            .reindex(tenure.index)
+            .astype("int64"),
+        }
+    )
+    out.insert(2, "active_week_share", (out["active_weeks"] / out["tenure_weeks"]).clip(upper=1))
+    if category_column is not None:
+        if category_column not in transactions.columns:
+            raise DataError(
+                f"transactions have no '{category_column}' column; pass category_column=None "
+                "or name your category column.",
+                column=category_column,
+            )
+        cats = pd.Series(transactions[category_column].to_numpy()[keep], index=frame.index)
+        out["n_categories"] = (
+            cats.groupby(frame["customer_id"].to_numpy()).nunique().reindex(out.index)
+        ).astype("int64")
+    out.index.name = "customer_id"
+    return out
+
+
+def key_accounts(
+    values: pd.Series,
+    top_share: float = 0.05,
+    relationship: pd.DataFrame | None = None,
+    minimums: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The key accounts: a small top share by value that also meets relationship criteria.
+
+    Key-account management gives a few strategically important customers dedicated management
+    (a key-account manager, joint planning, tailored offers); customers qualify by their value
+    *and* by the relationship that makes that management worth it (McDonald, Millman & Rogers
+    1997; Homburg, Workman & Jensen 2002). The rule here, with both parts stated:
+
+    1. *value*: the customer is among the top ``top_share`` of customers by ``values``
+       (:math:`\\lceil pN \\rceil` customers; ties at the cut broken by the order of ``values``);
+    2. *relationship*: for every column of ``relationship`` named in ``minimums``, the customer's
+       value is at least the minimum (e.g. ``{"active_week_share": 0.5}``: bought in at least
+       half of the weeks since the first purchase; see :func:`relationship_intensity`).
 
     Parameters
     ----------
     values : Series
         Value per customer (margin, revenue or CLV), indexed by ``customer_id``.
     top_share : float
-        Share of customers, in (0, 1], that are key accounts (:math:`\\lceil pN \\rceil`
-        customers; ties at the cut are broken by the order of ``values``).
+        Share of customers, in (0, 1], considered by value (default 5%).
+    relationship : DataFrame, optional
+        Relationship measures per customer (index ``customer_id``), e.g.
+        :func:`relationship_intensity`; customers missing from it fail every minimum.
+    minimums : dict, optional
+        Column of ``relationship`` -> least value; empty or None: value alone decides.
 
     Returns
     -------
     DataFrame
-        The key accounts, best first. Index ``customer_id``; ``value``, ``rank`` (1 = best),
-        ``value_share`` (share of all customers' value) and ``cumulative_share``.
-        ``attrs``: ``customer_share`` (the key accounts' share of customers), ``value_share``
-        (their share of value: the concentration) and ``n_customers`` (all customers).
+        The key accounts, best first. Index ``customer_id``; ``value``, ``rank`` (1 = best of
+        all customers), ``value_share`` (share of all customers' value), ``cumulative_share``
+        and the ``minimums`` columns of ``relationship``. ``attrs``: ``customer_share`` (key
+        accounts over all customers), ``value_share`` (their share of value), ``n_customers``,
+        ``top_share``, ``n_candidates`` (customers in the top share), ``n_failed`` (candidates
+        below a relationship minimum) and ``minimums``.
     """
-    if not 0 < float(top_share) <= 1:
+    top_share = check_fraction(top_share, "top_share", zero=False)
+    rules = dict(minimums or {})
+    if rules and relationship is None:
         raise ParameterError(
-            f"top_share must be in (0, 1], got {top_share!r}.", parameter="top_share"
+            f"minimums {sorted(rules)} need the relationship table they refer to; pass "
+            "relationship=relationship_intensity(transactions).",
+            parameter="minimums",
         )
+    for name, minimum in rules.items():
+        check_number(minimum, f"minimums[{name!r}]")
+        if name not in relationship.columns:
+            raise ParameterError(
+                f"minimums names '{name}', which is not a column of relationship "
+                f"(columns: {list(relationship.columns)}).",
+                parameter="minimums",
+            )
     v = pd.Series(values, dtype=float).dropna()
     n = len(v)
-    m = max(1, int(np.ceil(float(top_share) * n)))
+    if n == 0:
+        raise DataError("values are empty: no customer to rank.", column="values")
+    m = max(1, int(np.ceil(top_share * n)))
     ranked = v.sort_values(ascending=False, kind="stable")
     total = v.sum()
     top = ranked.iloc[:m]
@@ -241,14 +346,62 @@ def key_accounts(values: pd.Series, top_share: float = 0.2) -> pd.DataFrame:
         },
         index=top.index,
     )
+    ok = np.ones(m, dtype=bool)
+    for name, minimum in rules.items():
+        col = relationship[name].reindex(out.index)
+        out[name] = col.to_numpy()
+        ok &= (col >= float(minimum)).fillna(False).to_numpy(dtype=bool)
+    out = out.loc[ok]
     out["cumulative_share"] = out["value_share"].cumsum()
+    out = out[["value", "rank", "value_share", "cumulative_share", *rules]]
     out.index.name = v.index.name or "customer_id"
     out.attrs.update(
-        customer_share=m / n,
-        value_share=float(top.sum() / total) if total else float("nan"),
+        customer_share=len(out) / n,
+        value_share=float(out["value"].sum() / total) if total else float("nan"),
         n_customers=n,
+        top_share=top_share,
+        n_candidates=m,
+        n_failed=int(m - len(out)),
+        minimums=rules,
     )
     return out
+
+
+#: How :func:`key_account_criteria` words the relationship minimums it knows.
+_CRITERIA_WORDS = {
+    "active_week_share": "bought in at least {pct} of the weeks since their first purchase",
+    "n_purchases": "bought on at least {n} days",
+    "n_categories": "bought in at least {n} categories",
+    "tenure_weeks": "have been customers for at least {n} weeks",
+}
+
+
+def key_account_criteria(key: pd.DataFrame, value_name: str = "value") -> str:
+    """The key-account rule of a :func:`key_accounts` result in words.
+
+    Parameters
+    ----------
+    key : DataFrame
+        :func:`key_accounts` output.
+    value_name : str
+        What the value is, e.g. ``"predicted 52-week CLV"``.
+
+    Returns
+    -------
+    str
+        E.g. "in the top 5% of customers by predicted 52-week CLV who bought in at least 75% of
+        the weeks since their first purchase".
+    """
+    from crmlab import text
+
+    head = f"in the top {text.pct(key.attrs['top_share'])} of customers by {value_name}"
+    parts = [
+        _CRITERIA_WORDS.get(name, f"have {name} of at least {{n}}").format(
+            pct=text.pct(minimum), n=text.number(minimum, None)
+        )
+        for name, minimum in (key.attrs.get("minimums") or {}).items()
+    ]
+    return head + (" who " + " and ".join(parts) if parts else "")
 
 
 #: Kotler's relationship level by value tercile (rows) and interaction-intensity tercile.

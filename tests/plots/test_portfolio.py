@@ -47,7 +47,7 @@ def test_portfolio_map_and_concentration(tmp_path):
     assert len(ax.collections) == 4
     assert ax.lines[0].get_xdata()[0] == 5 and ax.lines[1].get_ydata()[0] == 10
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[0] == "key account (25%)"
+    assert labels[0] == "maintain and protect (25%)"
     ax.figure.savefig(tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 1000
     ax = plots.plot_concentration(concentration_curve(pd.Series([50.0, 30, 10, 5, 5]), [0.2, 0.4]))
@@ -92,3 +92,43 @@ def test_event_study_and_channel_mix():
     assert len(ax.patches) == 12
     first = [p.get_width() for p in ax.patches[:2]]
     assert first == pytest.approx(mix["share_Fresh"].tolist())
+
+
+def test_cluster_profiles_are_coloured_by_standardised_differences():
+    profiles = pd.DataFrame(
+        {"customers": [6, 4], "share": [0.6, 0.4], "a": [0.032, 0.033], "b": [2.0, 4.0]},
+        index=pd.Index([0, 1], name="cluster"),
+    )
+    differences = pd.DataFrame(
+        {"a": [-0.01, 0.015], "b": [-0.9, 1.35]}, index=pd.Index([0, 1], name="cluster")
+    )
+    ax = plots.plot_cluster_profiles(profiles, differences=differences)
+    image = ax.images[0]
+    np.testing.assert_allclose(image.get_array(), differences.to_numpy())
+    assert image.norm.vmin == -1.35 and image.norm.vmax == 1.35
+    assert "SDs of all customers" in ax.figure.axes[-1].get_ylabel()
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.03" in texts and "4.00" in texts  # the cells still show the means
+
+
+def test_portfolio_map_units_and_cross_buying_bars():
+    p = relationship_portfolio(pd.Series([1.0, 2, 10, 20]), pd.Series([50.0, 1, 60, 2]), (5, 10))
+    ax = plots.plot_portfolio_map(p, currency="EUR", current_label="revenue in the last 91 days")
+    assert ax.get_xlabel() == "revenue in the last 91 days (EUR)"
+    assert ax.get_ylabel() == "future value (EUR)"
+    legend = ax.get_legend()
+    assert legend.get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1  # outside the points
+    cross = pd.DataFrame(
+        {"customers": [5, 5, 4, 6], "mean_revenue": [10.0, 20, 30, 60]},
+        index=pd.MultiIndex.from_tuples(
+            [("1-3 days", "narrower"), ("1-3 days", "broader"), ("4-9 days", "narrower"),
+             ("4-9 days", "broader")],
+            names=["frequency_band", "breadth"],
+        ),
+    )  # fmt: skip
+    cross.attrs["category_word"] = "departments"
+    ax = plots.plot_cross_buying_frequency(cross, currency="USD")
+    assert [b.get_height() for b in ax.patches] == [10.0, 30.0, 20.0, 60.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1-3 days", "4-9 days"]
+    assert ax.get_ylabel() == "mean revenue per customer (USD)"
+    assert "departments" in ax.get_title()

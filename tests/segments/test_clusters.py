@@ -8,6 +8,7 @@ import pytest
 
 from crmlab.errors import DataError, ParameterError
 from crmlab.segments import (
+    WEAK_SILHOUETTE,
     cluster_customers,
     customer_features,
 )
@@ -83,3 +84,30 @@ def test_customer_features_known_values():
     assert f.loc[2, "share_b"] == pytest.approx(1.0)
     assert f.loc[1, "log_clv"] == pytest.approx(1.0) and f.loc[2, "log_clv"] == 0.0
     assert list(tx.columns) == ["customer_id", "date", "amount", "category"]
+
+
+def test_differences_are_cluster_means_in_sds_of_all_customers(make_blobs):
+    features, _ = make_blobs()
+    res = cluster_customers(features, k=3, seed=0, n_bootstrap=0)
+    labels = res.labels["cluster"]
+    for k in range(3):
+        mean = features.loc[labels == k].mean()
+        expected = (mean - features.mean()) / features.std(ddof=1)
+        np.testing.assert_allclose(res.differences.loc[k], expected, rtol=1e-10)
+    assert list(res.differences.columns) == list(features.columns)
+
+
+def test_weak_structure_is_noted_below_a_silhouette_of_a_quarter(make_blobs):
+    features, _ = make_blobs()
+    strong = cluster_customers(features, seed=0, n_bootstrap=0)
+    assert strong.silhouette > 0.5 and not strong.weak_structure
+    assert strong.structure_note() == ""
+    rng = np.random.default_rng(0)
+    blob = pd.DataFrame(rng.normal(size=(300, 5)), columns=list("abcde"))  # one Gaussian cloud
+    weak = cluster_customers(blob, seed=0, n_bootstrap=0)
+    assert weak.silhouette < WEAK_SILHOUETTE == 0.25
+    note = weak.structure_note()
+    assert note.startswith("Weak structure") and f"{weak.silhouette:.2f}" in note
+    assert "continuum" in note and "Kaufman & Rousseeuw" in note
+    gmm = cluster_customers(features, k=3, method="gmm", seed=0, n_bootstrap=0)
+    assert np.isnan(gmm.silhouette) and not gmm.weak_structure
