@@ -54,6 +54,7 @@ import pandas as pd
 from crmlab._deprecation import resolve_alpha
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
 from crmlab.io import row_error
+from crmlab.satisfaction import pls_quality
 
 __all__ = ["ECSI_MOBI_MODEL", "ECSI_SATISFACTION_MODEL", "PLSPathModel", "index_by_segment"]
 
@@ -160,6 +161,18 @@ class PLSPathModel:
         Standardised construct scores (mean 0, population variance 1), index of the data.
     n_iter_ : int
         Iterations used.
+    cross_loadings_ : DataFrame
+        Correlation of every indicator with every construct score (index indicator; column
+        ``construct`` = own block, then one column per construct), plspm's ``crossloadings``.
+    gof_ : float
+        Goodness-of-fit index of Tenenhaus et al. (2004) as plspm computes it (a description of
+        explained variance, not a test of fit: Henseler and Sarstedt, 2013).
+
+    Notes
+    -----
+    ``scaled=False`` (with the default centroid scheme) reproduces the published run of Sanchez
+    (2013) and R plspm's ``satisfaction`` example (``plspm(..., scaled = FALSE)``): VAL -> SAT
+    0.589, SAT -> LOY 0.495, GoF 0.610. The default ``scaled=True`` is plspm's default.
 
     Examples
     --------
@@ -454,6 +467,13 @@ class PLSPathModel:
         self.scores_ = pd.DataFrame(res["scores"], index=data.index, columns=constructs)
         self.n_iter_ = res["n_iter"]
         self.paths_ = self._path_table(res["scores"])
+        self.cross_loadings_ = pls_quality.cross_loadings(
+            pd.DataFrame(x, columns=columns), pd.DataFrame(res["scores"], columns=constructs),
+            dict(zip(constructs, blocks, strict=True)),
+        )  # fmt: skip
+        self.gof_ = pls_quality.goodness_of_fit(
+            self.outer_model_["communality"], block_of, self.r_squared_
+        )
         return self
 
     def _path_table(self, scores: np.ndarray) -> pd.DataFrame:
@@ -488,6 +508,49 @@ class PLSPathModel:
     def _check_fitted(self) -> None:
         if not hasattr(self, "_res"):
             raise NotFittedError("Call fit(data) before asking for results of the PLS model.")
+
+    # -- quality of the model ------------------------------------------------------------------
+    def effects(self, boot: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """Direct, indirect and total effects (see :func:`pls_quality.effects_table`).
+
+        Parameters
+        ----------
+        boot : DataFrame, optional
+            Output of :meth:`bootstrap`: adds percentile intervals of the indirect and total
+            effects from the same resamples.
+        alpha : float
+            Intervals cover ``1 - alpha``.
+
+        Returns
+        -------
+        DataFrame
+            from, to, direct, indirect, total [, indirect_lower, indirect_upper, total_lower,
+            total_upper], one row per pair with a directed path.
+        """
+        self._check_fitted()
+        draws = None if boot is None else boot.attrs.get("path_draws")
+        return pls_quality.effects_table(self.path_coefficients_, draws, alpha)
+
+    def htmt(self, absolute: bool = False) -> pd.DataFrame:
+        """Heterotrait-monotrait ratios of the fitted indicators (Henseler et al., 2015).
+
+        See :func:`crmlab.satisfaction.pls_quality.htmt`; a square, symmetric table.
+        """
+        self._check_fitted()
+        data = pd.DataFrame(self._x, columns=self._columns)
+        return pls_quality.htmt(data, dict(zip(self._constructs, self._blocks, strict=True)),
+                                absolute=absolute)  # fmt: skip
+
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell-Larcker table: sqrt(AVE) on the diagonal, score correlations below it."""
+        self._check_fitted()
+        return pls_quality.fornell_larcker(self.scores_, self.ave_)
+
+    def discriminant_validity(self, threshold: float = 0.85) -> pd.DataFrame:
+        """HTMT and Fornell-Larcker pair by pair (:func:`pls_quality.discriminant_validity`)."""
+        self._check_fitted()
+        return pls_quality.discriminant_validity(self.htmt(), self.scores_, self.ave_,
+                                                 threshold)  # fmt: skip
 
     # -- indices -----------------------------------------------------------------------------
     def index_scores(self, scale: tuple[float, float] = (0, 10)) -> pd.DataFrame:
