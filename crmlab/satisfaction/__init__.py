@@ -25,4 +25,14 @@ from crmlab.satisfaction.reliability import __all__ as _reliability
 from crmlab.satisfaction.survey import *  # noqa: F403
 from crmlab.satisfaction.survey import __all__ as _survey
 
-__all__ = [*_chain, *_drivers, *_findings, *_gaps, *_ipa, *_pls, *_pls_quality, *_reliability, *_survey]
+__all__ = [
+    *_chain,
+    *_drivers,
+    *_findings,
+    *_gaps,
+    *_ipa,
+    *_pls,
+    *_pls_quality,
+    *_reliability,
+    *_survey,
+]

@@ -260,9 +260,7 @@ def discriminant_validity(
     return out
 
 
-def goodness_of_fit(
-    communality: pd.Series, block_of: Sequence[str], r_squared: pd.Series
-) -> float:
+def goodness_of_fit(communality: pd.Series, block_of: Sequence[str], r_squared: pd.Series) -> float:
     """Tenenhaus et al. (2004) GoF as plspm computes it.
 
     Parameters
