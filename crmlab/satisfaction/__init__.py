@@ -22,6 +22,8 @@ from crmlab.satisfaction.pls_quality import *  # noqa: F403
 from crmlab.satisfaction.pls_quality import __all__ as _pls_quality
 from crmlab.satisfaction.reliability import *  # noqa: F403
 from crmlab.satisfaction.reliability import __all__ as _reliability
+from crmlab.satisfaction.servperf import *  # noqa: F403
+from crmlab.satisfaction.servperf import __all__ as _servperf
 from crmlab.satisfaction.survey import *  # noqa: F403
 from crmlab.satisfaction.survey import __all__ as _survey
 
@@ -34,5 +36,6 @@ __all__ = [
     *_pls,
     *_pls_quality,
     *_reliability,
+    *_servperf,
     *_survey,
 ]

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab._deprecation import resolve_alpha
+from crmlab.checks import check_alpha
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
 from crmlab.io import row_error
 from crmlab.satisfaction import pls_quality
@@ -696,7 +697,9 @@ class PLSPathModel:
         return out
 
 
-def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+def index_by_segment(
+    index_scores: pd.DataFrame, segment: pd.Series, alpha: float = 0.05
+) -> pd.DataFrame:
     """Compare construct indices (0-100) between segments with Welch's t test or ANOVA.
 
     Parameters
@@ -705,15 +708,22 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
         Output of :meth:`PLSPathModel.index_scores` (respondents x constructs).
     segment : Series
         Segment of each respondent, aligned on the index of ``index_scores``.
+    alpha : float
+        The interval of the difference covers ``1 - alpha`` (Welch-Satterthwaite degrees of
+        freedom).
 
     Returns
     -------
     DataFrame
         One row per construct: construct, one ``mean_<segment>`` column per segment (sorted),
-        difference (second minus first segment, two segments only, else NaN), statistic
-        (Welch's t for two segments, Welch, 1947; one-way ANOVA F otherwise), p_value.
+        difference (second minus first segment, two segments only, else NaN), lower, upper
+        (Welch interval of the difference; NaN for more than two segments), statistic (Welch's t
+        for two segments, Welch, 1947; one-way ANOVA F otherwise), p_value.
+        ``attrs["groups"]``: the segments in order (difference = groups[1] - groups[0]).
     """
     from scipy import stats
+
+    alpha = check_alpha(alpha)
 
     seg = pd.Series(segment).reindex(index_scores.index)
     if seg.isna().all():
@@ -730,11 +740,16 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
             row[f"mean_{g}"] = s.mean()
         if len(groups) == 2:
             t = stats.ttest_ind(samples[1], samples[0], equal_var=False)
+            ci = t.confidence_interval(1 - alpha)
             row["difference"] = samples[1].mean() - samples[0].mean()
+            row["lower"], row["upper"] = float(ci.low), float(ci.high)
             row["statistic"], row["p_value"] = float(t.statistic), float(t.pvalue)
         else:
             f = stats.f_oneway(*samples)
-            row["difference"] = np.nan
+            row["difference"] = row["lower"] = row["upper"] = np.nan
             row["statistic"], row["p_value"] = float(f.statistic), float(f.pvalue)
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["groups"] = [str(g) for g in groups]
+    out.attrs["alpha"] = alpha
+    return out
