@@ -37,6 +37,7 @@ __all__ = [
     "check_fraction",
     "check_number",
     "check_rate",
+    "check_scale",
     "check_seed",
 ]
 
@@ -220,3 +221,28 @@ def check_date(value: Any, name: str, *, empty: bool = False) -> str:
             parameter=name,
         )
     return value
+
+
+def check_scale(value: Any, name: str = "scale") -> tuple[float, float]:
+    """An answer scale: a pair ``(low, high)`` of finite numbers with ``low < high``.
+
+    Returns
+    -------
+    (float, float)
+    """
+    try:
+        if isinstance(value, str | bytes) or any(isinstance(x, bool | str) for x in value):
+            raise TypeError
+        low, high = (float(x) for x in value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{name} must be a pair (low, high), e.g. (1, 7); got {_shown(value)}.",
+            parameter=name,
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        raise ParameterError(
+            f"{name} must be a pair (low, high) of finite numbers with low < high, e.g. (1, 7); "
+            f"got {_shown(value)}.",
+            parameter=name,
+        )
+    return low, high

@@ -101,11 +101,12 @@ def survey_or_default(
     survey_path: str = "",
     columns: Mapping[Any, str] | None = None,
     item_map: Mapping[str, Any] | None = None,
-    scale: Sequence[float] = (1, 7),
+    scale: Sequence[float | None] | None = (1, 7),
     seed: int = 0,
     n_respondents: int = 400,
     read_options: Mapping[str, Any] | None = None,
-) -> tuple[pd.DataFrame, str]:
+    return_truth: bool = False,
+) -> tuple[pd.DataFrame, str] | tuple[pd.DataFrame, str, pd.DataFrame | None]:
     """The notebook's survey: the user's file, or the simulated SERVQUAL survey when none.
 
     Parameters
@@ -119,27 +120,36 @@ def survey_or_default(
         present).
     columns, item_map, scale
         As in :func:`crmlab.satisfaction.read_survey` /
-        :func:`crmlab.satisfaction.survey_from_wide`.
+        :func:`crmlab.satisfaction.survey_from_wide`; a scale of None (or ``(None, None)``) is
+        inferred from the answers of a file and is 1-7 for the simulation.
     seed, n_respondents : int
         Seed and size of the simulation.
     read_options : dict, optional
         Reader options (:data:`crmlab.io.READ_OPTIONS`); checked even when ``survey_path`` is
         empty.
+    return_truth : bool
+        Also return the simulation's true gaps (None for a file).
 
     Returns
     -------
-    (DataFrame, str)
+    (DataFrame, str) or (DataFrame, str, DataFrame or None)
         The validated long survey and a plain-text sentence saying where it came from (the
-        file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes).
+        file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes);
+        with ``return_truth`` also the true gaps of the simulation.
     """
     options = check_read_options(read_options)
+    if scale is not None and all(v is None for v in scale):
+        scale = None
     if not survey_path:
-        survey, _ = datasets.simulate_servqual_survey(n_respondents, seed=seed, scale=tuple(scale))
-        return survey, (
+        survey, truth = datasets.simulate_servqual_survey(
+            n_respondents, seed=seed, scale=(1, 7) if scale is None else tuple(scale)
+        )
+        source = (
             f"Simulated SERVQUAL survey ({text.count(n_respondents)} respondents, "
             f"{text.count(survey['item'].nunique())} items, seed {seed}); "
             "pass survey_path to analyse your own data."
         )
+        return (survey, source, truth) if return_truth else (survey, source)
     from crmlab.satisfaction import read_survey, survey_from_wide
 
     if item_map:
@@ -149,9 +159,8 @@ def survey_or_default(
     else:
         survey = read_survey(survey_path, columns, scale=scale, read_options=options)
     respondents = text.count(survey["respondent_id"].nunique())
-    return survey, (
-        f"Survey read from {os.path.basename(str(survey_path))} ({respondents} respondents)."
-    )
+    source = f"Survey read from {os.path.basename(str(survey_path))} ({respondents} respondents)."
+    return (survey, source, None) if return_truth else (survey, source)
 
 
 def subscriptions_or_default(

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from crmlab import io as cio
-from crmlab.checks import check_alpha
+from crmlab.checks import check_scale
 from crmlab.errors import DataError, ParameterError
 
 __all__ = ["RATING_COLUMNS", "read_ratings"]
@@ -74,7 +74,7 @@ def read_ratings(
     >>> read_ratings(raw)["kind"].tolist()
     ['benefit', 'cost']
     """
-    low, high = _check_scale(scale)
+    low, high = check_scale(scale)
     frame = cio.read_table(
         source,
         RATING_COLUMNS,
@@ -96,20 +96,6 @@ def read_ratings(
         "scale=(low, high).",
     )
     return frame
-
-
-def _check_scale(scale: Any) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in scale)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"scale must be a pair (low, high), e.g. (1, 7); got {scale!r}.", parameter="scale"
-        ) from None
-    if not low < high:
-        raise ParameterError(
-            f"scale must have low < high; got {scale!r}.", parameter="scale"
-        ) from None
-    return low, high
 
 
 def _validate(frame: pd.DataFrame) -> pd.DataFrame:
@@ -175,15 +161,3 @@ def _as_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     if len(ratings) == 0:
         raise DataError("The ratings table has no rows; there is nothing to analyse.")
     return _validate(ratings)
-
-
-_check_alpha = check_alpha
-
-
-def _check_bootstrap(n_bootstrap: int) -> int:
-    if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
-        raise ParameterError(
-            f"n_bootstrap must be a whole number >= 0 (0: no intervals); got {n_bootstrap!r}.",
-            parameter="n_bootstrap",
-        )
-    return int(n_bootstrap)
