@@ -283,7 +283,9 @@ def dimension_gaps(
     out["n_items"] = out["dimension"].map(n_items)
     out.loc[out["dimension"].str.startswith("SERVQUAL"), "n_items"] = survey["item"].nunique()
     out["n_items"] = out["n_items"].astype("int64")
-    return out[seg_keys + ["dimension", "n_items", *_STAT_COLUMNS]]
+    out = out[seg_keys + ["dimension", "n_items", *_STAT_COLUMNS]]
+    out.attrs.update(correction=correction, alpha=alpha)
+    return out
 
 
 def compare_gaps_to_truth(gaps: pd.DataFrame, truth: pd.DataFrame | None) -> pd.DataFrame:
