@@ -38,7 +38,9 @@ __all__ = [
     "load_survey_or_example",
     "read_survey",
     "respondent_table",
+    "segment_column_or_default",
     "infer_scale",
+    "overall_column_or_default",
     "survey_from_wide",
     "validate_survey",
 ]
@@ -485,3 +487,130 @@ def respondent_table(
         extra = survey.drop_duplicates("respondent_id").set_index("respondent_id")[list(keep)]
         wide = wide.join(extra)
     return wide
+
+
+#: Respondent-level columns of :func:`crmlab.datasets.simulate_servqual_survey`.
+_SIMULATED = {"overall": "overall_satisfaction", "segment": "segment"}
+_OVERALL_WORDS = ("overall", "satisf", "csat", "zufrieden", "soddisf")
+
+
+def _respondent_level(survey: pd.DataFrame) -> list[str]:
+    """Columns outside the contract with one value per respondent."""
+    skip = set(REQUIRED_SURVEY_COLUMNS) | set(OPTIONAL_SURVEY_COLUMNS)
+    out = []
+    for c in survey.columns:
+        if c in skip:
+            continue
+        per = survey.groupby("respondent_id", sort=False)[c].nunique(dropna=False)
+        if (per <= 1).all():
+            out.append(str(c))
+    return out
+
+
+def overall_column_or_default(
+    survey: pd.DataFrame, overall_column: str = "", simulated: bool = False, required: bool = True
+) -> str | None:
+    """The overall-satisfaction column: the one named, or inferred from the survey.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        The validated long survey.
+    overall_column : str
+        A numeric column with one value per respondent. Empty: the simulated survey's
+        ``overall_satisfaction`` when ``simulated``; otherwise the one numeric respondent-level
+        column whose name says overall or satisfaction (``overall``, ``satisf``, ``csat``,
+        ``zufrieden``, ``soddisf``; a CrmlabWarning says which was taken).
+    simulated : bool
+        The survey comes from :func:`crmlab.datasets.simulate_servqual_survey`.
+    required : bool
+        Raise when none is found (derived importance needs it); else return None.
+
+    Raises
+    ------
+    DataError
+        A named column that is missing, not numeric or not constant per respondent; several
+        candidates; none found with ``required``. Each message lists the columns to choose from.
+    """
+    levels = _respondent_level(survey)
+    numeric = [c for c in levels if pd.api.types.is_numeric_dtype(survey[c])]
+    if overall_column:
+        if overall_column not in survey.columns:
+            raise DataError(
+                f"overall_column {overall_column!r} is not a column of the survey; "
+                f"respondent-level columns found: {levels[:10]}.",
+                column=overall_column,
+            )
+        if overall_column not in numeric:
+            raise DataError(
+                f"overall_column {overall_column!r} must be a number with one value per "
+                f"respondent (an overall satisfaction rating); numeric respondent-level columns "
+                f"found: {numeric[:10]}.",
+                column=overall_column,
+            )
+        return overall_column
+    if simulated and _SIMULATED["overall"] in survey.columns:
+        return _SIMULATED["overall"]
+    found = [c for c in numeric if any(w in c.lower() for w in _OVERALL_WORDS)]
+    if len(found) == 1:
+        warnings.warn(
+            f"overall_column inferred from the survey: {found[0]!r} (the one numeric "
+            "respondent-level column named like overall satisfaction); pass overall_column to "
+            "choose another.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+        return found[0]
+    if len(found) > 1:
+        raise DataError(
+            f"Several columns could be the overall satisfaction: {found[:10]}; pass "
+            "overall_column to choose one.",
+            column=found[0],
+        )
+    if required:
+        raise DataError(
+            "No overall satisfaction column found (a numeric column with one value per "
+            f"respondent, named like overall or satisfaction; numeric respondent-level columns: "
+            f"{numeric[:10]}). Pass overall_column=NAME, or importance_method='stated' to run "
+            "without it (the driver and SERVPERF sections are then left out).",
+            column="overall_column",
+        )
+    return None
+
+
+def segment_column_or_default(
+    survey: pd.DataFrame, segment_column: str = "", simulated: bool = False
+) -> str | None:
+    """The respondent-level segment column: the one named, the simulation's, or none.
+
+    Empty ``segment_column``: the simulated survey's ``segment`` when ``simulated``; for a
+    file, no segment comparison (a CrmlabWarning lists the respondent-level columns with 2-10
+    values that could serve). A named column must exist and be constant per respondent
+    (DataError otherwise).
+    """
+    levels = _respondent_level(survey)
+    if segment_column:
+        if segment_column not in survey.columns:
+            raise DataError(
+                f"segment_column {segment_column!r} is not a column of the survey; "
+                f"respondent-level columns found: {levels[:10]}.",
+                column=segment_column,
+            )
+        if segment_column not in levels:
+            raise DataError(
+                f"segment_column {segment_column!r} takes several values for one respondent; "
+                f"a segment describes the respondent. Respondent-level columns: {levels[:10]}.",
+                column=segment_column,
+            )
+        return segment_column
+    if simulated:
+        return _SIMULATED["segment"] if _SIMULATED["segment"] in survey.columns else None
+    candidates = [c for c in levels if 2 <= survey[c].nunique() <= 10]
+    if candidates:
+        warnings.warn(
+            f"No segment_column given: no segment comparison. Respondent-level columns that "
+            f"could serve: {candidates[:5]}; pass one as segment_column.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+    return None

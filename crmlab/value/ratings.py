@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,9 +11,9 @@ import pandas as pd
 
 from crmlab import io as cio
 from crmlab.checks import check_scale
-from crmlab.errors import DataError, ParameterError
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
 
-__all__ = ["RATING_COLUMNS", "read_ratings"]
+__all__ = ["RATING_COLUMNS", "read_ratings", "segment_column_or_default"]
 
 #: Required columns of the ratings contract.
 RATING_COLUMNS: tuple[str, ...] = ("respondent_id", "brand", "attribute", "kind", "rating")
@@ -161,3 +162,67 @@ def _as_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     if len(ratings) == 0:
         raise DataError("The ratings table has no rows; there is nothing to analyse.")
     return _validate(ratings)
+
+
+#: The segment column of :func:`crmlab.datasets.simulate_brand_ratings`.
+_SIMULATED_SEGMENT = "segment"
+
+
+def _respondent_level(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+    """Columns other than ``exclude`` with one value per respondent and 2 to 10 values."""
+    out = []
+    for c in frame.columns:
+        if c in exclude:
+            continue
+        per = frame.groupby("respondent_id", sort=False)[c].nunique(dropna=False)
+        if (per <= 1).all() and 2 <= frame[c].nunique() <= 10:
+            out.append(str(c))
+    return out
+
+
+def segment_column_or_default(
+    ratings: pd.DataFrame, segment_column: str = "", simulated: bool = False
+) -> str | None:
+    """The segment column the analysis uses: the one named, or the default of the data.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        The checked ratings.
+    segment_column : str
+        A column constant per respondent; empty: the simulated ratings' ``segment`` when
+        ``simulated``, otherwise no segments (a CrmlabWarning names the columns that could
+        serve, so the consultant can pass one).
+    simulated : bool
+        The ratings come from :func:`crmlab.datasets.simulate_brand_ratings`.
+
+    Returns
+    -------
+    str or None
+        None: no segment analysis.
+
+    Raises
+    ------
+    DataError
+        A named column that is not in the ratings.
+    """
+    if segment_column:
+        if segment_column not in ratings.columns:
+            raise DataError(
+                f"segment_column {segment_column!r} is not a column of the ratings (columns: "
+                f"{list(ratings.columns)}); pass one of them, or an empty segment_column for "
+                "no segments.",
+                column=segment_column,
+            )
+        return segment_column
+    if simulated:
+        return _SIMULATED_SEGMENT if _SIMULATED_SEGMENT in ratings.columns else None
+    candidates = _respondent_level(ratings, set(RATING_COLUMNS) | {"importance"})
+    if candidates:
+        warnings.warn(
+            f"No segment_column given: no segment comparison. Columns constant per respondent "
+            f"that could serve: {candidates[:5]}; pass one as segment_column.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+    return None

@@ -218,3 +218,35 @@ def test_scale_inferred_from_the_answers_when_not_given(tmp_path):
     for bad in ((7, 1), "17", (1, float("inf")), None):
         with pytest.raises(ParameterError, match="scale must be a pair"):
             check_scale(bad)
+
+
+def test_respondent_columns_default_only_on_the_simulation():
+    import warnings as _w
+
+    from crmlab.satisfaction import overall_column_or_default, segment_column_or_default
+
+    survey, _ = simulate_servqual_survey(40, seed=3)
+    assert overall_column_or_default(survey, "", simulated=True) == "overall_satisfaction"
+    assert segment_column_or_default(survey, "", simulated=True) == "segment"
+    # a client's file: inferred from the names, said in a data note
+    own = survey.rename(columns={"overall_satisfaction": "Overall CSAT", "segment": "region"})
+    with pytest.warns(CrmlabWarning, match="'Overall CSAT'"):
+        assert overall_column_or_default(own) == "Overall CSAT"
+    with pytest.warns(CrmlabWarning, match="region"):
+        assert segment_column_or_default(own) is None
+    with _w.catch_warnings():
+        _w.simplefilter("error", CrmlabWarning)
+        assert segment_column_or_default(own, "region") == "region"
+    two = own.assign(satisfaction_2024=own["Overall CSAT"])
+    with pytest.raises(DataError, match="Several columns"):
+        overall_column_or_default(two)
+    none = own.drop(columns="Overall CSAT")
+    with pytest.raises(DataError, match="No overall satisfaction column"):
+        overall_column_or_default(none)
+    assert overall_column_or_default(none, required=False) is None
+    with pytest.raises(DataError, match="not a column"):
+        overall_column_or_default(own, "overall_satisfaction")
+    with pytest.raises(DataError, match="must be a number"):
+        overall_column_or_default(own, "region")
+    with pytest.raises(DataError, match="several values for one respondent"):
+        segment_column_or_default(own, "item")

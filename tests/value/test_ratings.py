@@ -66,3 +66,21 @@ def test_read_ratings_missing_column_and_bad_scale(small):
         V.read_ratings(small().drop(columns="rating"))
     with pytest.raises(ParameterError):
         V.read_ratings(small(), scale=(7, 1))
+
+
+def test_segment_column_default_only_on_the_simulation():
+    import warnings
+
+    from crmlab.datasets import simulate_brand_ratings
+    from crmlab.errors import CrmlabWarning, DataError
+
+    ratings, _ = simulate_brand_ratings(30, seed=1)
+    assert V.segment_column_or_default(ratings, "", simulated=True) == "segment"
+    own = ratings.rename(columns={"segment": "Kundentyp"})
+    with pytest.warns(CrmlabWarning, match="Kundentyp"):
+        assert V.segment_column_or_default(own) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CrmlabWarning)
+        assert V.segment_column_or_default(own, "Kundentyp") == "Kundentyp"
+    with pytest.raises(DataError, match="not a column"):
+        V.segment_column_or_default(own, "segment")
