@@ -46,8 +46,9 @@ def ranges() -> dict[str, Validator]:
         "overdue_multiple": partial(checks.check_number, low=0.0, low_open=True),
         # counts
         "n_draws": count,
-        "n_bootstrap": count,
+        "n_bootstrap": partial(count, minimum=2),  # 01 and 02: a bootstrap needs two resamples
         "chain_bootstrap": count,
+        "pls_bootstrap": partial(count, minimum=2),
         "n_bins": count,
         "fit_periods": count,
         "inactivity_threshold": count,

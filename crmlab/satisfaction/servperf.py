@@ -107,7 +107,7 @@ def servqual_vs_servperf(
         SERVQUAL)"; columns n (respondents), n_predictors, r_squared, adj_r_squared (for the
         difference row: the difference), lower, upper (percentile bootstrap interval of the
         adjusted R^2 or of the difference), p_value (difference row: bootstrap test of no
-        difference; model rows NaN), j_statistic, j_p_value (model rows: J test of adding the
+        difference; model rows NaN), j_statistic, p_value_j (model rows: J test of adding the
         other model's fitted values). ``attrs``: n_bootstrap, alpha, by, overall.
 
     Examples
@@ -182,7 +182,7 @@ def servqual_vs_servperf(
                 "upper": np.quantile(d, 1 - a) if len(d) else np.nan,
                 "p_value": p,
                 "j_statistic": jt,
-                "j_p_value": jpv,
+                "p_value_j": jpv,
             }
             for m, r, adj, d, p, jt, jpv in rows_out
         ]

@@ -156,7 +156,7 @@ def value_findings(
             sentence += f"; respondents state {same} as most important"
         out.append(sentence + ".")
     if flag:
-        out = [f"Simulated example: {s[0].lower() + s[1:] if s.startswith('The ') else s}"
+        out = [f"Simulated example: {s[0].lower() + s[1:] if s.startswith(_LEAD) else s}"
                for s in out]  # fmt: skip
     chains = [chain] if isinstance(chain, pd.DataFrame) else list(chain or [])
     for chain in chains:
@@ -187,6 +187,11 @@ def value_findings(
         )
         out.append(sentence)
     return out
+
+
+#: The words this module starts its sentences with (lower-cased after "Simulated example:"; a
+#: sentence that starts with a brand keeps it as written).
+_LEAD = ("The ", "In ", "Against ", "On ", "Customers ", "Of ")
 
 
 def compare_to_truth(

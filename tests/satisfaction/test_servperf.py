@@ -44,7 +44,7 @@ def test_adjusted_r2_and_j_test_match_statsmodels(simulated):
     # J test (Davidson & MacKinnon 1981): SERVPERF's fitted values added to SERVQUAL
     j = sm.OLS(y, sm.add_constant((p - e).assign(other=perf.fittedvalues))).fit()
     assert table.loc[q, "j_statistic"] == pytest.approx(j.tvalues["other"])
-    assert table.loc[q, "j_p_value"] == pytest.approx(j.pvalues["other"])
+    assert table.loc[q, "p_value_j"] == pytest.approx(j.pvalues["other"])
     assert (table["n"] == 300).all() and (table["n_predictors"] == 5).all()
 
 
