@@ -57,8 +57,9 @@ def satisfaction_findings(
         method = _CORRECTIONS.get(gaps.attrs.get("correction", ""), "")
         sentence = (
             f"{text.count(len(neg))} of {text.count(len(gaps))} items fall significantly short "
-            f"of expectations ({method}adjusted p < {text.number(alpha, None)}); "
-            f"{text.count(len(pos))} {'exceeds' if len(pos) == 1 else 'exceed'} them."
+            f"of expectations (adjusted p < {text.number(alpha, None)}); "
+            f"{text.count(len(pos))} {'exceeds' if len(pos) == 1 else 'exceed'} them"
+            f"{f' ({method} adjustment over the {text.count(len(gaps))} items)' if method else ''}."
         )
         if len(valid):
             worst = valid.sort_values("gap").iloc[0]
@@ -127,7 +128,7 @@ def satisfaction_findings(
     return out
 
 
-_CORRECTIONS = {"holm": "Holm-", "bonferroni": "Bonferroni-", "fdr_bh": "Benjamini-Hochberg "}
+_CORRECTIONS = {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini-Hochberg"}
 _LOWER = ("The ", "By ", "Importance", "No ", "Perceptions")
 
 

@@ -169,7 +169,8 @@ def test_findings_wording_rules(sim):
     ipa = importance_performance(survey, overall="overall_satisfaction")
     flagged = satisfaction_findings(g, d, ipa, simulated=True)
     assert all(s.startswith("Simulated survey: ") for s in flagged)
-    assert "Holm-adjusted p < 0.05" in flagged[0]
+    assert "(adjusted p < 0.05)" in flagged[0]
+    assert "(Holm adjustment over the 22 items)" in flagged[0]
     ipa_sentence = next(s for s in flagged if "concentrate here" in s)
     conc = ipa[ipa["quadrant"] == "concentrate here"].sort_values("importance", ascending=False)
     assert "most important of these" in ipa_sentence
