@@ -46,7 +46,7 @@ def ranges() -> dict[str, Validator]:
         "overdue_multiple": partial(checks.check_number, low=0.0, low_open=True),
         # counts
         "n_draws": count,
-        "n_bootstrap": partial(count, minimum=2),  # 01 and 02: a bootstrap needs two resamples
+        "n_bootstrap": count,
         "chain_bootstrap": count,
         "pls_bootstrap": partial(count, minimum=2),
         "n_bins": count,
