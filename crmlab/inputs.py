@@ -68,6 +68,7 @@ def ratings_or_default(
     n_respondents: int = 300,
     seed: int = 0,
     read_options: Mapping[str, Any] | None = None,
+    scale: Sequence[float | None] | None = (1, 7),
 ) -> tuple[pd.DataFrame, Any]:
     """Benefit/cost ratings from a file, or simulated ratings with known true values.
 
@@ -82,6 +83,9 @@ def ratings_or_default(
         Size and seed of the simulation.
     read_options : dict, optional
         Reader options (:data:`crmlab.io.READ_OPTIONS`); checked even when ``path`` is empty.
+    scale : (low, high) or None
+        The file's rating scale (:func:`crmlab.value.read_ratings`); None or ``(None, None)``:
+        inferred from the ratings. The simulation is always on 1-7.
 
     Returns
     -------
@@ -92,7 +96,7 @@ def ratings_or_default(
     if path:
         from crmlab.value import read_ratings
 
-        return read_ratings(path, columns, read_options=options), None
+        return read_ratings(path, columns, scale=scale, read_options=options), None
     ratings, truth = datasets.simulate_brand_ratings(n_respondents, seed=seed)
     return ratings, truth
 

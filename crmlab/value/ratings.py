@@ -30,7 +30,7 @@ _KINDS = {
 def read_ratings(
     source: str | os.PathLike | pd.DataFrame,
     columns: Mapping[Any, str] | None = None,
-    scale: tuple[float, float] = (1, 7),
+    scale: tuple[float, float] | tuple[None, None] | None = (1, 7),
     read_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
@@ -42,8 +42,10 @@ def read_ratings(
         The ratings (see the module notes for the contract); a DataFrame is copied, not changed.
     columns : mapping, optional
         Your column names to crmlab's, e.g. ``{"Marke": "brand", "Note": "rating"}``.
-    scale : (low, high)
-        The rating scale; ratings outside it are an error.
+    scale : (low, high) or None
+        The rating scale; ratings outside it are an error. None (or ``(None, None)``): from the
+        lowest to the highest rating given, which must be whole scale points (a CrmlabWarning
+        says which scale was inferred).
     read_options : dict, optional
         Reader options (:data:`crmlab.io.READ_OPTIONS`: ``encoding``, ``sep``, ``decimal``,
         ``thousands``; the transactions-only options are ignored).
@@ -75,7 +77,9 @@ def read_ratings(
     >>> read_ratings(raw)["kind"].tolist()
     ['benefit', 'cost']
     """
-    low, high = check_scale(scale)
+    infer = scale is None or (not isinstance(scale, str) and all(v is None for v in scale))
+    if not infer:
+        low, high = check_scale(scale)
     frame = cio.read_table(
         source,
         RATING_COLUMNS,
@@ -87,6 +91,8 @@ def read_ratings(
         **options,
     )
     frame = _validate(frame)
+    if infer:
+        low, high = _infer_scale(frame["rating"])
     cio.check_in_range(
         frame,
         "rating",
@@ -94,9 +100,34 @@ def read_ratings(
         high,
         allow_null=False,
         advice=f"Ratings must lie on the scale {low:g}-{high:g}; fix these rows or pass "
-        "scale=(low, high).",
+        "scale=(low, high) (notebook 01: scale_min and scale_max).",
     )
     return frame
+
+
+def _infer_scale(rating: pd.Series) -> tuple[float, float]:
+    """Lowest to highest rating, when they are whole scale points spanning three or more."""
+    values = rating.dropna()
+    fractional = (values % 1 != 0).to_numpy()
+    if fractional.any() or values.empty or values.max() - values.min() < 2:
+        what = (
+            f"ratings such as {values[fractional].iloc[0]:g} are not whole scale points"
+            if fractional.any()
+            else "the ratings span fewer than three scale points"
+        )
+        raise DataError(
+            f"Cannot infer the rating scale: {what}. Pass scale=(low, high) (notebook 01: "
+            "scale_min and scale_max).",
+            column="rating",
+        )
+    low, high = float(values.min()), float(values.max())
+    warnings.warn(
+        f"Rating scale inferred from the ratings: {low:g}-{high:g}; pass scale=(low, high) "
+        "(notebook 01: scale_min, scale_max) if the questionnaire's scale is wider.",
+        CrmlabWarning,
+        stacklevel=3,
+    )
+    return low, high
 
 
 def _validate(frame: pd.DataFrame) -> pd.DataFrame:
