@@ -38,6 +38,7 @@ __all__ = [
     "check_number",
     "check_period",
     "check_rate",
+    "check_scale",
     "check_seed",
 ]
 
@@ -244,3 +245,28 @@ def check_period(value: Any, name: str = "period") -> str:
             parameter=name,
         )
     return value
+
+
+def check_scale(value: Any, name: str = "scale") -> tuple[float, float]:
+    """An answer scale: a pair ``(low, high)`` of finite numbers with ``low < high``.
+
+    Returns
+    -------
+    (float, float)
+    """
+    try:
+        if isinstance(value, str | bytes) or any(isinstance(x, bool | str) for x in value):
+            raise TypeError
+        low, high = (float(x) for x in value)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{name} must be a pair (low, high), e.g. (1, 7); got {_shown(value)}.",
+            parameter=name,
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high)) or not low < high:
+        raise ParameterError(
+            f"{name} must be a pair (low, high) of finite numbers with low < high, e.g. (1, 7); "
+            f"got {_shown(value)}.",
+            parameter=name,
+        )
+    return low, high

@@ -141,6 +141,7 @@ def ratings_or_default(
     n_respondents: int = 300,
     seed: int = 0,
     read_options: Mapping[str, Any] | None = None,
+    scale: Sequence[float | None] | None = (1, 7),
 ) -> tuple[pd.DataFrame, Any]:
     """Benefit/cost ratings from a file, or simulated ratings with known true values.
 
@@ -153,6 +154,9 @@ def ratings_or_default(
     n_respondents, seed : int
         Size and seed of the simulation.
     {read_options}
+    scale : (low, high) or None
+        The file's rating scale (:func:`crmlab.value.read_ratings`); None or ``(None, None)``:
+        inferred from the ratings. The simulation is always on 1-7.
 
     Returns
     -------
@@ -164,7 +168,7 @@ def ratings_or_default(
     return file_or_default(
         path,
         read_options,
-        lambda options: (read_ratings(path, columns, read_options=options), None),
+        lambda options: (read_ratings(path, columns, scale=scale, read_options=options), None),
         lambda: tuple(datasets.simulate_brand_ratings(n_respondents, seed=seed)),
     )
 
@@ -174,11 +178,12 @@ def survey_or_default(
     survey_path: str = "",
     columns: Mapping[Any, str] | None = None,
     item_map: Mapping[str, Any] | None = None,
-    scale: Sequence[float] = (1, 7),
+    scale: Sequence[float | None] | None = (1, 7),
     seed: int = 0,
     n_respondents: int = 400,
     read_options: Mapping[str, Any] | None = None,
-) -> tuple[pd.DataFrame, str]:
+    return_truth: bool = False,
+) -> tuple[pd.DataFrame, str] | tuple[pd.DataFrame, str, pd.DataFrame | None]:
     """The notebook's survey: the user's file, or the simulated SERVQUAL survey when none.
 
     Parameters
@@ -193,21 +198,32 @@ def survey_or_default(
     {columns}
     item_map, scale
         As in :func:`crmlab.satisfaction.read_survey` /
-        :func:`crmlab.satisfaction.survey_from_wide`.
+        :func:`crmlab.satisfaction.survey_from_wide`; a scale of None (or ``(None, None)``) is
+        inferred from the answers of a file and is 1-7 for the simulation.
     seed, n_respondents : int
         Seed and size of the simulation.
     {read_options}
+    return_truth : bool
+        Also return the simulation's true gaps (None for a file).
 
     Returns
     -------
-    (DataFrame, str)
+    (DataFrame, str) or (DataFrame, str, DataFrame or None)
         The validated long survey and a plain-text sentence saying where it came from (the
-        file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes).
+        file's name as typed: show it with ``crmlab.text.note("{}", sentence)``, which escapes);
+        with ``return_truth`` also the true gaps of the simulation.
     """
     from crmlab.satisfaction import read_survey, survey_from_wide
 
+    if scale is not None and all(v is None for v in scale):
+        scale = None
+
+    truth: dict[str, pd.DataFrame] = {}  # the simulation's true gaps, kept for return_truth
+
     def simulated() -> tuple[pd.DataFrame, str]:
-        survey, _ = datasets.simulate_servqual_survey(n_respondents, seed=seed, scale=tuple(scale))
+        survey, truth["gaps"] = datasets.simulate_servqual_survey(
+            n_respondents, seed=seed, scale=(1, 7) if scale is None else tuple(scale)
+        )
         return survey, (
             f"Simulated SERVQUAL survey ({text.count(n_respondents)} respondents, "
             f"{text.count(survey['item'].nunique())} items, seed {seed}); "
@@ -226,7 +242,8 @@ def survey_or_default(
             f"Survey read from {os.path.basename(str(survey_path))} ({respondents} respondents)."
         )
 
-    return file_or_default(survey_path, read_options, read, simulated)
+    loaded = file_or_default(survey_path, read_options, read, simulated)
+    return (*loaded, truth.get("gaps")) if return_truth else loaded
 
 
 @_shared_docs

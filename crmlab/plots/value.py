@@ -25,6 +25,12 @@ __all__ = [
 _GOOD, _BAD, _NEUTRAL = PALETTE[2], PALETTE[3], PALETTE[7]
 
 
+def _flag(ax: Axes, simulated: bool) -> None:
+    """Say in the title that the figure shows simulated data."""
+    if simulated:
+        ax.set_title(ax.get_title() + " (simulated data)")
+
+
 def _err(table: pd.DataFrame, name: str) -> np.ndarray:
     """Asymmetric error-bar lengths (2, n) from ``name``, ``name_lower``, ``name_upper``."""
     est = table[name].to_numpy(dtype=float)
@@ -38,6 +44,7 @@ def plot_brand_value(
     kind: str = "map",
     truth: pd.DataFrame | None = None,
     ax: Axes | None = None,
+    simulated: bool = False,
 ) -> Axes:
     """Benefits against costs of each brand, or net value bars, with bootstrap intervals.
 
@@ -51,6 +58,8 @@ def plot_brand_value(
     truth : DataFrame, optional
         True values (e.g. ``truth.brands`` of a simulation): drawn as black crosses.
     ax : Axes, optional
+    simulated : bool
+        The ratings are simulated: the title says so.
 
     Returns
     -------
@@ -99,8 +108,8 @@ def plot_brand_value(
                 [lo, hi], [lo, hi], color="grey", linestyle="--", label="benefits = costs"
             )
             entries.append((line, "benefits = costs"))
-            ax.set_xlabel("total costs (importance-weighted rating; higher = costlier)")
-            ax.set_ylabel("total benefits (importance-weighted rating)")
+            ax.set_xlabel("total costs (importance-weighted rating points; higher = costlier)")
+            ax.set_ylabel("total benefits (importance-weighted rating points)")
             ax.set_title("Perceived benefits and costs by brand")
         else:
             y = np.arange(len(brands))
@@ -114,13 +123,16 @@ def plot_brand_value(
             ax.axvline(0, color="grey", linewidth=1)
             ax.set_yticks(y, brands)
             ax.invert_yaxis()
-            ax.set_xlabel("net value = benefits - costs")
+            ax.set_xlabel("net value = benefits - costs (rating points)")
             ax.set_title("Perceived net value by brand")
         _legend(ax, entries, loc="best")
+        _flag(ax, simulated)
     return ax
 
 
-def plot_relative_value(relative: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_relative_value(
+    relative: pd.DataFrame, ax: Axes | None = None, simulated: bool = False
+) -> Axes:
     """The focal brand minus each competitor in benefits, costs and net value, with intervals.
 
     Parameters
@@ -128,6 +140,8 @@ def plot_relative_value(relative: pd.DataFrame, ax: Axes | None = None) -> Axes:
     relative : DataFrame
         Output of :func:`crmlab.value.relative_value`.
     ax : Axes, optional
+    simulated : bool
+        The ratings are simulated: the title says so.
 
     Returns
     -------
@@ -158,11 +172,14 @@ def plot_relative_value(relative: pd.DataFrame, ax: Axes | None = None) -> Axes:
         focal = _text(relative["focal_brand"].iloc[0]) if "focal_brand" in relative else "focal"
         ax.set_xlabel(f"{focal} minus competitor (rating points)")
         ax.set_title(f"{focal}'s value relative to each competitor")
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        _flag(ax, simulated)
     return ax
 
 
-def plot_wins_losses(wins_losses: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_wins_losses(
+    wins_losses: pd.DataFrame, ax: Axes | None = None, simulated: bool = False
+) -> Axes:
     """Diverging bars of the focal brand's advantage per attribute (right: wins, left: losses).
 
     Parameters
@@ -171,6 +188,8 @@ def plot_wins_losses(wins_losses: pd.DataFrame, ax: Axes | None = None) -> Axes:
         Output of :func:`crmlab.value.attribute_wins_losses`; with ``versus="each"`` only the
         first competitor is drawn.
     ax : Axes, optional
+    simulated : bool
+        The ratings are simulated: the title says so.
 
     Returns
     -------
@@ -207,10 +226,13 @@ def plot_wins_losses(wins_losses: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("advantage in rating points (benefit: higher, cost: lower is better)")
         ax.set_title(f"{focal} vs {vs}: attribute wins and losses")
         ax.legend(handles=[Patch(color=c, label=r) for r, c in colour.items()], loc="lower right")
+        _flag(ax, simulated)
     return ax
 
 
-def plot_value_map(value_map: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_value_map(
+    value_map: pd.DataFrame, ax: Axes | None = None, simulated: bool = False
+) -> Axes:
     """Gale's (1994) customer value map: relative quality (x) against relative price (y).
 
     Parameters
@@ -218,6 +240,8 @@ def plot_value_map(value_map: pd.DataFrame, ax: Axes | None = None) -> Axes:
     value_map : DataFrame
         Output of :func:`crmlab.value.customer_value_map`.
     ax : Axes, optional
+    simulated : bool
+        The ratings are simulated: the title says so.
 
     Returns
     -------
@@ -252,14 +276,17 @@ def plot_value_map(value_map: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ax.annotate(_text(brand), (x, y), xytext=(6, 6), textcoords="offset points")
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
-        ax.set_xlabel("relative perceived quality (vs competitors' mean)")
-        ax.set_ylabel("relative perceived price (vs competitors' mean)")
+        ax.set_xlabel("relative perceived quality (ratio to competitors' mean; 1 = equal)")
+        ax.set_ylabel("relative perceived price (ratio to competitors' mean; 1 = equal)")
         ax.set_title("Customer value map")
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        _flag(ax, simulated)
     return ax
 
 
-def plot_value_drivers(drivers: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_value_drivers(
+    drivers: pd.DataFrame, ax: Axes | None = None, simulated: bool = False
+) -> Axes:
     """Derived importance (share of explained variance) beside stated importance, per attribute.
 
     Parameters
@@ -267,6 +294,8 @@ def plot_value_drivers(drivers: pd.DataFrame, ax: Axes | None = None) -> Axes:
     drivers : DataFrame
         Output of :func:`crmlab.value.value_drivers`.
     ax : Axes, optional
+    simulated : bool
+        The ratings are simulated: the title says so.
 
     Returns
     -------
@@ -286,9 +315,11 @@ def plot_value_drivers(drivers: pd.DataFrame, ax: Axes | None = None) -> Axes:
         r2 = drivers.attrs.get("r_squared")
         ax.set_xlabel("share of importance (derived: relative weights, Johnson 2000)")
         ax.set_title(
-            "Drivers of overall perceived value" + (f" (R² = {r2:.2f})" if r2 is not None else "")
+            "Predictors of overall perceived value"
+            + (f" (R² = {r2:.2f})" if r2 is not None else "")
         )
         ax.legend(loc="lower right")
+        _flag(ax, simulated)
     return ax
 
 

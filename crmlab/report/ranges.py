@@ -50,6 +50,7 @@ def ranges() -> dict[str, Validator]:
         "n_draws": count,
         "n_bootstrap": count,
         "chain_bootstrap": count,
+        "pls_bootstrap": partial(count, minimum=2),
         "n_bins": count,
         "fit_periods": partial(count, minimum=0),  # 0 derives the window from the data
         "inactivity_threshold": count,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab import io as cio
+from crmlab.checks import check_alpha
 from crmlab.errors import ParameterError
 from crmlab.satisfaction.pls import PLSPathModel
 
@@ -81,10 +82,7 @@ def value_chain(
             parameter="n_bootstrap",
         )
     n_bootstrap = int(n_bootstrap)
-    if not 0 < alpha < 1:
-        raise ParameterError(
-            f"alpha must lie in (0, 1), e.g. 0.05; got {alpha!r}.", parameter="alpha"
-        )
+    alpha = check_alpha(alpha)
     if not isinstance(data, pd.DataFrame):
         raise ParameterError(
             "data must be a survey DataFrame (one row per respondent; load the bundled ones with "

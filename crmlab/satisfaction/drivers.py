@@ -55,8 +55,8 @@ def driver_model(
         (t for OLS, z for the ordered logit), p_value, lower, upper (the ``1 - alpha``
         interval), standardized (OLS only: standardised coefficient; NaN for the intercept and
         thresholds), kind ("coefficient", "intercept" or "threshold").
-        ``attrs`` holds n, r_squared (OLS) or pseudo_r_squared (McFadden, ordered logit), and
-        kind.
+        ``attrs`` holds n, r_squared (OLS) or pseudo_r_squared (McFadden, ordered logit), kind
+        and outcome.
     """
     alpha = check_alpha(alpha)
     if kind not in ("ols", "ordered_logit"):
@@ -108,7 +108,9 @@ def driver_model(
         sd_x = x.std(ddof=1).reindex(table["term"]).to_numpy()
         table["standardized"] = table["estimate"].to_numpy() * sd_x / sd_y
         table["kind"] = np.where(table["term"] == "const", "intercept", "coefficient")
-        table.attrs.update(n=int(res.nobs), r_squared=float(res.rsquared), kind=kind)
+        table.attrs.update(
+            n=int(res.nobs), r_squared=float(res.rsquared), kind=kind, outcome=outcome
+        )
         return table
     levels = np.sort(y.unique())
     if len(levels) < 3:
@@ -140,7 +142,9 @@ def driver_model(
             "kind": ["coefficient"] * k + ["threshold"] * (len(res.params) - k),
         }
     )
-    table.attrs.update(n=int(res.nobs), pseudo_r_squared=float(res.prsquared), kind=kind)
+    table.attrs.update(
+        n=int(res.nobs), pseudo_r_squared=float(res.prsquared), kind=kind, outcome=outcome
+    )
     return table
 
 

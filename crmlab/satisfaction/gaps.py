@@ -14,6 +14,11 @@ Inference is on respondent-level differences: paired t test and interval
 :math:`\\bar G \\pm t_{n-1,1-\\alpha/2}\\, s_G/\\sqrt n`, Wilcoxon's signed-rank test
 (Wilcoxon, 1945; zero differences dropped), and p-values adjusted across the rows of one table
 (one segment) with :func:`statsmodels.stats.multitest.multipletests` (Holm, 1979, by default).
+Beside the interval of each row, Bonferroni simultaneous intervals
+:math:`\\bar G \\pm t_{n-1,1-\\alpha/(2m)}\\, s_G/\\sqrt n` over the :math:`m` rows of one table
+cover all :math:`m` true gaps together with probability at least :math:`1-\\alpha`; one excludes
+zero exactly when the Bonferroni-adjusted p-value is below :math:`\\alpha` (Holm's adjustment,
+uniformly more powerful, can flag a few more rows).
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from crmlab.checks import check_alpha
 from crmlab.errors import DataError, ParameterError
 
-__all__ = ["SERVQUAL_DIMENSIONS", "dimension_gaps", "gap_scores"]
+__all__ = ["SERVQUAL_DIMENSIONS", "compare_gaps_to_truth", "dimension_gaps", "gap_scores"]
 
 #: The five SERVQUAL dimensions (Parasuraman, Zeithaml and Berry, 1988, p. 23).
 SERVQUAL_DIMENSIONS: tuple[str, ...] = (
@@ -52,6 +58,8 @@ _STAT_COLUMNS = [
     "p_wilcoxon",
     "p_adjusted",
     "significant",
+    "simultaneous_lower",
+    "simultaneous_upper",
 ]
 
 
@@ -63,8 +71,7 @@ def _check(survey: pd.DataFrame, alpha: float, segment: str | None) -> None:
             f"The survey lacks {lacking}; build it with read_survey or survey_from_wide.",
             column=lacking[0],
         )
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be in (0, 1), got {alpha}.", parameter="alpha")
+    check_alpha(alpha)
     if segment is not None and segment not in survey.columns:
         raise ParameterError(
             f"segment column {segment!r} is not in the survey; columns: {list(survey.columns)}.",
@@ -109,18 +116,24 @@ def _paired_stats(
     out["wilcoxon_w"] = w_stat
     out["p_wilcoxon"] = w_p
     adjusted = np.full(len(out), np.nan)
+    family = np.ones(len(out))
     groups = (
         out.groupby(adjust_by, sort=False).indices if adjust_by else {None: np.arange(len(out))}
     )
     for idx in groups.values():
         p = out["p_t"].to_numpy()[idx]
         ok = np.isfinite(p)
+        family[idx] = max(int(ok.sum()), 1)
         if ok.any():
             adj = np.full(len(p), np.nan)
             adj[ok] = multipletests(p[ok], alpha=alpha, method=correction)[1]
             adjusted[idx] = adj
     out["p_adjusted"] = adjusted
     out["significant"] = out["p_adjusted"] < alpha
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tsim = stats.t.ppf(1 - alpha / (2 * family), np.maximum(n - 1, 1))
+        out["simultaneous_lower"] = out["gap"] - tsim * se
+        out["simultaneous_upper"] = out["gap"] + tsim * se
     out["n"] = out["n"].astype("int64")
     return out
 
@@ -152,7 +165,9 @@ def gap_scores(
         (respondents with both answers), expectation_mean, perception_mean, gap (mean of
         P - E, PZB 1988), gap_se (standard error s/sqrt(n)), gap_lower/gap_upper (paired t
         interval), t and p_t (paired t test of zero gap), wilcoxon_w and p_wilcoxon (signed-rank
-        test), p_adjusted (p_t adjusted by ``correction``), significant (p_adjusted < alpha).
+        test), p_adjusted (p_t adjusted by ``correction``), significant (p_adjusted < alpha),
+        simultaneous_lower/simultaneous_upper (Bonferroni simultaneous interval over the items of
+        one segment: all cover their true gaps together with probability >= ``1 - alpha``).
 
     Examples
     --------
@@ -168,7 +183,9 @@ def gap_scores(
         out = _paired_stats(survey, keys, alpha, correction, [segment] if segment else [])
     except ValueError as err:
         raise ParameterError(str(err), parameter="correction") from None
-    return out[keys + _STAT_COLUMNS]
+    out = out[keys + _STAT_COLUMNS]
+    out.attrs.update(correction=correction, alpha=alpha)
+    return out
 
 
 def _respondent_dimensions(survey: pd.DataFrame, segment: str | None) -> pd.DataFrame:
@@ -266,4 +283,40 @@ def dimension_gaps(
     out["n_items"] = out["dimension"].map(n_items)
     out.loc[out["dimension"].str.startswith("SERVQUAL"), "n_items"] = survey["item"].nunique()
     out["n_items"] = out["n_items"].astype("int64")
-    return out[seg_keys + ["dimension", "n_items", *_STAT_COLUMNS]]
+    out = out[seg_keys + ["dimension", "n_items", *_STAT_COLUMNS]]
+    out.attrs.update(correction=correction, alpha=alpha)
+    return out
+
+
+def compare_gaps_to_truth(gaps: pd.DataFrame, truth: pd.DataFrame | None) -> pd.DataFrame:
+    """Estimated item gaps beside the true gaps of a simulated survey.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        :func:`gap_scores` output (without segment).
+    truth : DataFrame or None
+        The true gaps of :func:`crmlab.datasets.simulate_servqual_survey` (index item, column
+        ``gap``); None for real data (then an empty table).
+
+    Returns
+    -------
+    DataFrame
+        One row per item: item, dimension, gap (estimate), gap_lower, gap_upper, true_gap,
+        error (estimate - true), covered (the interval holds the true gap).
+        ``attrs["coverage"]``: the share of intervals that cover (about ``1 - alpha`` expected).
+    """
+    columns = ["item", "dimension", "gap", "gap_lower", "gap_upper", "true_gap", "error",
+               "covered"]  # fmt: skip
+    if truth is None:
+        return pd.DataFrame(columns=columns)
+    if "segment" in gaps.columns:
+        raise ParameterError("compare the gaps of all respondents (gap_scores without segment).")
+    if "gap" not in truth.columns:
+        raise DataError("truth needs a gap column (the true gaps of the simulation).", column="gap")
+    out = gaps[["item", "dimension", "gap", "gap_lower", "gap_upper"]].copy()
+    out["true_gap"] = out["item"].map(truth["gap"]).to_numpy(dtype=float)
+    out["error"] = out["gap"] - out["true_gap"]
+    out["covered"] = (out["gap_lower"] <= out["true_gap"]) & (out["true_gap"] <= out["gap_upper"])
+    out.attrs["coverage"] = float(out["covered"].mean()) if len(out) else float("nan")
+    return out.reset_index(drop=True)

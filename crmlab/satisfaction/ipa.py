@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from crmlab.checks import check_choice
 from crmlab.errors import DataError, ParameterError
 
 __all__ = ["QUADRANTS", "importance_performance", "ipa_actions"]
@@ -84,10 +85,7 @@ def importance_performance(
         (importance, performance) of the crosshair, ``attrs["method"]`` the method and, when
         derived, ``attrs["r_squared"]``.
     """
-    if method not in ("derived", "stated"):
-        raise ParameterError(
-            f"method must be 'derived' or 'stated', got {method!r}.", parameter="method"
-        )
+    check_choice(method, "method", ("derived", "stated"))
     dims = None
     if _is_survey(data):
         wide = data.pivot(index="respondent_id", columns="item", values="perception")

@@ -52,8 +52,10 @@ import numpy as np
 import pandas as pd
 
 from crmlab._deprecation import resolve_alpha
+from crmlab.checks import check_alpha
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
 from crmlab.io import row_error
+from crmlab.satisfaction import pls_quality
 
 __all__ = ["ECSI_MOBI_MODEL", "ECSI_SATISFACTION_MODEL", "PLSPathModel", "index_by_segment"]
 
@@ -160,6 +162,18 @@ class PLSPathModel:
         Standardised construct scores (mean 0, population variance 1), index of the data.
     n_iter_ : int
         Iterations used.
+    cross_loadings_ : DataFrame
+        Correlation of every indicator with every construct score (index indicator; column
+        ``construct`` = own block, then one column per construct), plspm's ``crossloadings``.
+    gof_ : float
+        Goodness-of-fit index of Tenenhaus et al. (2004) as plspm computes it (a description of
+        explained variance, not a test of fit: Henseler and Sarstedt, 2013).
+
+    Notes
+    -----
+    ``scaled=False`` (with the default centroid scheme) reproduces the published run of Sanchez
+    (2013) and R plspm's ``satisfaction`` example (``plspm(..., scaled = FALSE)``): VAL -> SAT
+    0.589, SAT -> LOY 0.495, GoF 0.610. The default ``scaled=True`` is plspm's default.
 
     Examples
     --------
@@ -454,6 +468,13 @@ class PLSPathModel:
         self.scores_ = pd.DataFrame(res["scores"], index=data.index, columns=constructs)
         self.n_iter_ = res["n_iter"]
         self.paths_ = self._path_table(res["scores"])
+        self.cross_loadings_ = pls_quality.cross_loadings(
+            pd.DataFrame(x, columns=columns), pd.DataFrame(res["scores"], columns=constructs),
+            dict(zip(constructs, blocks, strict=True)),
+        )  # fmt: skip
+        self.gof_ = pls_quality.goodness_of_fit(
+            self.outer_model_["communality"], block_of, self.r_squared_
+        )
         return self
 
     def _path_table(self, scores: np.ndarray) -> pd.DataFrame:
@@ -488,6 +509,49 @@ class PLSPathModel:
     def _check_fitted(self) -> None:
         if not hasattr(self, "_res"):
             raise NotFittedError("Call fit(data) before asking for results of the PLS model.")
+
+    # -- quality of the model ------------------------------------------------------------------
+    def effects(self, boot: pd.DataFrame | None = None, alpha: float = 0.05) -> pd.DataFrame:
+        """Direct, indirect and total effects (see :func:`pls_quality.effects_table`).
+
+        Parameters
+        ----------
+        boot : DataFrame, optional
+            Output of :meth:`bootstrap`: adds percentile intervals of the indirect and total
+            effects from the same resamples.
+        alpha : float
+            Intervals cover ``1 - alpha``.
+
+        Returns
+        -------
+        DataFrame
+            from, to, direct, indirect, total [, indirect_lower, indirect_upper, total_lower,
+            total_upper], one row per pair with a directed path.
+        """
+        self._check_fitted()
+        draws = None if boot is None else boot.attrs.get("path_draws")
+        return pls_quality.effects_table(self.path_coefficients_, draws, alpha)
+
+    def htmt(self, absolute: bool = False) -> pd.DataFrame:
+        """Heterotrait-monotrait ratios of the fitted indicators (Henseler et al., 2015).
+
+        See :func:`crmlab.satisfaction.pls_quality.htmt`; a square, symmetric table.
+        """
+        self._check_fitted()
+        data = pd.DataFrame(self._x, columns=self._columns)
+        return pls_quality.htmt(data, dict(zip(self._constructs, self._blocks, strict=True)),
+                                absolute=absolute)  # fmt: skip
+
+    def fornell_larcker(self) -> pd.DataFrame:
+        """Fornell-Larcker table: sqrt(AVE) on the diagonal, score correlations below it."""
+        self._check_fitted()
+        return pls_quality.fornell_larcker(self.scores_, self.ave_)
+
+    def discriminant_validity(self, threshold: float = 0.85) -> pd.DataFrame:
+        """HTMT and Fornell-Larcker pair by pair (:func:`pls_quality.discriminant_validity`)."""
+        self._check_fitted()
+        return pls_quality.discriminant_validity(self.htmt(), self.scores_, self.ave_,
+                                                 threshold)  # fmt: skip
 
     # -- indices -----------------------------------------------------------------------------
     def index_scores(self, scale: tuple[float, float] = (0, 10)) -> pd.DataFrame:
@@ -633,7 +697,9 @@ class PLSPathModel:
         return out
 
 
-def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+def index_by_segment(
+    index_scores: pd.DataFrame, segment: pd.Series, alpha: float = 0.05
+) -> pd.DataFrame:
     """Compare construct indices (0-100) between segments with Welch's t test or ANOVA.
 
     Parameters
@@ -642,15 +708,22 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
         Output of :meth:`PLSPathModel.index_scores` (respondents x constructs).
     segment : Series
         Segment of each respondent, aligned on the index of ``index_scores``.
+    alpha : float
+        The interval of the difference covers ``1 - alpha`` (Welch-Satterthwaite degrees of
+        freedom).
 
     Returns
     -------
     DataFrame
         One row per construct: construct, one ``mean_<segment>`` column per segment (sorted),
-        difference (second minus first segment, two segments only, else NaN), statistic
-        (Welch's t for two segments, Welch, 1947; one-way ANOVA F otherwise), p_value.
+        difference (second minus first segment, two segments only, else NaN), lower, upper
+        (Welch interval of the difference; NaN for more than two segments), statistic (Welch's t
+        for two segments, Welch, 1947; one-way ANOVA F otherwise), p_value.
+        ``attrs["groups"]``: the segments in order (difference = groups[1] - groups[0]).
     """
     from scipy import stats
+
+    alpha = check_alpha(alpha)
 
     seg = pd.Series(segment).reindex(index_scores.index)
     if seg.isna().all():
@@ -667,11 +740,16 @@ def index_by_segment(index_scores: pd.DataFrame, segment: pd.Series) -> pd.DataF
             row[f"mean_{g}"] = s.mean()
         if len(groups) == 2:
             t = stats.ttest_ind(samples[1], samples[0], equal_var=False)
+            ci = t.confidence_interval(1 - alpha)
             row["difference"] = samples[1].mean() - samples[0].mean()
+            row["lower"], row["upper"] = float(ci.low), float(ci.high)
             row["statistic"], row["p_value"] = float(t.statistic), float(t.pvalue)
         else:
             f = stats.f_oneway(*samples)
-            row["difference"] = np.nan
+            row["difference"] = row["lower"] = row["upper"] = np.nan
             row["statistic"], row["p_value"] = float(f.statistic), float(f.pvalue)
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["groups"] = [str(g) for g in groups]
+    out.attrs["alpha"] = alpha
+    return out

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.checks import check_choice, check_scale
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
 from crmlab.io import check_in_range, check_numeric, read_table, row_error
 
@@ -37,6 +38,9 @@ __all__ = [
     "load_survey_or_example",
     "read_survey",
     "respondent_table",
+    "segment_column_or_default",
+    "infer_scale",
+    "overall_column_or_default",
     "survey_from_wide",
     "validate_survey",
 ]
@@ -52,19 +56,56 @@ OPTIONAL_SURVEY_COLUMNS: tuple[str, ...] = ("importance",)
 _MEASURES = ("expectation", "perception", "importance")
 
 
-def _check_options(scale: Sequence[float], missing: str) -> tuple[float, float]:
-    if missing not in ("drop", "error"):
+def _check_options(scale: Sequence[float] | None, missing: str) -> tuple[float, float] | None:
+    """The checked scale, or None when it is to be inferred from the answers."""
+    check_choice(missing, "missing", ("drop", "error"))
+    if scale is None or (not isinstance(scale, str) and all(v is None for v in scale)):
+        return None
+    if not isinstance(scale, str) and any(v is None for v in scale):
         raise ParameterError(
-            f"missing must be 'drop' or 'error', got {missing!r}.", parameter="missing"
+            f"scale must give both ends or neither (None: inferred from the answers); got "
+            f"{scale!r}. In the notebook set both scale_min and scale_max, or neither.",
+            parameter="scale",
         )
-    try:
-        lo, hi = (float(s) for s in scale)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"scale must be (min, max), e.g. (1, 7); got {scale!r}.", parameter="scale"
-        ) from None
-    if not hi > lo:
-        raise ParameterError(f"scale must have max > min, got {scale!r}.", parameter="scale")
+    return check_scale(scale)
+
+
+def infer_scale(survey: pd.DataFrame) -> tuple[float, float]:
+    """The answer scale of a survey whose scale was not given: lowest to highest answer.
+
+    Expectation and perception answers (and importance, when present) must be whole numbers, as
+    on a rating scale; the scale runs from the lowest to the highest answer given. A scale
+    point nobody used (a 1-7 scale where no one answered 1) cannot be seen in the data: pass the
+    scale when it matters (it bounds the checks, not the gap statistics).
+
+    Raises
+    ------
+    DataError
+        Answers that are not whole numbers, or that span fewer than three scale points.
+    """
+    cols = [c for c in _MEASURES if c in survey.columns]
+    values = pd.concat([pd.to_numeric(survey[c], errors="coerce") for c in cols]).dropna()
+    if values.empty:
+        raise DataError(
+            "The survey has no numeric answers to infer the scale from; pass the scale "
+            "(scale=(min, max); in the notebook scale_min and scale_max).",
+            column=cols[0] if cols else None,
+        )
+    fractional = (values % 1 != 0).to_numpy()
+    if fractional.any():
+        raise DataError(
+            f"Cannot infer the answer scale: answers such as {values[fractional].iloc[0]:g} are "
+            "not whole scale points. Pass the scale (scale=(min, max); in the notebook "
+            "scale_min and scale_max).",
+            column=cols[0],
+        )
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 2:
+        raise DataError(
+            f"Cannot infer the answer scale: the answers only span {lo:g}-{hi:g}. Pass the "
+            "scale (scale=(min, max); in the notebook scale_min and scale_max).",
+            column=cols[0],
+        )
     return lo, hi
 
 
@@ -77,8 +118,9 @@ def validate_survey(
     ----------
     survey : DataFrame
         Long survey (see the module notes).
-    scale : (min, max)
-        The answer scale; values outside raise.
+    scale : (min, max) or None
+        The answer scale; values outside raise. None: inferred from the answers with
+        :func:`infer_scale` (a CrmlabWarning says which).
     missing : {"drop", "error"}
         What to do with rows whose expectation or perception is missing (module notes).
 
@@ -94,7 +136,7 @@ def validate_survey(
         outside ``scale``; duplicated (respondent_id, item) pairs; missing answers with
         ``missing="error"``. The message names the column and up to five rows.
     """
-    lo, hi = _check_options(scale, missing)
+    checked = _check_options(scale, missing)
     missing_cols = [c for c in REQUIRED_SURVEY_COLUMNS if c not in survey.columns]
     if missing_cols:
         raise DataError(
@@ -104,6 +146,18 @@ def validate_survey(
             column=missing_cols[0],
         )
     frame = survey
+    if checked is None:
+        for col in [c for c in _MEASURES if c in frame.columns]:
+            check_numeric(frame, col, allow_null=True)
+        checked = infer_scale(frame)
+        warnings.warn(
+            f"Answer scale inferred from the answers: {checked[0]:g}-{checked[1]:g}; pass "
+            "scale=(min, max) (notebook: scale_min, scale_max) if the questionnaire's scale is "
+            "wider.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+    lo, hi = checked
     for col, what in (
         ("respondent_id", "Give every row its respondent's id."),
         ("item", "Give every row the item it answers."),
@@ -163,8 +217,9 @@ def validate_survey(
     for col in measures:
         out[col] = pd.to_numeric(out[col]).astype("float64")
     order = [*REQUIRED_SURVEY_COLUMNS, *[c for c in OPTIONAL_SURVEY_COLUMNS if c in out]]
-    out = out[order + [c for c in out.columns if c not in order]]
-    return out.reset_index(drop=True)
+    out = out[order + [c for c in out.columns if c not in order]].reset_index(drop=True)
+    out.attrs["scale"] = (lo, hi)
+    return out
 
 
 def read_survey(
@@ -289,7 +344,7 @@ def survey_from_wide(
     DataFrame
         Validated long survey, rows ordered by respondent then item (item_map order).
     """
-    lo, hi = _check_options(scale, missing)
+    checked = _check_options(scale, missing)
     table = _item_table(item_map)
     measure_cols = [
         c for m in _MEASURES if m in table for c in table[m].dropna().tolist() if c is not None
@@ -303,6 +358,9 @@ def survey_from_wide(
         )
     for c in dict.fromkeys(measure_cols):
         check_numeric(frame, c, allow_null=True)
+        if checked is None:  # inferred on the long table by validate_survey
+            continue
+        lo, hi = checked
         check_in_range(
             frame,
             c,
@@ -429,3 +487,130 @@ def respondent_table(
         extra = survey.drop_duplicates("respondent_id").set_index("respondent_id")[list(keep)]
         wide = wide.join(extra)
     return wide
+
+
+#: Respondent-level columns of :func:`crmlab.datasets.simulate_servqual_survey`.
+_SIMULATED = {"overall": "overall_satisfaction", "segment": "segment"}
+_OVERALL_WORDS = ("overall", "satisf", "csat", "zufrieden", "soddisf")
+
+
+def _respondent_level(survey: pd.DataFrame) -> list[str]:
+    """Columns outside the contract with one value per respondent."""
+    skip = set(REQUIRED_SURVEY_COLUMNS) | set(OPTIONAL_SURVEY_COLUMNS)
+    out = []
+    for c in survey.columns:
+        if c in skip:
+            continue
+        per = survey.groupby("respondent_id", sort=False)[c].nunique(dropna=False)
+        if (per <= 1).all():
+            out.append(str(c))
+    return out
+
+
+def overall_column_or_default(
+    survey: pd.DataFrame, overall_column: str = "", simulated: bool = False, required: bool = True
+) -> str | None:
+    """The overall-satisfaction column: the one named, or inferred from the survey.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        The validated long survey.
+    overall_column : str
+        A numeric column with one value per respondent. Empty: the simulated survey's
+        ``overall_satisfaction`` when ``simulated``; otherwise the one numeric respondent-level
+        column whose name says overall or satisfaction (``overall``, ``satisf``, ``csat``,
+        ``zufrieden``, ``soddisf``; a CrmlabWarning says which was taken).
+    simulated : bool
+        The survey comes from :func:`crmlab.datasets.simulate_servqual_survey`.
+    required : bool
+        Raise when none is found (derived importance needs it); else return None.
+
+    Raises
+    ------
+    DataError
+        A named column that is missing, not numeric or not constant per respondent; several
+        candidates; none found with ``required``. Each message lists the columns to choose from.
+    """
+    levels = _respondent_level(survey)
+    numeric = [c for c in levels if pd.api.types.is_numeric_dtype(survey[c])]
+    if overall_column:
+        if overall_column not in survey.columns:
+            raise DataError(
+                f"overall_column {overall_column!r} is not a column of the survey; "
+                f"respondent-level columns found: {levels[:10]}.",
+                column=overall_column,
+            )
+        if overall_column not in numeric:
+            raise DataError(
+                f"overall_column {overall_column!r} must be a number with one value per "
+                f"respondent (an overall satisfaction rating); numeric respondent-level columns "
+                f"found: {numeric[:10]}.",
+                column=overall_column,
+            )
+        return overall_column
+    if simulated and _SIMULATED["overall"] in survey.columns:
+        return _SIMULATED["overall"]
+    found = [c for c in numeric if any(w in c.lower() for w in _OVERALL_WORDS)]
+    if len(found) == 1:
+        warnings.warn(
+            f"overall_column inferred from the survey: {found[0]!r} (the one numeric "
+            "respondent-level column named like overall satisfaction); pass overall_column to "
+            "choose another.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+        return found[0]
+    if len(found) > 1:
+        raise DataError(
+            f"Several columns could be the overall satisfaction: {found[:10]}; pass "
+            "overall_column to choose one.",
+            column=found[0],
+        )
+    if required:
+        raise DataError(
+            "No overall satisfaction column found (a numeric column with one value per "
+            f"respondent, named like overall or satisfaction; numeric respondent-level columns: "
+            f"{numeric[:10]}). Pass overall_column=NAME, or importance_method='stated' to run "
+            "without it (the driver and SERVPERF sections are then left out).",
+            column="overall_column",
+        )
+    return None
+
+
+def segment_column_or_default(
+    survey: pd.DataFrame, segment_column: str = "", simulated: bool = False
+) -> str | None:
+    """The respondent-level segment column: the one named, the simulation's, or none.
+
+    Empty ``segment_column``: the simulated survey's ``segment`` when ``simulated``; for a
+    file, no segment comparison (a CrmlabWarning lists the respondent-level columns with 2-10
+    values that could serve). A named column must exist and be constant per respondent
+    (DataError otherwise).
+    """
+    levels = _respondent_level(survey)
+    if segment_column:
+        if segment_column not in survey.columns:
+            raise DataError(
+                f"segment_column {segment_column!r} is not a column of the survey; "
+                f"respondent-level columns found: {levels[:10]}.",
+                column=segment_column,
+            )
+        if segment_column not in levels:
+            raise DataError(
+                f"segment_column {segment_column!r} takes several values for one respondent; "
+                f"a segment describes the respondent. Respondent-level columns: {levels[:10]}.",
+                column=segment_column,
+            )
+        return segment_column
+    if simulated:
+        return _SIMULATED["segment"] if _SIMULATED["segment"] in survey.columns else None
+    candidates = [c for c in levels if 2 <= survey[c].nunique() <= 10]
+    if candidates:
+        warnings.warn(
+            f"No segment_column given: no segment comparison. Respondent-level columns that "
+            f"could serve: {candidates[:5]}; pass one as segment_column.",
+            CrmlabWarning,
+            stacklevel=2,
+        )
+    return None

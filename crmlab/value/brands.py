@@ -11,9 +11,10 @@ import pandas as pd
 from scipy import stats
 
 from crmlab import io as cio
+from crmlab.checks import check_alpha, check_count
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
 from crmlab.value._resample import _Design, _interval
-from crmlab.value.ratings import _as_ratings, _check_alpha, _check_bootstrap
+from crmlab.value.ratings import _as_ratings
 
 __all__ = ["attribute_wins_losses", "perceived_value", "relative_value"]
 
@@ -107,8 +108,8 @@ def perceived_value(
     >>> list(table.index)
     ['Aster', 'Birch', 'Cedar', 'Dune']
     """
-    n_bootstrap = _check_bootstrap(n_bootstrap)
-    alpha = _check_alpha(alpha)
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
+    alpha = check_alpha(alpha)
     frame = _as_ratings(ratings)
     if segment is None:
         return _value_table(frame, n_bootstrap, seed, alpha)
@@ -225,8 +226,8 @@ def relative_value(
     >>> relative_value(ratings, "Dune", n_bootstrap=200).loc["Cedar", "result"]
     'advantage'
     """
-    n_bootstrap = _check_bootstrap(n_bootstrap)
-    alpha = _check_alpha(alpha)
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
+    alpha = check_alpha(alpha)
     if isinstance(table_or_ratings, pd.DataFrame) and "respondent_id" not in table_or_ratings:
         return _relative_from_table(table_or_ratings, focal_brand, competitors, alpha)
     frame = _as_ratings(table_or_ratings)
@@ -363,8 +364,8 @@ def attribute_wins_losses(
         raise ParameterError(
             f"versus must be 'market' or 'each', not {versus!r}.", parameter="versus"
         )
-    n_bootstrap = _check_bootstrap(n_bootstrap)
-    alpha = _check_alpha(alpha)
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
+    alpha = check_alpha(alpha)
     design = _Design(_as_ratings(ratings))
     brands = list(design.brands)
     focal = _focal(brands, focal_brand)

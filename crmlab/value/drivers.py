@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from crmlab import io as cio
+from crmlab.checks import check_alpha
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
-from crmlab.value.ratings import _as_ratings, _check_alpha
+from crmlab.value.ratings import _as_ratings
 
 __all__ = ["value_drivers"]
 
@@ -64,7 +65,7 @@ def value_drivers(
             f"cov_type must be 'cluster', 'HC3', 'HC1' or 'nonrobust', not {cov_type!r}.",
             parameter="cov_type",
         )
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     frame = _as_ratings(ratings)
     if overall is not None:
         cio.require_columns(overall, ["respondent_id", "brand", "rating"], what="overall ratings")

@@ -30,6 +30,7 @@ def value_findings(
     chain: pd.DataFrame | Sequence[pd.DataFrame] | None = None,
     truth: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    simulated: bool | None = None,
 ) -> list[str]:
     """Key-finding sentences computed from the value analyses' tables.
 
@@ -47,6 +48,10 @@ def value_findings(
         the true net value.
     alpha : float
         The intervals' level (for the wording "95% interval").
+    simulated : bool, optional
+        Whether the ratings are simulated; default: when ``truth`` is given. Every sentence
+        about the ratings then starts with "Simulated example:" (the value-chain sentences are
+        about the real ECSI surveys and are not flagged).
 
     Returns
     -------
@@ -57,6 +62,7 @@ def value_findings(
     """
     level = text.pct(1 - alpha)
     out: list[str] = []
+    flag = truth is not None if simulated is None else bool(simulated)
     if table is not None and table.index.nlevels == 1 and len(table):
         ranked = table.dropna(subset=["net_value"]).sort_values("net_value", ascending=False)
         if len(ranked):
@@ -81,9 +87,10 @@ def value_findings(
                 f" (largest error {_fmt(error)} rating points)" if text.available(error) else ""
             )
             out.append(
-                f"The data are simulated: the {level} intervals cover the true net value of "
+                f"The {level} intervals cover the true net value of "
                 f"{text.count(int(cmp['net_value_covered'].sum()))} of {text.count(len(cmp))} "
-                f"brands{error_text}."
+                f"brands{error_text}; one sample says little about calibration (coverage over "
+                "many simulated samples is checked in crmlab's tests)."
             )
         below = list(table.index[table["net_value_upper"] < 0])
         if below:
@@ -139,15 +146,18 @@ def value_findings(
         r2 = drivers.attrs.get("r_squared")
         r2_text = f", R² = {_fmt(r2)}" if text.available(r2) else ""
         sentence = (
-            f"The strongest derived driver of overall value is {top_d} "
-            f"({text.pct(drivers.loc[top_d, 'derived_share'])} of the explained variance"
-            f"{r2_text})"
+            f"Of the attributes, {top_d} is the strongest predictor of the overall value rating "
+            f"({text.pct(drivers.loc[top_d, 'derived_share'])} of the explained variance by "
+            f"relative weights{r2_text}; an association in cross-sectional ratings)"
         )
         if drivers["stated_share"].notna().any():
             top_s = drivers["stated_share"].idxmax()
             same = "the same attribute" if top_s == top_d else str(top_s)
             sentence += f"; respondents state {same} as most important"
         out.append(sentence + ".")
+    if flag:
+        out = [f"Simulated example: {s[0].lower() + s[1:] if s.startswith(_LEAD) else s}"
+               for s in out]  # fmt: skip
     chains = [chain] if isinstance(chain, pd.DataFrame) else list(chain or [])
     for chain in chains:
         totals = chain[chain["effect"] == "total"]
@@ -161,9 +171,9 @@ def value_findings(
         if len(sat) and text.available(sat["estimate"].iloc[0]):
             s = sat.iloc[0]
             sentence += (
-                f"perceived value ({s['from']}) drives satisfaction ({s['to']}; standardised path "
-                f"{_fmt(s['estimate'])}, {level} interval {text.interval(s['lower'], s['upper'])})"
-                " and "
+                f"the path from perceived value ({s['from']}) to satisfaction ({s['to']}) is "
+                f"{_fmt(s['estimate'])} (standardised, {level} interval "
+                f"{text.interval(s['lower'], s['upper'])}) and "
             )
         bounds = (
             f" ({text.interval(total['lower'], total['upper'])})"
@@ -171,10 +181,17 @@ def value_findings(
             else ""
         )
         sentence += (
-            f"its total effect on loyalty ({total['to']}) is {_fmt(total['estimate'])}{bounds}."
+            f"the total effect of value on loyalty ({total['to']}) along all paths is "
+            f"{_fmt(total['estimate'])}{bounds}; paths of a cross-sectional survey describe "
+            "associations under the model's assumed structure, not proven causes."
         )
         out.append(sentence)
     return out
+
+
+#: The words this module starts its sentences with (lower-cased after "Simulated example:"; a
+#: sentence that starts with a brand keeps it as written).
+_LEAD = ("The ", "In ", "Against ", "On ", "Customers ", "Of ")
 
 
 def compare_to_truth(

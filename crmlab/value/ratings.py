@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from crmlab import io as cio
-from crmlab.checks import check_alpha
-from crmlab.errors import DataError, ParameterError
+from crmlab.checks import check_scale
+from crmlab.errors import CrmlabWarning, DataError, ParameterError
 
-__all__ = ["RATING_COLUMNS", "read_ratings"]
+__all__ = ["RATING_COLUMNS", "read_ratings", "segment_column_or_default"]
 
 #: Required columns of the ratings contract.
 RATING_COLUMNS: tuple[str, ...] = ("respondent_id", "brand", "attribute", "kind", "rating")
@@ -29,7 +30,7 @@ _KINDS = {
 def read_ratings(
     source: str | os.PathLike | pd.DataFrame,
     columns: Mapping[Any, str] | None = None,
-    scale: tuple[float, float] = (1, 7),
+    scale: tuple[float, float] | tuple[None, None] | None = (1, 7),
     read_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
@@ -41,8 +42,10 @@ def read_ratings(
         The ratings (see the module notes for the contract); a DataFrame is copied, not changed.
     columns : mapping, optional
         Your column names to crmlab's, e.g. ``{"Marke": "brand", "Note": "rating"}``.
-    scale : (low, high)
-        The rating scale; ratings outside it are an error.
+    scale : (low, high) or None
+        The rating scale; ratings outside it are an error. None (or ``(None, None)``): from the
+        lowest to the highest rating given, which must be whole scale points (a CrmlabWarning
+        says which scale was inferred).
     read_options : dict, optional
         Reader options (:data:`crmlab.io.READ_OPTIONS`: ``encoding``, ``sep``, ``decimal``,
         ``thousands``; the transactions-only options are ignored).
@@ -74,7 +77,9 @@ def read_ratings(
     >>> read_ratings(raw)["kind"].tolist()
     ['benefit', 'cost']
     """
-    low, high = _check_scale(scale)
+    infer = scale is None or (not isinstance(scale, str) and all(v is None for v in scale))
+    if not infer:
+        low, high = check_scale(scale)
     frame = cio.read_table(
         source,
         RATING_COLUMNS,
@@ -86,6 +91,8 @@ def read_ratings(
         **options,
     )
     frame = _validate(frame)
+    if infer:
+        low, high = _infer_scale(frame["rating"])
     cio.check_in_range(
         frame,
         "rating",
@@ -93,22 +100,33 @@ def read_ratings(
         high,
         allow_null=False,
         advice=f"Ratings must lie on the scale {low:g}-{high:g}; fix these rows or pass "
-        "scale=(low, high).",
+        "scale=(low, high) (notebook 01: scale_min and scale_max).",
     )
     return frame
 
 
-def _check_scale(scale: Any) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in scale)
-    except (TypeError, ValueError):
-        raise ParameterError(
-            f"scale must be a pair (low, high), e.g. (1, 7); got {scale!r}.", parameter="scale"
-        ) from None
-    if not low < high:
-        raise ParameterError(
-            f"scale must have low < high; got {scale!r}.", parameter="scale"
-        ) from None
+def _infer_scale(rating: pd.Series) -> tuple[float, float]:
+    """Lowest to highest rating, when they are whole scale points spanning three or more."""
+    values = rating.dropna()
+    fractional = (values % 1 != 0).to_numpy()
+    if fractional.any() or values.empty or values.max() - values.min() < 2:
+        what = (
+            f"ratings such as {values[fractional].iloc[0]:g} are not whole scale points"
+            if fractional.any()
+            else "the ratings span fewer than three scale points"
+        )
+        raise DataError(
+            f"Cannot infer the rating scale: {what}. Pass scale=(low, high) (notebook 01: "
+            "scale_min and scale_max).",
+            column="rating",
+        )
+    low, high = float(values.min()), float(values.max())
+    warnings.warn(
+        f"Rating scale inferred from the ratings: {low:g}-{high:g}; pass scale=(low, high) "
+        "(notebook 01: scale_min, scale_max) if the questionnaire's scale is wider.",
+        CrmlabWarning,
+        stacklevel=3,
+    )
     return low, high
 
 
@@ -177,13 +195,65 @@ def _as_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     return _validate(ratings)
 
 
-_check_alpha = check_alpha
+#: The segment column of :func:`crmlab.datasets.simulate_brand_ratings`.
+_SIMULATED_SEGMENT = "segment"
 
 
-def _check_bootstrap(n_bootstrap: int) -> int:
-    if int(n_bootstrap) != n_bootstrap or n_bootstrap < 0:
-        raise ParameterError(
-            f"n_bootstrap must be a whole number >= 0 (0: no intervals); got {n_bootstrap!r}.",
-            parameter="n_bootstrap",
+def _respondent_level(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+    """Columns other than ``exclude`` with one value per respondent and 2 to 10 values."""
+    out = []
+    for c in frame.columns:
+        if c in exclude:
+            continue
+        per = frame.groupby("respondent_id", sort=False)[c].nunique(dropna=False)
+        if (per <= 1).all() and 2 <= frame[c].nunique() <= 10:
+            out.append(str(c))
+    return out
+
+
+def segment_column_or_default(
+    ratings: pd.DataFrame, segment_column: str = "", simulated: bool = False
+) -> str | None:
+    """The segment column the analysis uses: the one named, or the default of the data.
+
+    Parameters
+    ----------
+    ratings : DataFrame
+        The checked ratings.
+    segment_column : str
+        A column constant per respondent; empty: the simulated ratings' ``segment`` when
+        ``simulated``, otherwise no segments (a CrmlabWarning names the columns that could
+        serve, so the consultant can pass one).
+    simulated : bool
+        The ratings come from :func:`crmlab.datasets.simulate_brand_ratings`.
+
+    Returns
+    -------
+    str or None
+        None: no segment analysis.
+
+    Raises
+    ------
+    DataError
+        A named column that is not in the ratings.
+    """
+    if segment_column:
+        if segment_column not in ratings.columns:
+            raise DataError(
+                f"segment_column {segment_column!r} is not a column of the ratings (columns: "
+                f"{list(ratings.columns)}); pass one of them, or an empty segment_column for "
+                "no segments.",
+                column=segment_column,
+            )
+        return segment_column
+    if simulated:
+        return _SIMULATED_SEGMENT if _SIMULATED_SEGMENT in ratings.columns else None
+    candidates = _respondent_level(ratings, set(RATING_COLUMNS) | {"importance"})
+    if candidates:
+        warnings.warn(
+            f"No segment_column given: no segment comparison. Columns constant per respondent "
+            f"that could serve: {candidates[:5]}; pass one as segment_column.",
+            CrmlabWarning,
+            stacklevel=2,
         )
-    return int(n_bootstrap)
+    return None

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from crmlab import io as cio
+from crmlab.checks import check_alpha, check_count
 from crmlab.errors import DataError, ParameterError
 from crmlab.value._resample import _Design, _interval
-from crmlab.value.ratings import _as_ratings, _check_alpha, _check_bootstrap
+from crmlab.value.ratings import _as_ratings
 
 __all__ = ["customer_value_map"]
 
@@ -67,8 +68,8 @@ def customer_value_map(
             f"fair_value must be 'diagonal' or 'fitted', not {fair_value!r}.",
             parameter="fair_value",
         )
-    n_bootstrap = _check_bootstrap(n_bootstrap)
-    alpha = _check_alpha(alpha)
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap", minimum=0)
+    alpha = check_alpha(alpha)
     if isinstance(ratings_or_table, pd.DataFrame) and "respondent_id" not in ratings_or_table:
         cio.require_columns(ratings_or_table, ["benefits", "costs"], what="value table")
         table = ratings_or_table

@@ -45,7 +45,8 @@ SMALL = {
 # (The numbers are checked by test_key_findings_quote_independently_computed_numbers.)
 FINDINGS_MENTION = {
     "00_customer_base": ["%"],
-    "02_satisfaction_gaps": ["SERVQUAL", "adjusted p < 0.1"],
+    "01_value_perception": ["Simulated example: "],
+    "02_satisfaction_gaps": ["SERVQUAL", "adjusted p < 0.1", "Simulated survey: ", "(SERVPERF)"],
 }
 
 

@@ -121,9 +121,11 @@ def _parameters(stem: str, folder: Path) -> dict:
         }[stem]
         return {"transactions_path": str(_transactions(folder)), **small}
     if stem == "01_value_perception":
-        return {"ratings_path": str(_ratings(folder)), "n_bootstrap": 50, "chain_bootstrap": 5}
+        return {"ratings_path": str(_ratings(folder)), "n_bootstrap": 50, "chain_bootstrap": 5,
+                "segment_column": "segment"}  # fmt: skip
     if stem == "02_satisfaction_gaps":
-        return {"survey_path": str(_survey(folder))}
+        return {"survey_path": str(_survey(folder)), "segment_column": "segment",
+                "n_bootstrap": 50, "pls_bootstrap": 10}  # fmt: skip
     tx_path, products_path = _portfolio(folder)
     return {
         "transactions_path": str(tx_path),

@@ -89,3 +89,24 @@ def test_drivers_and_chain_plots(sim):
     labels = {t.get_text() for t in ax.texts}
     assert {"VAL", "SAT", "QUAL", "EXPE", "LOY"} <= labels
     assert f"{chain.iloc[-1]['estimate']:.2f}" in ax.get_title()
+
+
+def test_simulated_flag_in_every_value_title(sim):
+    ratings = sim.ratings
+    table = V.perceived_value(ratings, n_bootstrap=0)
+    relative = V.relative_value(ratings, n_bootstrap=0)
+    wins = V.attribute_wins_losses(ratings, n_bootstrap=0)
+    value_map = V.customer_value_map(ratings, n_bootstrap=0)
+    drivers = V.value_drivers(ratings)
+    figures = [
+        lambda s: P.plot_brand_value(table, simulated=s),
+        lambda s: P.plot_brand_value(table, kind="net_value", simulated=s),
+        lambda s: P.plot_relative_value(relative, simulated=s),
+        lambda s: P.plot_wins_losses(wins, simulated=s),
+        lambda s: P.plot_value_map(value_map, simulated=s),
+        lambda s: P.plot_value_drivers(drivers, simulated=s),
+    ]
+    for draw in figures:
+        assert draw(True).get_title().endswith("(simulated data)")
+        assert "simulated" not in draw(False).get_title()
+        plt.close("all")

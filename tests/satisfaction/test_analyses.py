@@ -159,3 +159,73 @@ def test_satisfaction_drivers_recover_reliability(sim):
     assert coefs.idxmax() == "reliability" and coefs["reliability"] > coefs["tangibles"]
     with pytest.raises(DataError, match="overall"):
         satisfaction_drivers(survey.drop(columns="overall_satisfaction"))
+
+
+def test_findings_wording_rules(sim):
+    """Simulated input yields the flag; IPA names the most important *of the quadrant*; a
+    non-significant comparison yields 'no evidence' with its estimate and interval."""
+    survey, _ = sim
+    g, d = gap_scores(survey), dimension_gaps(survey)
+    ipa = importance_performance(survey, overall="overall_satisfaction")
+    flagged = satisfaction_findings(g, d, ipa, simulated=True)
+    assert all(s.startswith("Simulated survey: ") for s in flagged)
+    assert "(adjusted p < 0.05)" in flagged[0]
+    assert "(Holm adjustment over the 22 items)" in flagged[0]
+    ipa_sentence = next(s for s in flagged if "concentrate here" in s)
+    conc = ipa[ipa["quadrant"] == "concentrate here"].sort_values("importance", ascending=False)
+    assert "most important of these" in ipa_sentence
+    assert f"'{conc['item'].iloc[0]}'" in ipa_sentence
+    # the top of the quadrant need not be the most important item overall
+    assert "the most important are" not in " ".join(flagged)
+    plain = satisfaction_findings(g, d, ipa)
+    assert not any(s.startswith("Simulated") for s in plain)
+
+
+def _comparison(p_value: float) -> pd.DataFrame:
+    table = pd.DataFrame(
+        [{"construct": "SAT", "mean_a": 70.2, "mean_b": 66.1, "difference": -4.1,
+          "lower": -8.6, "upper": 0.4, "statistic": -1.8, "p_value": p_value}]
+    )  # fmt: skip
+    table.attrs["groups"] = ["a", "b"]
+    return table
+
+
+def test_index_comparison_not_significant_is_no_evidence():
+    (sentence,) = satisfaction_findings(index_comparison=_comparison(0.071))
+    assert "no evidence of a difference at the 5% level" in sentence
+    assert "4.1 points lower" in sentence and "-8.6 to 0.4" in sentence
+    assert "does not differ" not in sentence
+    (significant,) = satisfaction_findings(index_comparison=_comparison(0.01))
+    assert "a significant difference" in significant
+
+
+def test_index_by_segment_welch_interval():
+    from scipy import stats
+
+    from crmlab.satisfaction import ECSI_SATISFACTION_MODEL, PLSPathModel, index_by_segment
+
+    data = load_satisfaction()
+    idx = PLSPathModel(**ECSI_SATISFACTION_MODEL).fit(data).index_scores()
+    table = index_by_segment(idx, data["gender"], alpha=0.1).set_index("construct")
+    women, men = (
+        idx.loc[data["gender"] == "female", "SAT"],
+        idx.loc[data["gender"] == "male", "SAT"],
+    )
+    d = men.mean() - women.mean()
+    v1, v2 = women.var() / len(women), men.var() / len(men)
+    dof = (v1 + v2) ** 2 / (v1**2 / (len(women) - 1) + v2**2 / (len(men) - 1))
+    half = stats.t.ppf(0.95, dof) * np.sqrt(v1 + v2)
+    assert table.loc["SAT", "lower"] == pytest.approx(d - half)
+    assert table.loc["SAT", "upper"] == pytest.approx(d + half)
+
+
+def test_servperf_sentence_no_evidence_and_floor():
+    from crmlab.satisfaction import servqual_vs_servperf
+
+    survey, _ = simulate_servqual_survey(150, seed=2)
+    same = survey.assign(expectation=survey.groupby("item")["expectation"].transform("first"))
+    (tie,) = satisfaction_findings(servperf=servqual_vs_servperf(same, n_bootstrap=50))
+    assert "no evidence of a difference at the 5% level" in tie and "SERVPERF" in tie
+    (clear,) = satisfaction_findings(servperf=servqual_vs_servperf(survey, n_bootstrap=99))
+    assert "perceptions alone explain more" in clear
+    assert "bootstrap p ≤ 0.020, the smallest 99 resamples can show" in clear

@@ -181,3 +181,72 @@ def test_simulator_reproducible_and_missing():
     with pytest.warns(CrmlabWarning):
         g = gap_scores(validate_survey(m))
     assert (g["n"] < 50).any()
+
+
+def test_scale_inferred_from_the_answers_when_not_given(tmp_path):
+    import warnings as _w
+
+    from crmlab import inputs
+    from crmlab.checks import check_scale
+    from crmlab.errors import CrmlabWarning
+    from crmlab.satisfaction import infer_scale, read_survey
+
+    survey, _ = simulate_servqual_survey(60, seed=1, scale=(0, 10))
+    survey.loc[0, "expectation"], survey.loc[1, "perception"] = 0.0, 10.0  # both ends answered
+    path = tmp_path / "survey.csv"
+    survey.to_csv(path, index=False)
+    with pytest.warns(CrmlabWarning, match="inferred from the answers: 0-10"):
+        got = read_survey(path, scale=None)
+    assert got.attrs["scale"] == infer_scale(survey) == (0.0, 10.0)
+    with _w.catch_warnings():
+        _w.simplefilter("error", CrmlabWarning)
+        assert read_survey(path, scale=(0, 10)).attrs["scale"] == (0.0, 10.0)
+    # the notebook's empty scale: (None, None); the simulation keeps its 1-7
+    sim, _, truth = inputs.survey_or_default("", scale=(None, None), return_truth=True)
+    assert sim["perception"].between(1, 7).all() and len(truth) == 22
+    with pytest.warns(CrmlabWarning, match="0-10"):
+        _, _, none = inputs.survey_or_default(str(path), scale=(None, None), return_truth=True)
+    assert none is None
+    fractional = survey.assign(perception=survey["perception"] + 0.5)
+    with pytest.raises(DataError, match="not whole scale points"):
+        infer_scale(fractional)
+    with pytest.raises(DataError, match="only span"):
+        infer_scale(survey.assign(expectation=3.0, perception=4.0, importance=4.0))
+    with pytest.raises(ParameterError, match="both ends or neither"):
+        read_survey(path, scale=(1, None))
+    assert check_scale((1, 7)) == (1.0, 7.0)
+    for bad in ((7, 1), "17", (1, float("inf")), None):
+        with pytest.raises(ParameterError, match="scale must be a pair"):
+            check_scale(bad)
+
+
+def test_respondent_columns_default_only_on_the_simulation():
+    import warnings as _w
+
+    from crmlab.satisfaction import overall_column_or_default, segment_column_or_default
+
+    survey, _ = simulate_servqual_survey(40, seed=3)
+    assert overall_column_or_default(survey, "", simulated=True) == "overall_satisfaction"
+    assert segment_column_or_default(survey, "", simulated=True) == "segment"
+    # a client's file: inferred from the names, said in a data note
+    own = survey.rename(columns={"overall_satisfaction": "Overall CSAT", "segment": "region"})
+    with pytest.warns(CrmlabWarning, match="'Overall CSAT'"):
+        assert overall_column_or_default(own) == "Overall CSAT"
+    with pytest.warns(CrmlabWarning, match="region"):
+        assert segment_column_or_default(own) is None
+    with _w.catch_warnings():
+        _w.simplefilter("error", CrmlabWarning)
+        assert segment_column_or_default(own, "region") == "region"
+    two = own.assign(satisfaction_2024=own["Overall CSAT"])
+    with pytest.raises(DataError, match="Several columns"):
+        overall_column_or_default(two)
+    none = own.drop(columns="Overall CSAT")
+    with pytest.raises(DataError, match="No overall satisfaction column"):
+        overall_column_or_default(none)
+    assert overall_column_or_default(none, required=False) is None
+    with pytest.raises(DataError, match="not a column"):
+        overall_column_or_default(own, "overall_satisfaction")
+    with pytest.raises(DataError, match="must be a number"):
+        overall_column_or_default(own, "region")
+    with pytest.raises(DataError, match="several values for one respondent"):
+        segment_column_or_default(own, "item")

@@ -66,3 +66,47 @@ def test_read_ratings_missing_column_and_bad_scale(small):
         V.read_ratings(small().drop(columns="rating"))
     with pytest.raises(ParameterError):
         V.read_ratings(small(), scale=(7, 1))
+
+
+def test_segment_column_default_only_on_the_simulation():
+    import warnings
+
+    from crmlab.datasets import simulate_brand_ratings
+    from crmlab.errors import CrmlabWarning, DataError
+
+    ratings, _ = simulate_brand_ratings(30, seed=1)
+    assert V.segment_column_or_default(ratings, "", simulated=True) == "segment"
+    own = ratings.rename(columns={"segment": "Kundentyp"})
+    with pytest.warns(CrmlabWarning, match="Kundentyp"):
+        assert V.segment_column_or_default(own) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CrmlabWarning)
+        assert V.segment_column_or_default(own, "Kundentyp") == "Kundentyp"
+    with pytest.raises(DataError, match="not a column"):
+        V.segment_column_or_default(own, "segment")
+
+
+def test_rating_scale_inferred_when_not_given(tmp_path):
+    from crmlab import inputs
+    from crmlab.errors import CrmlabWarning
+
+    raw = pd.DataFrame(
+        {"respondent_id": [1, 1, 2, 2], "brand": ["A"] * 4,
+         "attribute": ["product", "money"] * 2, "kind": ["benefit", "cost"] * 2,
+         "rating": [0, 10, 4, 6]}
+    )  # fmt: skip
+    with pytest.raises(DataError, match="scale_min and scale_max"):
+        V.read_ratings(raw)  # the 1-7 default refuses 0 and 10, and says how to pass the scale
+    with pytest.warns(CrmlabWarning, match="inferred from the ratings: 0-10"):
+        assert V.read_ratings(raw, scale=(None, None))["rating"].max() == 10
+    with pytest.raises(DataError, match="not whole scale points"):
+        V.read_ratings(raw.assign(rating=[0.5, 10, 4, 6]), scale=None)
+    with pytest.raises(DataError, match="fewer than three"):
+        V.read_ratings(raw.assign(rating=[4, 5, 4, 5]), scale=None)
+    path = tmp_path / "r.csv"
+    raw.to_csv(path, index=False)
+    with pytest.warns(CrmlabWarning, match="0-10"):
+        got, truth = inputs.ratings_or_default(str(path), scale=(None, None))
+    assert truth is None and len(got) == 4
+    simulated, _ = inputs.ratings_or_default("", n_respondents=20, scale=(None, None))
+    assert simulated["rating"].between(1, 7).all()
