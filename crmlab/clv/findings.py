@@ -17,10 +17,10 @@ from crmlab.clv.base import BaseModel
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.nbd import NBD
-from crmlab.clv.selection import best_model
+from crmlab.clv.selection import ForecastChoice, best_model
 from crmlab.transactions import TIME_UNITS
 
-__all__ = ["clv_findings"]
+__all__ = ["bgbb_findings", "clv_findings", "covariate_findings", "horizon_label"]
 
 _CRITERION_WORDS = {
     "holdout_mae": "mean absolute error per customer",
@@ -33,6 +33,85 @@ _CRITERION_WORDS = {
 
 def _pct(x: float) -> str:
     return text.pct(x)
+
+
+def horizon_label(horizon: float, time_unit: str) -> str:
+    """The horizon as a label: ``horizon_label(52, "W")`` is ``"52-week"``."""
+    return f"{text.number(horizon, None)}-{text.unit_word(time_unit, 1)}"
+
+
+_CHOICE_WORDS = {
+    "log_score": ("mean holdout log score per customer", "higher is better"),
+    "rmse": ("holdout RMSE of purchases per customer", "lower is better"),
+}
+
+
+def _choice_sentence(choice: ForecastChoice) -> str:
+    what, better = _CHOICE_WORDS[choice.criterion]
+    col = "log_score" if choice.criterion == "log_score" else "rmse"
+    value = choice.table.loc[choice.best, col]
+    same = (
+        f" {', '.join(choice.equivalent)} gives the same forecasts as {choice.best}."
+        if choice.equivalent
+        else ""
+    )
+    if choice.runner_up is None:
+        return (
+            f"{choice.best} is the only distinct model the data identify ({what} "
+            f"{text.number(value, 3)}).{same}"
+        )
+    other = choice.table.loc[choice.runner_up, col]
+    level = text.pct(1 - choice.alpha)
+    diff = (
+        f"difference {text.number(choice.difference, 4)}, {level} interval "
+        f"{text.interval(choice.lower, choice.upper, 4)} from a paired bootstrap over "
+        f"{text.count(choice.n_customers)} customers"
+    )
+    scores = f"{what} {text.number(value, 3)} against {text.number(other, 3)} ({better}; {diff})"
+    if choice.tie:
+        return (
+            f"{choice.best} and {choice.runner_up} forecast the holdout equally well ({scores}); "
+            f"the CLV below averages both.{same}"
+        )
+    return (
+        f"{choice.best} forecasts the holdout better than {choice.runner_up}, the next best "
+        f"({scores}); the CLV below uses {choice.best}.{same}"
+    )
+
+
+def _spend_check_sentence(check: pd.DataFrame) -> list[str]:
+    p, s = check.loc["pearson"], check.loc["spearman"]
+    if not text.available(p["correlation"], s["correlation"]):
+        return []
+    level = text.pct(1 - float(check.attrs.get("alpha", 0.05)))
+    verdict = check.attrs.get("verdict")
+    if verdict is None:
+        verdict = (
+            "violated"
+            if ((check["lower"] > 0) | (check["upper"] < 0)).any()
+            else "not clearly violated"
+        )
+    strength = max(abs(p["correlation"]), abs(s["correlation"]))
+    size = "weak" if strength < 0.3 else "not weak"
+    if verdict == "violated":
+        tail = (
+            f"the independence assumption of the Gamma-Gamma model is violated (at least one "
+            f"interval excludes 0), though the correlation is {size}; the expected spend of "
+            "frequent and infrequent buyers may be biased in opposite directions"
+        )
+    else:
+        tail = (
+            "both intervals cover 0, so the independence assumption of the Gamma-Gamma model is "
+            "not clearly violated"
+        )
+    return [
+        f"Spend per purchase and purchase frequency among "
+        f"{text.count(p['n_customers'])} repeat customers: Pearson r = "
+        f"{text.number(p['correlation'], 2)} ({level} interval "
+        f"{text.interval(p['lower'], p['upper'])}), Spearman rho = "
+        f"{text.number(s['correlation'], 2)} ({text.interval(s['lower'], s['upper'])}; "
+        f"intervals by Fisher's z transform): {tail}."
+    ]
 
 
 def _rate_sentence(model: BaseModel, time_unit: str, per_year: float) -> list[str]:
@@ -83,6 +162,12 @@ def clv_findings(
     time_unit: str = "W",
     criterion: str = "holdout_mae",
     currency: str | None = None,
+    *,
+    choice: ForecastChoice | None = None,
+    margin_rate: float | None = None,
+    discount_rate: float | None = None,
+    clv_predictive: pd.DataFrame | None = None,
+    holdout_coverage: dict | None = None,
 ) -> list[str]:
     """Plain-language key findings of the CLV analysis, computed from its results.
 
@@ -112,6 +197,18 @@ def clv_findings(
     currency : str, optional
         Currency of the spend, written after every amount (``"USD"``); without one amounts are
         shown bare, in the currency of the data.
+    choice : ForecastChoice, optional
+        :func:`crmlab.clv.choose_forecast_model` output: the model choice is then worded from
+        its proper-score comparison and paired bootstrap (a tie is reported as a tie, the CLV
+        averaging both models); without it, from ``criterion`` (the smallest value, no verdict).
+    margin_rate, discount_rate : float, optional
+        The assumed margin and annual discount rate, quoted with the CLV (with a margin
+        sensitivity line: CLV is proportional to the margin).
+    clv_predictive : DataFrame, optional
+        :func:`crmlab.clv.predictive.clv_predictive_interval` output (how uncertain one
+        customer's CLV is).
+    holdout_coverage : dict, optional
+        :func:`crmlab.clv.predictive.interval_coverage` output on the holdout counts.
 
     Returns
     -------
@@ -135,39 +232,45 @@ def clv_findings(
         }
         no_dropout = set(comparison.attrs.get("no_dropout", ()))
         comparison = comparison.loc[status == "identified"]
-    best = best_model(comparison, criterion)
-    row = comparison.loc[best]
-    holdout_total = row.get("actual_total", np.nan)
-    what = _CRITERION_WORDS.get(criterion, criterion)
-    if len(comparison) > 1:
-        others = comparison.drop(index=best)[criterion]
-        runner = str(others.idxmin())
-        gain = (others.min() - row[criterion]) / others.min() if others.min() else np.nan
-        margin = (
-            f"{what} {text.number(row[criterion], 3)} against {text.number(others.min(), 3)} "
-            f"for {runner}"
-        )
-        if text.available(gain):
-            margin += (
-                f", {_pct(gain)} lower"
-                if gain >= 0.01
-                else ", practically a tie (less than 1% apart)"
-            )
+    if choice is not None:
+        best = choice.best
+        findings.append(_choice_sentence(choice))
     else:
-        margin = f"{what} {text.number(row[criterion], 3)}"
-    sentence = (
-        f"{best} predicts the holdout best ({margin})."
-        if len(comparison) > 1
-        else f"{best} is the only model compared that the data identify ({margin} on the holdout)."
-    )
+        best = best_model(comparison, criterion)
+        what = _CRITERION_WORDS.get(criterion, criterion)
+        value = comparison.loc[best, criterion]
+        if len(comparison) > 1:
+            others = comparison.drop(index=best)[criterion]
+            runner = str(others.idxmin())
+            findings.append(
+                f"{best} has the smallest {what} on the holdout ({text.number(value, 3)} against "
+                f"{text.number(others.min(), 3)} for {runner}); this difference alone does not "
+                "show that it forecasts better."
+            )
+        else:
+            findings.append(
+                f"{best} is the only model compared that the data identify ({what} "
+                f"{text.number(value, 3)} on the holdout)."
+            )
+    row = comparison.loc[best] if best in comparison.index else pd.Series(dtype=float)
+    holdout_total = row.get("actual_total", np.nan)
+    sentence = ""
     if text.available(row.get("predicted_total"), holdout_total):
         error = row.get("aggregate_error_pct", np.nan)
         error_text = f" ({text.number(error, 1, signed=True)}%)" if text.available(error) else ""
         sentence += (
-            f" It expects {text.count(row['predicted_total'])} repeat purchases in the holdout; "
-            f"{text.count(holdout_total)} happened{error_text}."
+            f"{best} expects {text.count(row['predicted_total'])} repeat purchases in the "
+            f"holdout; {text.count(holdout_total)} happened{error_text}."
         )
-    findings.append(sentence)
+    if holdout_coverage:
+        sentence += (
+            f" {text.pct(holdout_coverage['observed'])} of customers' holdout purchases fell "
+            f"within their {text.pct(holdout_coverage['level'])} predictive interval (the model "
+            f"expects {text.pct(holdout_coverage['expected'])}, standard error "
+            f"{text.pct(holdout_coverage['se'], 1)})."
+        )
+    if sentence:
+        findings.append(sentence.strip())
     for name, reason in unidentified.items():
         meaning = (
             "there is no evidence of dropout in this window, so the no-dropout NBD limit fits "
@@ -206,25 +309,52 @@ def clv_findings(
         findings.append(alive_text)
     clv = clv_table["clv"]
     total = clv_table.attrs.get("total_clv")
-    horizon_text = (
-        f" over the next {text.number(horizon, None)} {text.unit_word(time_unit)}"
-        if text.available(horizon)
-        else ""
-    )
+    label = f"{horizon_label(horizon, time_unit)} CLV" if text.available(horizon) else "CLV"
+    assumed = []
+    if text.available(margin_rate):
+        assumed.append(f"the assumed {text.pct(margin_rate)} margin")
+    if text.available(discount_rate):
+        assumed.append(f"a {text.pct(discount_rate)} annual discount rate")
+    at = f" at {' and '.join(assumed)}" if assumed else ""
+    averaged = clv_table.attrs.get("models_averaged", 1) > 1
+    source = " (the average of the tied models)" if averaged else ""
     mean_text = f"{text.money(clv.mean(), currency, digits=2)} per customer"
     if total and text.available(total.get("estimate")):
         bounds = (
-            f" (interval {text.money(total['lower'], currency)} to "
-            f"{text.money(total['upper'], currency)} from parameter uncertainty)"
+            f" (parameter uncertainty of this expected value: {text.money(total['lower'], currency)}"
+            f" to {text.money(total['upper'], currency)})"
             if text.available(total.get("lower"), total.get("upper"))
             else ""
         )
+        amount = total["estimate"]
         findings.append(
-            f"Total CLV{horizon_text}: {text.money(total['estimate'], currency)}{bounds}, "
-            f"{mean_text} on average."
+            f"Total {label}{at}{source}: {text.money(amount, currency)}{bounds}, {mean_text} on "
+            "average."
         )
     elif text.available(clv.sum()) and len(clv):
-        findings.append(f"Total CLV{horizon_text}: {text.money(clv.sum(), currency)}, {mean_text}.")
+        amount = clv.sum()
+        findings.append(f"Total {label}{at}{source}: {text.money(amount, currency)}, {mean_text}.")
+    else:
+        amount = np.nan
+    if text.available(margin_rate, amount) and margin_rate > 0:
+        lo_m, hi_m = max(margin_rate - 0.1, 0.05), min(margin_rate + 0.1, 1.0)
+        findings.append(
+            f"CLV is proportional to the margin: at {text.pct(lo_m)} it would be "
+            f"{text.money(amount * lo_m / margin_rate, currency)}, at {text.pct(hi_m)} "
+            f"{text.money(amount * hi_m / margin_rate, currency)}."
+        )
+    if clv_predictive is not None and len(clv_predictive):
+        width = (
+            clv_predictive["clv_predictive_upper"] - clv_predictive["clv_predictive_lower"]
+        ).median()
+        zero = float((clv_predictive["probability_no_purchase"] >= 0.5).mean())
+        findings.append(
+            f"One customer's {label} is much less certain than its expectation: the median "
+            f"width of the {text.pct(1 - float(clv_predictive.attrs.get('alpha', 0.05)))} "
+            f"predictive interval of the CLV a customer will yield is "
+            f"{text.money(width, currency, digits=2)}, and {text.pct(zero)} of customers buy "
+            "nothing in the horizon in at least half of the simulated futures."
+        )
     top20 = np.sort(clv.to_numpy())[::-1][: max(int(np.ceil(0.2 * len(clv))), 1)].sum()
     if len(clv) and clv.sum() > 0:
         findings.append(
@@ -249,15 +379,85 @@ def clv_findings(
                 "shrinks her own average towards it, the more so the fewer purchases she made."
             )
     if spend_check is not None and "pearson" in spend_check.index:
-        r = spend_check.loc["pearson", "correlation"]
-        if text.available(r):
-            verdict = (
-                "weak, so the independence assumption of the Gamma-Gamma model is acceptable"
-                if abs(r) < 0.3
-                else "not weak: the Gamma-Gamma independence assumption is doubtful here"
-            )
-            findings.append(
-                f"Spend per purchase and purchase frequency correlate at r = "
-                f"{text.number(r, 2)} ({verdict})."
-            )
+        findings.extend(_spend_check_sentence(spend_check))
     return findings
+
+
+def bgbb_findings(model: BaseModel, data: pd.DataFrame, periods: int = 5) -> list[str]:
+    """Key findings of a fitted BG/BB (discrete-time) model, computed from the fit.
+
+    Parameters
+    ----------
+    model : BGBB, fitted
+    data : DataFrame
+        The summary it was fitted on (``frequency``, ``recency``, ``n_periods``, optional
+        ``weight``: customers per row).
+    periods : int, default 5
+        Future transaction opportunities for the expected repeat transactions.
+
+    Returns
+    -------
+    list of str
+        The mean transaction probability while alive ``alpha / (alpha + beta)``, the mean
+        drop-out probability per period ``gamma / (gamma + delta)``, the share of customers
+        likely alive (P(alive) >= 0.5) and the expected transactions per customer in the next
+        ``periods`` opportunities (Fader, Hardie and Shang 2010).
+    """
+    p = model.params_
+    w = data["weight"].to_numpy(dtype=float) if "weight" in data else np.ones(len(data))
+    n_customers = float(w.sum())
+    buy = p["alpha"] / (p["alpha"] + p["beta"])
+    drop = p["gamma"] / (p["gamma"] + p["delta"])
+    alive = model.probability_alive(data).to_numpy()
+    future = np.asarray(model.conditional_expected_purchases(periods, data), dtype=float)
+    out = [
+        f"BG/BB on {text.count(n_customers)} customers observed over "
+        f"{text.count(data['n_periods'].max())} transaction opportunities: while alive a "
+        f"customer transacts in a period with probability α/(α+β) = {text.number(buy, 2)} on "
+        f"average, and drops out after a period with probability γ/(γ+δ) = "
+        f"{text.number(drop, 2)} on average.",
+        f"{text.pct(float(np.sum(w * (alive >= 0.5)) / n_customers))} of customers are probably "
+        f"still alive (P(alive) ≥ 0.5); together they are expected to make "
+        f"{text.count(float(np.sum(w * future)))} repeat transactions in the next "
+        f"{text.count(periods)} periods, {text.number(float(np.sum(w * future) / n_customers), 2)}"
+        " per customer.",
+    ]
+    return out
+
+
+def covariate_findings(model: BaseModel, alpha: float | None = None) -> list[str]:
+    """One sentence per covariate coefficient of a fitted static-covariate model.
+
+    A coefficient whose ``1 - alpha`` interval excludes 0 "is associated with" a higher or
+    lower purchase (drop-out) rate, with the factor ``exp(coef)`` per unit of the covariate
+    (Pareto/NBD and GGom/NBD: ``alpha_i = alpha exp(-g_p z_i)``, so the rate scales by
+    ``exp(g_p)``); otherwise "no evidence of an association", with the estimate and interval.
+    Observational data: associations, never effects.
+    """
+    summary = model.summary()
+    level = text.pct(1 - (alpha if alpha is not None else getattr(model, "alpha", 0.05)))
+    name = type(model).__name__.replace("WithCovariates", "")
+    out = []
+    for label, row in summary.iterrows():
+        label = str(label)
+        if "." not in label:
+            continue
+        process, covariate = label.split(".", 1)
+        what = "purchase rate" if process == "purchase" else "drop-out"
+        shown = text.escape_markdown(covariate)
+        est = (
+            f"coefficient {text.number(row['coef'], 3)}, {level} interval "
+            f"{text.interval(row['lower'], row['upper'], 3)}, {text.pvalue(row['p'])}"
+        )
+        if row["lower"] > 0 or row["upper"] < 0:
+            direction = "higher" if row["coef"] > 0 else "lower"
+            out.append(
+                f"In the {name} model, {shown} is associated with a {direction} {what} ({est}; "
+                f"a factor of {text.number(float(np.exp(row['coef'])), 2)} per unit)."
+            )
+        else:
+            out.append(
+                f"In the {name} model, no evidence of an association between {shown} and the "
+                f"{what} ({est})."
+            )
+    return out

@@ -16,8 +16,11 @@ import pandas as pd
 from crmlab import text
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgbb import BGBB
+from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.correlation import ParetoNBDCorrelated
 from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.ggomnbd import GGomNBD
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
@@ -27,15 +30,22 @@ from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterE
 __all__ = [
     "CDNOW_CALIBRATION_END",
     "MODELS",
+    "ForecastChoice",
     "ModelFits",
+    "average_clv",
     "best_model",
+    "choose_forecast_model",
     "calibration_end_or_default",
     "default_calibration_end",
     "fit_models",
+    "holdout_scores",
     "make_models",
     "model_comparison",
     "refit_best",
+    "refit_models",
     "spend_summary",
+    "supports_tracking",
+    "trackable_models",
 ]
 
 #: Transaction and spend models by the names used in notebook parameters.
@@ -44,16 +54,37 @@ MODELS: dict[str, type[BaseModel]] = {
     "MBGNBD": MBGNBD,
     "ParetoNBD": ParetoNBD,
     "NBD": NBD,
+    "GGomNBD": GGomNBD,
+    "BGCNBD": BGCNBD,
+    "MBGCNBD": MBGCNBD,
+    "ParetoNBDCorrelated": ParetoNBDCorrelated,
     "BGBB": BGBB,
     "GammaGamma": GammaGamma,
 }
 
 #: The transaction models :func:`make_models` builds (those :func:`compare_models` validates).
-TRANSACTION_MODELS = ("BGNBD", "MBGNBD", "ParetoNBD", "NBD")
+TRANSACTION_MODELS = (
+    "BGNBD",
+    "MBGNBD",
+    "ParetoNBD",
+    "NBD",
+    "GGomNBD",
+    "BGCNBD",
+    "MBGCNBD",
+    "ParetoNBDCorrelated",
+)
 
 #: The dropout parameters of each model with dropout: when the data show no dropout, these run
 #: to the no-dropout boundary (p -> 0 for BG/NBD and MBG/NBD, mu -> 0 for Pareto/NBD).
-DROPOUT_PARAMETERS = {"BGNBD": ("a", "b"), "MBGNBD": ("a", "b"), "ParetoNBD": ("s", "beta")}
+DROPOUT_PARAMETERS = {
+    "BGNBD": ("a", "b"),
+    "MBGNBD": ("a", "b"),
+    "BGCNBD": ("a", "b"),
+    "MBGCNBD": ("a", "b"),
+    "ParetoNBD": ("s", "beta"),
+    "ParetoNBDCorrelated": ("s", "beta"),
+    "GGomNBD": ("b", "s", "beta"),
+}
 
 #: End of the calibration window of Fader, Hardie and Lee (2005a) on the bundled CDNOW sample
 #: (39 weeks from 1997-01-01); used only for the bundled data.
@@ -70,8 +101,9 @@ def make_models(names: Sequence[str]) -> list[BaseModel]:
     ----------
     names : sequence of str
         Continuous-time transaction models, each once: ``"BGNBD"``, ``"MBGNBD"``,
-        ``"ParetoNBD"``, ``"NBD"`` (those :func:`crmlab.clv.compare_models` validates on a
-        holdout).
+        ``"ParetoNBD"``, ``"NBD"``, ``"GGomNBD"``, ``"BGCNBD"``, ``"MBGCNBD"`` (k chosen by
+        likelihood; they need ``rfm_summary(..., regularity=True)``), ``"ParetoNBDCorrelated"``
+        (those :func:`crmlab.clv.compare_models` validates on a holdout).
 
     Returns
     -------
@@ -400,6 +432,8 @@ def model_comparison(
     table = compare_models(
         summary_with_holdout, fits.fitted, transactions, calibration_end, time_unit
     )
+    scores = holdout_scores(summary_with_holdout, fits.fitted)["log_score"]
+    table.insert(table.columns.get_loc("holdout_mae"), "holdout_log_score", scores.mean())
     table.insert(0, "status", "identified")
     for name, reason in fits.not_identified.items():
         table.loc[name] = np.nan
@@ -486,4 +520,239 @@ def spend_summary(summary: pd.DataFrame) -> pd.DataFrame:
             CrmlabWarning,
             stacklevel=2,
         )
+    return out
+
+
+# ---------------------------------------------------------------------- forecast choice
+def supports_tracking(model: BaseModel) -> bool:
+    """Whether ``model`` has the new-customer expectation the tracking curve needs."""
+    from crmlab.clv.validation import _supports_tracking
+
+    return _supports_tracking(model)
+
+
+def trackable_models(models: Sequence[BaseModel]) -> list[BaseModel]:
+    """The models of ``models`` that :func:`crmlab.clv.tracking_data` can draw."""
+    return [m for m in models if supports_tracking(m)]
+
+
+def holdout_scores(summary_with_holdout: pd.DataFrame, models: Sequence[BaseModel]) -> pd.DataFrame:
+    """Per-customer holdout scores of fitted models: log score and squared error.
+
+    ``log_score`` is ``log P(X = x*)`` of the customer's holdout count under the model's
+    conditional count distribution (:func:`crmlab.clv.predictive.holdout_log_score`; NaN for
+    a model without one); ``squared_error`` is ``(E[X] - x*)^2`` of the conditional
+    expectation over the customer's holdout duration.
+
+    Returns
+    -------
+    DataFrame
+        Index the customers; columns a MultiIndex (``score``, ``model``).
+    """
+    from crmlab.clv.predictive import holdout_log_score
+    from crmlab.clv.validation import conditional_over_durations
+
+    actual = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
+    logs, squares = {}, {}
+    for model in models:
+        name = type(model).__name__
+        pred = np.asarray(conditional_over_durations(model, summary_with_holdout), dtype=float)
+        squares[name] = (pred - actual) ** 2
+        try:
+            logs[name] = holdout_log_score(model, summary_with_holdout).to_numpy()
+        except ParameterError:
+            logs[name] = np.full(len(actual), np.nan)
+    index = summary_with_holdout.index
+    return pd.concat(
+        {
+            "log_score": pd.DataFrame(logs, index=index),
+            "squared_error": pd.DataFrame(squares, index=index),
+        },
+        axis=1,
+        names=["score", "model"],
+    )
+
+
+@dataclass
+class ForecastChoice:
+    """The outcome of :func:`choose_forecast_model`.
+
+    Attributes
+    ----------
+    criterion : str
+        ``"log_score"`` (mean holdout log score per customer, larger is better) or ``"rmse"``
+        (root mean squared error of the holdout purchases, smaller is better).
+    table : DataFrame
+        Per model: ``log_score`` (mean per customer), ``rmse``, ``rank`` on the criterion.
+    best, runner_up : str or None
+        The first two models on the criterion (runner-up None with one model).
+    difference, lower, upper : float
+        How much better the best is than the runner-up (log score: mean difference per
+        customer; RMSE: runner-up minus best), and its paired-bootstrap interval.
+    tie : bool
+        The interval covers 0: the holdout cannot tell the two apart.
+    models : list of str
+        The models to forecast with: the best, or both on a tie (their CLV is averaged).
+    alpha, n_bootstrap, n_customers : float, int, int
+        Interval level, bootstrap resamples and customers scored.
+    equivalent : list of str
+        Models whose holdout scores equal the best's to 1e-6 (the same forecasts, e.g.
+        BG/CNBD-k at k = 1 and BG/NBD): never counted as the runner-up.
+    """
+
+    criterion: str
+    table: pd.DataFrame
+    best: str
+    runner_up: str | None
+    difference: float
+    lower: float
+    upper: float
+    tie: bool
+    models: list[str]
+    alpha: float
+    n_bootstrap: int
+    n_customers: int
+    equivalent: list[str] = field(default_factory=list)
+
+
+def choose_forecast_model(
+    summary_with_holdout: pd.DataFrame,
+    models: Sequence[BaseModel] | ModelFits,
+    *,
+    criterion: str | None = None,
+    n_bootstrap: int = 2000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> ForecastChoice:
+    """Choose the forecasting model on a proper holdout criterion, with a paired bootstrap.
+
+    Each customer's holdout purchases are scored under every model: by the log of the
+    predicted probability of the count she made (a strictly proper score of the whole count
+    distribution, Gneiting and Raftery 2007) when every model has a conditional count
+    distribution, otherwise by the squared error of the conditional expectation (RMSE). The
+    best and the runner-up are compared on the same customers: the difference is bootstrapped
+    over customers (``n_bootstrap`` resamples, paired, percentile interval). When the
+    ``1 - alpha`` interval covers 0 the two are tied and both are used (their CLV averaged);
+    a lead of 1% MAE is never a winner by itself.
+
+    Parameters
+    ----------
+    summary_with_holdout : DataFrame
+        ``rfm_summary(..., calibration_end=...)`` output.
+    models : sequence of fitted models, or ModelFits
+        The identified models (``fits.fitted``).
+    criterion : {"log_score", "rmse"}, optional
+        Default ``"log_score"`` when every model has a count pmf, else ``"rmse"``.
+    n_bootstrap : int, default 2000
+    alpha : float, default 0.05
+        Significance level of the interval of the difference.
+    seed : int, default 0
+
+    Returns
+    -------
+    ForecastChoice
+    """
+    from crmlab.checks import check_count, check_fraction
+    from crmlab.estimation import check_seed
+
+    fitted = list(models.fitted if isinstance(models, ModelFits) else models)
+    if not fitted:
+        raise ParameterError("give at least one fitted model.", parameter="models")
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap")
+    alpha = check_fraction(alpha, "alpha", zero=False, one=False)
+    seed = check_seed(seed)
+    scores = holdout_scores(summary_with_holdout, fitted)
+    logs, squares = scores["log_score"], scores["squared_error"]
+    if criterion is None:
+        criterion = "log_score" if logs.notna().all().all() else "rmse"
+    if criterion not in ("log_score", "rmse"):
+        raise ParameterError(
+            f"criterion must be 'log_score' or 'rmse', got {criterion!r}.", parameter="criterion"
+        )
+    if criterion == "log_score" and logs.isna().any().any():
+        missing = [str(c) for c in logs.columns[logs.isna().any().to_numpy()]]
+        raise ParameterError(
+            f"{missing} have no conditional count distribution: use criterion='rmse'.",
+            parameter="criterion",
+        )
+    table = pd.DataFrame({"log_score": logs.mean(), "rmse": np.sqrt(squares.mean())})
+    table.index.name = "model"
+    key = -table["log_score"] if criterion == "log_score" else table["rmse"]
+    order = [str(n) for n in key.sort_values(kind="stable").index]
+    table["rank"] = pd.Series(range(1, len(order) + 1), index=order).reindex(table.index)
+    best = order[0]
+    n = len(summary_with_holdout)
+    score = logs if criterion == "log_score" else squares
+    # models whose every holdout score equals the best's (BG/CNBD-k with k = 1 is the BG/NBD)
+    same = [
+        m for m in order[1:]
+        if np.allclose(score[m].to_numpy(), score[best].to_numpy(), rtol=1e-6, atol=1e-9)
+    ]  # fmt: skip
+    rest = [m for m in order[1:] if m not in same]
+    if not rest:
+        return ForecastChoice(
+            criterion, table, best, None, np.nan, np.nan, np.nan, False, [best], alpha,
+            n_bootstrap, n, same,
+        )  # fmt: skip
+    runner = rest[0]
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_bootstrap, n))
+    if criterion == "log_score":
+        diff = logs[best].to_numpy() - logs[runner].to_numpy()
+        point = float(diff.mean())
+        boot = diff[idx].mean(axis=1)
+    else:
+        sb, sr = squares[best].to_numpy(), squares[runner].to_numpy()
+        point = float(np.sqrt(sr.mean()) - np.sqrt(sb.mean()))
+        boot = np.sqrt(sr[idx].mean(axis=1)) - np.sqrt(sb[idx].mean(axis=1))
+    lower, upper = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
+    tie = bool(lower <= 0 <= upper)
+    return ForecastChoice(
+        criterion, table, best, runner, point, lower, upper, tie,
+        [best, runner] if tie else [best], alpha, n_bootstrap, n, same,
+    )  # fmt: skip
+
+
+def refit_models(names: Sequence[str], summary: pd.DataFrame) -> list[BaseModel]:
+    """The named models refitted on ``summary`` (the whole window); those not identified
+    there are left out with a :class:`crmlab.errors.CrmlabWarning`.
+
+    Raises
+    ------
+    DataError
+        None of them can be estimated on ``summary``.
+    """
+    fits = fit_models([MODELS[n]() for n in names], summary, warn=True, require=True)
+    return fits.fitted
+
+
+def average_clv(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The equal-weight average of several models' :func:`customer_lifetime_value` tables.
+
+    ``clv``, ``dert``, ``expected_purchases``, ``expected_spend`` are averaged; the
+    parameter-uncertainty bounds ``clv_lower``/``clv_upper`` become the lowest lower and the
+    highest upper bound of the models (an envelope, conservative); the total likewise. One
+    table is returned unchanged.
+    """
+    tables = list(tables)
+    if not tables:
+        raise ParameterError("give at least one CLV table.", parameter="tables")
+    if len(tables) == 1:
+        return tables[0]
+    first = tables[0]
+    out = first.copy()
+    for col in ("expected_purchases", "dert", "expected_spend", "clv"):
+        if col in first:
+            out[col] = np.mean([t[col].reindex(first.index).to_numpy() for t in tables], axis=0)
+    if "clv_lower" in first and all("clv_lower" in t for t in tables):
+        out["clv_lower"] = np.min([t["clv_lower"].reindex(first.index) for t in tables], axis=0)
+        out["clv_upper"] = np.max([t["clv_upper"].reindex(first.index) for t in tables], axis=0)
+    totals = [t.attrs.get("total_clv") for t in tables]
+    if all(totals):
+        out.attrs["total_clv"] = {
+            "estimate": float(out["clv"].sum()),
+            "lower": float(min(t["lower"] for t in totals)),
+            "upper": float(max(t["upper"] for t in totals)),
+        }
+    out.attrs["models_averaged"] = len(tables)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -33,41 +34,64 @@ def parameter_table(models: Sequence[BaseModel]) -> pd.DataFrame:
     return out
 
 
-def spend_frequency_check(summary: pd.DataFrame) -> pd.DataFrame:
+def spend_frequency_check(summary: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Correlation of spend per transaction with purchase frequency (Gamma-Gamma's assumption).
 
     The Gamma-Gamma model assumes that a customer's mean spend is independent of their purchase
     process (Fader, Hardie and Lee 2005b, section 4.2, report r = 0.11 on CDNOW). Computed on
-    repeat customers (``frequency > 0``), whose ``monetary_value`` is defined.
+    repeat customers (``frequency > 0``), whose ``monetary_value`` is defined, by Pearson's r
+    and Spearman's rank correlation, each with a ``1 - alpha`` interval from Fisher's z
+    transform: ``tanh(atanh(r) +- z_{1-alpha/2} se)`` with ``se = 1 / sqrt(n - 3)`` for
+    Pearson and ``se = sqrt(1.06 / (n - 3))`` for Spearman (Fieller, Hartley and Pearson 1957).
 
     Returns
     -------
     DataFrame
-        Index ``method`` (``pearson``, ``spearman``); columns ``correlation``, ``p_value`` and
-        ``n_customers``.
+        Index ``method`` (``pearson``, ``spearman``); columns ``correlation``, ``lower``,
+        ``upper``, ``p_value``, ``n_customers``. ``attrs["verdict"]`` is ``"violated"`` when
+        either interval excludes 0 and ``"not clearly violated"`` otherwise;
+        ``attrs["interval_method"]`` names the interval method.
     """
+    from crmlab.checks import check_fraction
+
+    alpha = check_fraction(alpha, "alpha", zero=False, one=False)
     for col in ("frequency", "monetary_value"):
         if col not in summary:
             raise DataError(
                 f"summary lacks '{col}'; pass crmlab.rfm.rfm_summary output.", column=col
             )
     rep = summary.loc[summary["frequency"] > 0]
-    if len(rep) < 3:
+    if len(rep) < 4:
         raise DataError(
-            "fewer than 3 repeat customers: the correlation is undefined.", column="frequency"
+            "fewer than 4 repeat customers: the correlation and its interval are undefined.",
+            column="frequency",
         )
     x = rep["frequency"].to_numpy(dtype=float)
     m = rep["monetary_value"].to_numpy(dtype=float)
     p = stats.pearsonr(x, m)
     s = stats.spearmanr(x, m)
-    return pd.DataFrame(
-        {
-            "correlation": [float(p.statistic), float(s.statistic)],
-            "p_value": [float(p.pvalue), float(s.pvalue)],
-            "n_customers": [len(rep), len(rep)],
-        },
+    n = len(rep)
+    z = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for r, pv, var in (
+        (float(p.statistic), float(p.pvalue), 1.0),
+        (float(s.statistic), float(s.pvalue), 1.06),
+    ):
+        centre = np.arctanh(np.clip(r, -0.999999, 0.999999))
+        half = z * np.sqrt(var / (n - 3))
+        rows.append([r, float(np.tanh(centre - half)), float(np.tanh(centre + half)), pv, n])
+    out = pd.DataFrame(
+        rows,
+        columns=["correlation", "lower", "upper", "p_value", "n_customers"],
         index=pd.Index(["pearson", "spearman"], name="method"),
     )
+    excludes = ((out["lower"] > 0) | (out["upper"] < 0)).any()
+    out.attrs["verdict"] = "violated" if excludes else "not clearly violated"
+    out.attrs["alpha"] = alpha
+    out.attrs["interval_method"] = (
+        "Fisher z transform (se 1/sqrt(n-3) for Pearson, sqrt(1.06/(n-3)) for Spearman)"
+    )
+    return out
 
 
 def clv_crosstab(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,7 +48,7 @@ def test_spend_frequency_check_cdnow_near_published(cdnow):
 def test_spend_frequency_check_needs_columns_and_repeaters():
     with pytest.raises(DataError, match="monetary_value"):
         spend_frequency_check(pd.DataFrame({"frequency": [1, 2, 3]}))
-    with pytest.raises(DataError, match="fewer than 3"):
+    with pytest.raises(DataError, match="fewer than 4"):
         spend_frequency_check(pd.DataFrame({"frequency": [0, 1], "monetary_value": [0.0, 3.0]}))
 
 
@@ -64,3 +65,33 @@ def test_clv_crosstab_counts_and_sums(small):
     assert table.loc[["a", "b"], ("clv_share", "all")].sum() == pytest.approx(1.0)
     with pytest.raises(DataError, match="lack an RFM segment"):
         clv_crosstab(tiers, segments.iloc[:3], values)
+
+
+def test_spend_frequency_check_fisher_intervals_match_closed_form():
+    """Fisher z: tanh(atanh(r) -+ 1.96 / sqrt(n - 3)) for Pearson, sqrt(1.06 / (n - 3)) for
+    Spearman (Fieller, Hartley and Pearson 1957), computed here independently."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    n = 400
+    x = rng.poisson(3, n) + 1
+    m = np.exp(0.2 * np.log(x) + rng.normal(0, 0.5, n))
+    check = spend_frequency_check(pd.DataFrame({"frequency": x, "monetary_value": m}))
+    z = stats.norm.ppf(0.975)
+    for method, var in (("pearson", 1.0), ("spearman", 1.06)):
+        r = check.loc[method, "correlation"]
+        half = z * np.sqrt(var / (n - 3))
+        assert check.loc[method, "lower"] == pytest.approx(np.tanh(np.arctanh(r) - half))
+        assert check.loc[method, "upper"] == pytest.approx(np.tanh(np.arctanh(r) + half))
+    assert check.loc["pearson", "correlation"] == pytest.approx(stats.pearsonr(x, m).statistic)
+    assert check.attrs["verdict"] == "violated"  # built with a dependence on frequency
+
+
+def test_spend_frequency_check_independent_spend_is_not_clearly_violated():
+    rng = np.random.default_rng(4)
+    x = rng.poisson(3, 300) + 1
+    m = rng.gamma(5.0, 10.0, 300)  # independent of x
+    check = spend_frequency_check(pd.DataFrame({"frequency": x, "monetary_value": m}))
+    covers = ((check["lower"] <= 0) & (check["upper"] >= 0)).all()
+    assert check.attrs["verdict"] == ("not clearly violated" if covers else "violated")
+    assert covers  # |r| < 0.06 here; both intervals have half-width ~0.11
