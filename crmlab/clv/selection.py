@@ -536,13 +536,17 @@ def trackable_models(models: Sequence[BaseModel]) -> list[BaseModel]:
     return [m for m in models if supports_tracking(m)]
 
 
-def holdout_scores(summary_with_holdout: pd.DataFrame, models: Sequence[BaseModel]) -> pd.DataFrame:
+def holdout_scores(
+    summary_with_holdout: pd.DataFrame, models: Sequence[BaseModel] | dict[str, BaseModel]
+) -> pd.DataFrame:
     """Per-customer holdout scores of fitted models: log score and squared error.
 
     ``log_score`` is ``log P(X = x*)`` of the customer's holdout count under the model's
     conditional count distribution (:func:`crmlab.clv.predictive.holdout_log_score`; NaN for
     a model without one); ``squared_error`` is ``(E[X] - x*)^2`` of the conditional
     expectation over the customer's holdout duration.
+
+    ``models`` may be a dict (label -> fitted model) to compare fits of one class.
 
     Returns
     -------
@@ -554,8 +558,10 @@ def holdout_scores(summary_with_holdout: pd.DataFrame, models: Sequence[BaseMode
 
     actual = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
     logs, squares = {}, {}
-    for model in models:
-        name = type(model).__name__
+    named = (
+        dict(models) if isinstance(models, dict) else {type(m).__name__: m for m in models}
+    )
+    for name, model in named.items():
         pred = np.asarray(conditional_over_durations(model, summary_with_holdout), dtype=float)
         squares[name] = (pred - actual) ** 2
         try:
@@ -639,8 +645,8 @@ def choose_forecast_model(
     ----------
     summary_with_holdout : DataFrame
         ``rfm_summary(..., calibration_end=...)`` output.
-    models : sequence of fitted models, or ModelFits
-        The identified models (``fits.fitted``).
+    models : sequence of fitted models, ModelFits, or dict
+        The identified models (``fits.fitted``), or label -> fitted model.
     criterion : {"log_score", "rmse"}, optional
         Default ``"log_score"`` when every model has a count pmf, else ``"rmse"``.
     n_bootstrap : int, default 2000
@@ -655,7 +661,12 @@ def choose_forecast_model(
     from crmlab.checks import check_count, check_fraction
     from crmlab.estimation import check_seed
 
-    fitted = list(models.fitted if isinstance(models, ModelFits) else models)
+    if isinstance(models, ModelFits):
+        fitted = list(models.fitted)
+    elif isinstance(models, dict):
+        fitted = dict(models)
+    else:
+        fitted = list(models)
     if not fitted:
         raise ParameterError("give at least one fitted model.", parameter="models")
     n_bootstrap = check_count(n_bootstrap, "n_bootstrap")
