@@ -67,15 +67,15 @@ def _choice_sentence(choice: ForecastChoice) -> str:
         f"{text.interval(choice.lower, choice.upper, 4)} from a paired bootstrap over "
         f"{text.count(choice.n_customers)} customers"
     )
-    scores = f"{what} {text.number(value, 3)} against {text.number(other, 3)} ({better}; {diff})"
+    scores = f"{what} {text.number(value, 3)} against {text.number(other, 3)} ({better}), {diff}"
     if choice.tie:
         return (
-            f"{choice.best} and {choice.runner_up} forecast the holdout equally well ({scores}); "
+            f"{choice.best} and {choice.runner_up} forecast the holdout equally well: {scores}; "
             f"the CLV below averages both.{same}"
         )
     return (
-        f"{choice.best} forecasts the holdout better than {choice.runner_up}, the next best "
-        f"({scores}); the CLV below uses {choice.best}.{same}"
+        f"{choice.best} forecasts the holdout better than {choice.runner_up}, the next best: "
+        f"{scores}; the CLV below uses {choice.best}.{same}"
     )
 
 
@@ -96,8 +96,9 @@ def _spend_check_sentence(check: pd.DataFrame) -> list[str]:
     if verdict == "violated":
         tail = (
             f"the independence assumption of the Gamma-Gamma model is violated (at least one "
-            f"interval excludes 0), though the correlation is {size}; the expected spend of "
-            "frequent and infrequent buyers may be biased in opposite directions"
+            f"interval excludes 0), though the correlation is {size}; the spend expectations, "
+            "which ignore this relation, may be biased for the most and the least frequent "
+            "buyers"
         )
     else:
         tail = (
@@ -414,7 +415,7 @@ def bgbb_findings(model: BaseModel, data: pd.DataFrame, periods: int = 5) -> lis
         f"BG/BB on {text.count(n_customers)} customers observed over "
         f"{text.count(data['n_periods'].max())} transaction opportunities: while alive a "
         f"customer transacts in a period with probability α/(α+β) = {text.number(buy, 2)} on "
-        f"average, and drops out after a period with probability γ/(γ+δ) = "
+        f"average, and leaves for good before each period with probability γ/(γ+δ) = "
         f"{text.number(drop, 2)} on average.",
         f"{text.pct(float(np.sum(w * (alive >= 0.5)) / n_customers))} of customers are probably "
         f"still alive (P(alive) ≥ 0.5); together they are expected to make "
@@ -426,38 +427,51 @@ def bgbb_findings(model: BaseModel, data: pd.DataFrame, periods: int = 5) -> lis
 
 
 def covariate_findings(model: BaseModel, alpha: float | None = None) -> list[str]:
-    """One sentence per covariate coefficient of a fitted static-covariate model.
+    """One plain-text sentence per covariate coefficient of a fitted static-covariate model.
 
     A coefficient whose ``1 - alpha`` interval excludes 0 "is associated with" a higher or
-    lower purchase (drop-out) rate, with the factor ``exp(coef)`` per unit of the covariate
-    (Pareto/NBD and GGom/NBD: ``alpha_i = alpha exp(-g_p z_i)``, so the rate scales by
-    ``exp(g_p)``); otherwise "no evidence of an association", with the estimate and interval.
-    Observational data: associations, never effects.
+    lower purchase rate (all models: ``alpha_i = alpha exp(-g_p z_i)``, so the mean rate scales by
+    ``exp(g_p)`` per unit) or drop-out rate (Pareto/NBD, GGom/NBD: ``beta_i = beta exp(-g_d
+    z_i)``); for BG/NBD the drop-out coefficient scales ``a`` and ``b`` together, which leaves the
+    mean drop-out probability ``a/(a+b)`` unchanged and changes only its spread. Otherwise "no
+    evidence of an association", with the estimate and interval. Observational data:
+    associations, never effects.
     """
     summary = model.summary()
     level = text.pct(1 - (alpha if alpha is not None else getattr(model, "alpha", 0.05)))
     name = type(model).__name__.replace("WithCovariates", "")
+    bg = name == "BGNBD"
     out = []
     for label, row in summary.iterrows():
         label = str(label)
         if "." not in label:
             continue
         process, covariate = label.split(".", 1)
-        what = "purchase rate" if process == "purchase" else "drop-out"
-        shown = text.escape_markdown(covariate)
+        factor = text.number(float(np.exp(row["coef"])), 2)
         est = (
             f"coefficient {text.number(row['coef'], 3)}, {level} interval "
             f"{text.interval(row['lower'], row['upper'], 3)}, {text.pvalue(row['p'])}"
         )
+        if process == "purchase":
+            what = "purchase rate"
+        elif bg:
+            what = "spread of the drop-out probability"
+        else:
+            what = "drop-out rate"
         if row["lower"] > 0 or row["upper"] < 0:
-            direction = "higher" if row["coef"] > 0 else "lower"
+            if process == "dropout" and bg:
+                direction = "a narrower" if row["coef"] > 0 else "a wider"
+                tail = f"a and b scaled by {factor} per unit; the mean a/(a+b) is unchanged"
+            else:
+                direction = "a higher" if row["coef"] > 0 else "a lower"
+                tail = f"a factor of {factor} per unit"
             out.append(
-                f"In the {name} model, {shown} is associated with a {direction} {what} ({est}; "
-                f"a factor of {text.number(float(np.exp(row['coef'])), 2)} per unit)."
+                f"In the {name} model, {covariate} is associated with {direction} {what} "
+                f"({est}; {tail})."
             )
         else:
             out.append(
-                f"In the {name} model, no evidence of an association between {shown} and the "
-                f"{what} ({est})."
+                f"In the {name} model, no evidence of an association between {covariate} and "
+                f"the {what} ({est})."
             )
     return out

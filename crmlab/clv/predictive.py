@@ -67,6 +67,7 @@ __all__ = [
     "clv_predictive_interval",
     "conditional_count_pmf",
     "holdout_log_score",
+    "holdout_predictive_check",
     "interval_coverage",
     "purchases_predictive_interval",
     "simulate_future",
@@ -493,6 +494,9 @@ def clv_predictive_interval(
     :func:`crmlab.clv.customer_lifetime_value` (parameter uncertainty of the expected value)
     it covers what the customer herself may do, so it is much wider and often starts at 0.
 
+    ``model`` may be a list of models (a tie): their simulated futures are pooled, an
+    equal-weight mixture.
+
     Returns
     -------
     DataFrame
@@ -503,18 +507,27 @@ def clv_predictive_interval(
     alpha = check_fraction(alpha, "alpha", zero=False, one=False)
     margin_rate = check_fraction(margin_rate, "margin_rate", zero=False)
     delta = discount_rate_per_unit(discount_rate, time_unit)
-    sims = simulate_future(
-        model,
-        horizon,
-        data,
-        discount=delta,
-        spend_model=spend_model,
-        spend_data=spend_data,
-        n_draws=n_draws,
-        n_sims=n_sims,
-        seed=seed,
-    )
-    value = margin_rate * sims.get("discounted_spend", sims["discounted_purchases"])
+    group = list(model) if isinstance(model, (list, tuple)) else [model]
+    runs = [
+        simulate_future(
+            m,
+            horizon,
+            data,
+            discount=delta,
+            spend_model=spend_model,
+            spend_data=spend_data,
+            n_draws=n_draws,
+            n_sims=n_sims,
+            seed=seed + j,
+        )
+        for j, m in enumerate(group)
+    ]  # several models (a tie): an equal-weight mixture of their futures
+    key = "discounted_spend" if spend_model is not None else "discounted_purchases"
+    sims = {
+        "purchases": np.vstack([r["purchases"] for r in runs]),
+        "index": runs[0]["index"],
+    }
+    value = margin_rate * np.vstack([r[key] for r in runs])
     out = pd.DataFrame(
         {
             "clv_simulated_mean": value.mean(axis=0),
@@ -562,3 +575,42 @@ def interval_coverage(interval: pd.DataFrame, actual) -> dict:
         "n": n,
         "level": float(interval.attrs.get("level", np.nan)),
     }
+
+
+def holdout_predictive_check(
+    model,
+    summary_with_holdout: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    n_draws: int = 200,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict]:
+    """Predictive intervals of the holdout purchases and how often the actual counts fall in.
+
+    :func:`purchases_predictive_interval` over each customer's own ``duration_holdout``, and
+    :func:`interval_coverage` against ``frequency_holdout``: a calibration check of the model's
+    whole count distribution out of sample.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        The intervals (with ``actual``) and the coverage summary.
+    """
+    durations = summary_with_holdout["duration_holdout"].to_numpy(dtype=float)
+    parts = []
+    for duration in np.unique(durations):
+        rows = summary_with_holdout.loc[durations == duration]
+        if duration <= 0:
+            part = pd.DataFrame(
+                {"expected": 0.0, "lower": 0.0, "upper": 0.0, "coverage": 1.0}, index=rows.index
+            )
+        else:
+            part = purchases_predictive_interval(
+                model, float(duration), rows, alpha=alpha, n_draws=n_draws, seed=seed
+            )
+        parts.append(part)
+    out = pd.concat(parts).reindex(summary_with_holdout.index)
+    out["actual"] = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
+    out.attrs["level"] = 1 - alpha
+    out.attrs["covers"] = parts[0].attrs.get("covers", "") if parts else ""
+    return out, interval_coverage(out, out["actual"])

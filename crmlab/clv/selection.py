@@ -33,13 +33,16 @@ __all__ = [
     "ForecastChoice",
     "ModelFits",
     "average_clv",
+    "average_probability_alive",
     "best_model",
     "choose_forecast_model",
     "calibration_end_or_default",
     "default_calibration_end",
     "fit_models",
+    "forecast_clv",
     "holdout_scores",
     "make_models",
+    "needs_regularity",
     "model_comparison",
     "refit_best",
     "refit_models",
@@ -133,6 +136,11 @@ def make_models(names: Sequence[str]) -> list[BaseModel]:
     if repeated:
         raise ParameterError(f"models names {repeated} more than once.", parameter="models")
     return [MODELS[n]() for n in names]
+
+
+def needs_regularity(names: Sequence[str]) -> bool:
+    """Whether the models named need ``litt`` (``rfm_summary(..., regularity=True)``)."""
+    return any(n in ("BGCNBD", "MBGCNBD") for n in ([names] if isinstance(names, str) else names))
 
 
 def default_calibration_end(transactions: pd.DataFrame, share: float = 2 / 3) -> pd.Timestamp:
@@ -558,9 +566,7 @@ def holdout_scores(
 
     actual = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
     logs, squares = {}, {}
-    named = (
-        dict(models) if isinstance(models, dict) else {type(m).__name__: m for m in models}
-    )
+    named = dict(models) if isinstance(models, dict) else {type(m).__name__: m for m in models}
     for name, model in named.items():
         pred = np.asarray(conditional_over_durations(model, summary_with_holdout), dtype=float)
         squares[name] = (pred - actual) ** 2
@@ -619,6 +625,20 @@ class ForecastChoice:
     n_bootstrap: int
     n_customers: int
     equivalent: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """The comparison as a report table, columns labelled with their units."""
+        out = pd.DataFrame(
+            {
+                "mean holdout log score per customer (nats)": self.table["log_score"],
+                "holdout RMSE (purchases per customer)": self.table["rmse"],
+                f"rank on {'log score' if self.criterion == 'log_score' else 'RMSE'}": self.table[
+                    "rank"
+                ],
+            }
+        )
+        out.index.name = "model"
+        return out.sort_values(out.columns[-1])
 
 
 def choose_forecast_model(
@@ -767,3 +787,38 @@ def average_clv(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
         }
     out.attrs["models_averaged"] = len(tables)
     return out
+
+
+def forecast_clv(
+    models: Sequence[BaseModel],
+    spend_model: BaseModel | None,
+    summary: pd.DataFrame | None,
+    horizon: float,
+    discount_rate: float,
+    time_unit: str,
+    margin_rate: float = 1.0,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`crmlab.clv.customer_lifetime_value` of each model, averaged (:func:`average_clv`).
+
+    One model gives its own table; two (a tie in :func:`choose_forecast_model`) the
+    equal-weight average. ``options`` pass on (``n_draws``, ``seed``, ``step``, ``alpha``).
+    """
+    from crmlab.clv.value import customer_lifetime_value
+
+    tables = [
+        customer_lifetime_value(
+            m, spend_model, summary, horizon, discount_rate, time_unit, margin_rate, **options
+        )
+        for m in models
+    ]
+    return average_clv(tables)
+
+
+def average_probability_alive(
+    models: Sequence[BaseModel], data: pd.DataFrame | None = None
+) -> pd.Series:
+    """P(alive) averaged over models (one model: its own), named ``probability_alive``."""
+    values = [m.probability_alive(data) for m in models]
+    out = sum(v.to_numpy() for v in values) / len(values)
+    return pd.Series(out, index=values[0].index, name="probability_alive")

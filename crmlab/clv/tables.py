@@ -13,7 +13,18 @@ from crmlab.clv.actions import _clv_series
 from crmlab.clv.base import BaseModel
 from crmlab.errors import DataError, ParameterError
 
-__all__ = ["clv_crosstab", "parameter_table", "spend_frequency_check"]
+__all__ = [
+    "COVARIATE_MODELS",
+    "bgbb_repeat_table",
+    "clv_crosstab",
+    "clv_table",
+    "covariate_table",
+    "customer_covariates",
+    "fit_with_covariates",
+    "infinite_dert",
+    "parameter_table",
+    "spend_frequency_check",
+]
 
 
 def parameter_table(models: Sequence[BaseModel]) -> pd.DataFrame:
@@ -144,3 +155,188 @@ def clv_crosstab(
     out.index.name = "segment"
     keep = (out[("customers", "all")] > 0).to_numpy()
     return out.loc[keep]
+
+
+#: Transaction models with static covariates (``Model(purchase_covariates=...)``).
+COVARIATE_MODELS = ("ParetoNBD", "BGNBD", "GGomNBD")
+
+
+def customer_covariates(transactions: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """One value per customer of each named column of the transactions: the first purchase's.
+
+    Static covariates describe a customer at acquisition (channel, region, first spend
+    band); a column that varies within a customer is taken at her first purchase (earliest
+    ``date``), so later behaviour never leaks into the covariate.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; one column per name (numeric kept, text/categorical as given,
+        turned into dummies by the model).
+
+    Raises
+    ------
+    DataError
+        A named column is missing, or has no value for some customer's first purchase.
+    """
+    names = list(names)
+    missing = [n for n in names if n not in transactions]
+    if missing:
+        raise DataError(
+            f"covariate column(s) {missing} are not in the transactions (columns: "
+            f"{list(transactions.columns)[:12]}); name columns of the file, or map them with "
+            "columns.",
+            column=missing[0],
+        )
+    first = transactions.sort_values(["customer_id", "date"], kind="stable").groupby(
+        "customer_id", sort=True
+    )
+    out = first[names].first()
+    empty = out.columns[out.isna().any().to_numpy()]
+    if len(empty):
+        rows = list(out.index[out[empty[0]].isna().to_numpy()][:5])
+        raise DataError(
+            f"covariate '{empty[0]}' has no value for customers {rows}; fill it for every "
+            "customer.",
+            column=str(empty[0]),
+            rows=rows,
+        )
+    return out
+
+
+def fit_with_covariates(
+    model_name: str, summary: pd.DataFrame, covariates: pd.DataFrame
+) -> BaseModel:
+    """A static-covariate model fitted with the covariates in both processes.
+
+    ``model_name`` is used when it has covariates (:data:`COVARIATE_MODELS`), else Pareto/NBD
+    (CLVTools' parameterisation; see :mod:`crmlab.clv.covariates`).
+    """
+    from crmlab.clv.selection import MODELS
+
+    name = model_name if model_name in COVARIATE_MODELS else "ParetoNBD"
+    names = list(covariates.columns)
+    data = summary.join(covariates, how="left")
+    model = MODELS[name](purchase_covariates=names, dropout_covariates=names)
+    return model.fit(data)
+
+
+def covariate_table(model: BaseModel) -> pd.DataFrame:
+    """Coefficients of a static-covariate model: one row per (process, covariate).
+
+    Returns
+    -------
+    DataFrame
+        Index (``process``, ``covariate``); columns ``coef``, ``se``, ``lower``, ``upper``, ``p``
+        and ``factor`` (``exp(coef)``: the multiplier of the purchase or drop-out rate per unit
+        of the covariate for Pareto/NBD and GGom/NBD).
+    """
+    summary = model.summary()
+    rows = summary.loc[[("." in str(i)) for i in summary.index]].copy()
+    split = [str(i).split(".", 1) for i in rows.index]
+    rows.index = pd.MultiIndex.from_tuples(split, names=["process", "covariate"])
+    rows["factor"] = np.exp(rows["coef"])
+    return rows
+
+
+def infinite_dert(
+    models: BaseModel | Sequence[BaseModel],
+    discount_rate: float,
+    time_unit: str,
+    data: pd.DataFrame | None = None,
+) -> pd.Series | None:
+    """Discounted expected residual transactions over an infinite horizon, where a model has it.
+
+    Pareto/NBD (Fader, Hardie and Lee 2005b, eq. 2), GGom/NBD and Pareto/NBD with correlation
+    have ``discounted_expected_residual_transactions``; BG/NBD, MBG/NBD and the NBD have no
+    such method here, and None is returned. With several models (a tie) the mean of theirs,
+    or None when one of them lacks it.
+
+    Returns
+    -------
+    Series or None
+        Per customer, named ``dert_infinite`` (transactions, discounted at the continuously
+        compounded rate per time unit of ``discount_rate``).
+    """
+    from crmlab.transactions import discount_rate_per_unit
+
+    group = [models] if isinstance(models, BaseModel) else list(models)
+    if not group or not all(hasattr(m, "discounted_expected_residual_transactions") for m in group):
+        return None
+    delta = discount_rate_per_unit(discount_rate, time_unit)
+    if not delta > 0:
+        return None  # undiscounted, an infinite horizon has no finite value
+    values = [m.discounted_expected_residual_transactions(delta, data) for m in group]
+    out = sum(v.to_numpy() for v in values) / len(values)
+    return pd.Series(out, index=values[0].index, name="dert_infinite")
+
+
+def clv_table(
+    values: pd.DataFrame,
+    probability_alive: pd.Series,
+    horizon: float,
+    time_unit: str,
+    predictive: pd.DataFrame | None = None,
+    dert_infinite: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The per-customer CLV table of the report, its columns labelled with horizon and what
+    each interval covers.
+
+    Columns (by label): ``p_alive``; ``expected purchases in the next H <units>``; ``H-<unit>
+    CLV``; ``CLV lower/upper, parameter uncertainty`` (of the expected value, from
+    :func:`customer_lifetime_value` draws); ``CLV lower/upper, predictive`` (of the CLV the
+    customer will yield, :func:`crmlab.clv.clv_predictive_interval`); ``DERT, infinite horizon``
+    (discounted transactions, :func:`infinite_dert`), when given. Sorted by CLV, largest first.
+    """
+    from crmlab import text
+
+    unit = text.unit_word(time_unit, 1)
+    h = text.number(horizon, None)
+    clv_name = f"{h}-{unit} CLV"
+    out = pd.DataFrame(index=values.index)
+    out.index.name = values.index.name or "customer_id"
+    out["p_alive"] = pd.Series(probability_alive).reindex(values.index)
+    if "expected_purchases" in values and values["expected_purchases"].notna().any():
+        out[f"expected purchases in the next {h} {text.unit_word(time_unit, horizon)}"] = values[
+            "expected_purchases"
+        ]
+    out[clv_name] = values["clv"]
+    if "clv_lower" in values:
+        out["CLV lower, parameter uncertainty"] = values["clv_lower"]
+        out["CLV upper, parameter uncertainty"] = values["clv_upper"]
+    if predictive is not None:
+        pred = predictive.reindex(values.index)
+        out["CLV lower, predictive"] = pred["clv_predictive_lower"]
+        out["CLV upper, predictive"] = pred["clv_predictive_upper"]
+    if dert_infinite is not None:
+        out["DERT, infinite horizon"] = pd.Series(dert_infinite).reindex(values.index)
+    return out.sort_values(clv_name, ascending=False, kind="stable")
+
+
+def bgbb_repeat_table(model: BaseModel, data: pd.DataFrame) -> pd.DataFrame:
+    """Customers by number of repeat transactions, actual and expected under a fitted BG/BB.
+
+    Expected: ``sum_i w_i P(X(n_i) = k)`` (Fader, Hardie and Shang 2010, eq. 8), ``w`` the
+    ``weight`` column (customers per row) when present.
+
+    Returns
+    -------
+    DataFrame
+        Index ``frequency`` (0..max n_periods); columns ``actual`` and ``expected``.
+    """
+    w = data["weight"].to_numpy(dtype=float) if "weight" in data else np.ones(len(data))
+    n_periods = data["n_periods"].to_numpy(dtype=int)
+    top = int(n_periods.max())
+    k = np.arange(top + 1)
+    expected = np.zeros(top + 1)
+    for n in np.unique(n_periods):
+        expected[: n + 1] += w[n_periods == n].sum() * model.probability_of_purchases(
+            k[: n + 1], int(n)
+        )
+    actual = np.bincount(data["frequency"].to_numpy(dtype=int), weights=w, minlength=top + 1)
+    out = pd.DataFrame(
+        {"actual": actual, "expected": expected}, index=pd.RangeIndex(top + 1, name="frequency")
+    )
+    out.attrs["xlabel"] = f"periods with a repeat transaction (of {top})"
+    out.attrs["title"] = "BG/BB: customers by repeat transactions"
+    return out

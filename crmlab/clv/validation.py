@@ -227,6 +227,7 @@ def tracking_data(
                 out[f"{name}_cumulative_lower"], out[f"{name}_cumulative_upper"] = lower, upper
                 lower, upper = _band(np.diff(cum_d, axis=1, prepend=0.0), interval)
                 out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
+    out.attrs["time_unit"] = time_unit
     return out
 
 
@@ -441,11 +442,13 @@ def frequency_recency_matrix(
         values = model.probability_alive(grid).to_numpy()
     out = np.full(ff.shape, np.nan)
     out[valid] = values
-    return pd.DataFrame(
+    table = pd.DataFrame(
         out,
         index=pd.Index(freq.astype(int), name="frequency"),
         columns=pd.Index(np.round(rec, 3), name="recency"),
     )
+    table.attrs["time_unit"] = getattr(model, "time_unit_", None)
+    return table
 
 
 def frequency_recency_band(

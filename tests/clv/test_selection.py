@@ -305,7 +305,7 @@ def test_choose_forecast_model_finds_the_true_model(kind, truth, other):
         model_comparison(data, fits), fits.fitted[0], _values(fits.fitted[0], data),
         fits.fitted[0].probability_alive(), choice=choice,
     )[0]  # fmt: skip
-    assert said.startswith(f"{truth} forecasts the holdout better than {other}")
+    assert said.startswith(f"{truth} forecasts the holdout better than {other}, the next best:")
     assert "paired bootstrap over 3,000 customers" in said
 
 
