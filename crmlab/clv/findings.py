@@ -153,7 +153,7 @@ def _rate_sentence(model: BaseModel, time_unit: str, per_year: float) -> list[st
 
 def clv_findings(
     comparison: pd.DataFrame,
-    transaction_model: BaseModel,
+    transaction_model: BaseModel | list[BaseModel],
     clv_table: pd.DataFrame,
     probability_alive: pd.Series,
     spend_model: GammaGamma | None = None,
@@ -176,8 +176,8 @@ def clv_findings(
     ----------
     comparison : DataFrame
         :func:`crmlab.clv.compare_models` output (holdout accuracy per model).
-    transaction_model : fitted model
-        The model the CLV was computed with.
+    transaction_model : fitted model, or a list of them
+        The model the CLV was computed with (the tied models whose CLV was averaged).
     clv_table : DataFrame
         :func:`customer_lifetime_value` output (``clv``; intervals in ``attrs["total_clv"]``
         when computed with draws).
@@ -283,7 +283,14 @@ def clv_findings(
             f"{name} cannot be estimated on these data ({reason}): {meaning}. The forecast rests "
             "on the models that fitted."
         )
-    findings.extend(_rate_sentence(transaction_model, time_unit, per_year))
+    group = (
+        list(transaction_model)
+        if isinstance(transaction_model, (list, tuple))
+        else [transaction_model]
+    )
+    transaction_model = group[0]
+    for member in group:
+        findings.extend(_rate_sentence(member, time_unit, per_year))
     if isinstance(transaction_model, NBD):
         findings.append(
             "Drop-out (NBD): none by assumption. The NBD lets every customer keep buying at her "
@@ -293,11 +300,16 @@ def clv_findings(
     if isinstance(transaction_model, NBD):
         pass  # P(alive) is 1 for everyone: said with the drop-out sentence above
     elif p_alive.notna().any():
+        over = (
+            f" (averaged over {' and '.join(type(m).__name__ for m in group)})"
+            if len(group) > 1
+            else ""
+        )
         alive_text = (
             f"{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active "
-            f"(P(alive) ≥ 0.5); the median P(alive) is {text.number(p_alive.median(), 2)}."
+            f"(P(alive) ≥ 0.5{over}); the median P(alive) is {text.number(p_alive.median(), 2)}."
         )
-        if type(transaction_model) is BGNBD:  # P(alive) = 1 without repeat purchases (FHL 2005a)
+        if len(group) == 1 and type(transaction_model) is BGNBD:  # P(alive) = 1 at x = 0 (FHL)
             x = pd.Series(transaction_model._fitted_data[0], index=transaction_model._fitted_index)
             repeat = (x.reindex(p_alive.index) > 0).to_numpy()
             if repeat.any() and not repeat.all():
