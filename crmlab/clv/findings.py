@@ -20,7 +20,13 @@ from crmlab.clv.nbd import NBD
 from crmlab.clv.selection import ForecastChoice, best_model
 from crmlab.transactions import TIME_UNITS
 
-__all__ = ["bgbb_findings", "clv_findings", "covariate_findings", "horizon_label"]
+__all__ = [
+    "bgbb_findings",
+    "clv_findings",
+    "coverage_note",
+    "covariate_findings",
+    "horizon_label",
+]
 
 _CRITERION_WORDS = {
     "holdout_mae": "mean absolute error per customer",
@@ -38,6 +44,24 @@ def _pct(x: float) -> str:
 def horizon_label(horizon: float, time_unit: str) -> str:
     """The horizon as a label: ``horizon_label(52, "W")`` is ``"52-week"``."""
     return f"{text.number(horizon, None)}-{text.unit_word(time_unit, 1)}"
+
+
+def coverage_note(coverage: dict | None, model_name: str) -> text.Note:
+    """The holdout calibration check as one displayable sentence (data values escaped)."""
+    if not coverage:
+        return text.note(
+            "{} has no conditional count distribution here: no holdout predictive check.",
+            model_name,
+        )
+    return text.note(
+        "{} of customers' holdout purchases fell within their {} predictive interval ({}; "
+        "the intervals expect {}, binomial standard error {}).",
+        text.pct(coverage["observed"]),
+        text.pct(coverage["level"]),
+        model_name,
+        text.pct(coverage["expected"]),
+        text.pct(coverage["se"], 1),
+    )
 
 
 _CHOICE_WORDS = {

@@ -64,8 +64,10 @@ from crmlab.transactions import discount_rate_per_unit
 __all__ = [
     "PMF_MODELS",
     "SIMULATION_MODELS",
+    "can_simulate",
     "clv_predictive_interval",
     "conditional_count_pmf",
+    "has_count_pmf",
     "holdout_log_score",
     "holdout_predictive_check",
     "interval_coverage",
@@ -100,6 +102,26 @@ def _kind(model, simulate: bool = False) -> str:
         f"in crmlab.clv.predictive; available for {list(allowed)} (without covariates).",
         parameter="model",
     )
+
+
+def has_count_pmf(model) -> bool:
+    """Whether :func:`conditional_count_pmf` covers ``model`` (its class, exactly)."""
+    try:
+        _kind(model)
+    except ParameterError:
+        return False
+    return True
+
+
+def can_simulate(models) -> bool:
+    """Whether :func:`simulate_future` covers ``model`` (or every model of a list)."""
+    group = list(models) if isinstance(models, (list, tuple)) else [models]
+    try:
+        for model in group:
+            _kind(model, simulate=True)
+    except ParameterError:
+        return False
+    return bool(group)
 
 
 def _draw_list(model, params) -> list[pd.Series]:
@@ -593,9 +615,12 @@ def holdout_predictive_check(
 
     Returns
     -------
-    (DataFrame, dict)
-        The intervals (with ``actual``) and the coverage summary.
+    (DataFrame, dict) or (None, None)
+        The intervals (with ``actual``) and the coverage summary; ``(None, None)`` for a model
+        without a conditional count distribution here (see :data:`PMF_MODELS`).
     """
+    if not has_count_pmf(model):
+        return None, None
     durations = summary_with_holdout["duration_holdout"].to_numpy(dtype=float)
     parts = []
     for duration in np.unique(durations):

@@ -21,6 +21,7 @@ __all__ = [
     "covariate_table",
     "customer_covariates",
     "fit_with_covariates",
+    "horizon_columns",
     "infinite_dert",
     "parameter_table",
     "spend_frequency_check",
@@ -216,7 +217,15 @@ def fit_with_covariates(
 
     name = model_name if model_name in COVARIATE_MODELS else "ParetoNBD"
     names = list(covariates.columns)
-    data = summary.join(covariates, how="left")
+    data = summary.drop(columns=[c for c in names if c in summary]).join(covariates, how="left")
+    missing = data[names].isna().any(axis=1).to_numpy()
+    if missing.any():
+        rows = list(data.index[missing][:5])
+        raise DataError(
+            f"customers {rows} of the summary have no covariate values; give covariates for "
+            "every customer of the summary.",
+            rows=rows,
+        )
     model = MODELS[name](purchase_covariates=names, dropout_covariates=names)
     return model.fit(data)
 
@@ -340,3 +349,23 @@ def bgbb_repeat_table(model: BaseModel, data: pd.DataFrame) -> pd.DataFrame:
     out.attrs["xlabel"] = f"periods with a repeat transaction (of {top})"
     out.attrs["title"] = "BG/BB: customers by repeat transactions"
     return out
+
+
+def horizon_columns(frame: pd.DataFrame, horizon: float, time_unit: str) -> pd.DataFrame:
+    """A copy of a CLV table (:func:`crmlab.clv.action_table`, :func:`clv_crosstab`, ...)
+    for display, its CLV columns labelled with the horizon and what each interval covers:
+    ``clv`` -> ``52-week CLV``, ``clv_lower``/``clv_upper`` -> ``CLV lower/upper, parameter
+    uncertainty``, ``expected_purchases`` -> ``expected purchases in the next 52 weeks``
+    (column labels of every level)."""
+    from crmlab import text
+
+    h = text.number(horizon, None)
+    names = {
+        "clv": f"{h}-{text.unit_word(time_unit, 1)} CLV",
+        "clv_lower": "CLV lower, parameter uncertainty",
+        "clv_upper": "CLV upper, parameter uncertainty",
+        "clv_share": f"share of {h}-{text.unit_word(time_unit, 1)} CLV",
+        "expected_purchases": f"expected purchases in the next {h} "
+        f"{text.unit_word(time_unit, horizon)}",
+    }
+    return frame.rename(columns=names)
