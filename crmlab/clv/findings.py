@@ -78,10 +78,11 @@ def _choice_sentence(choice: ForecastChoice) -> str:
         f" {', '.join(choice.equivalent)} gives the same forecasts as {choice.best}."
         if choice.equivalent
         else ""
-    )
+    ) + (f" {choice.note}" if getattr(choice, "note", "") else "")
     if choice.runner_up is None:
+        only = "the only distinct model" if choice.equivalent else "the only model"
         return (
-            f"{choice.best} is the only distinct model the data identify ({what} "
+            f"{choice.best} is {only} compared that the data identify ({what} "
             f"{text.number(value, 3)}).{same}"
         )
     other = choice.table.loc[choice.runner_up, col]
@@ -95,11 +96,16 @@ def _choice_sentence(choice: ForecastChoice) -> str:
     if choice.tie:
         return (
             f"{choice.best} and {choice.runner_up} forecast the holdout equally well: {scores}; "
-            f"the CLV below averages both.{same}"
+            + (
+                "the CLV below averages both."
+                if len(choice.models) > 1
+                else f"the CLV below uses {choice.models[0]}."
+            )
+            + same
         )
     return (
         f"{choice.best} forecasts the holdout better than {choice.runner_up}, the next best: "
-        f"{scores}; the CLV below uses {choice.best}.{same}"
+        f"{scores}; the CLV below uses {choice.models[0]}.{same}"
     )
 
 

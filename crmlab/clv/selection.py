@@ -36,6 +36,7 @@ __all__ = [
     "average_probability_alive",
     "best_model",
     "choose_forecast_model",
+    "diagnostic_model",
     "calibration_end_or_default",
     "default_calibration_end",
     "fit_models",
@@ -47,6 +48,7 @@ __all__ = [
     "refit_best",
     "refit_models",
     "spend_summary",
+    "supports_diagnostics",
     "supports_tracking",
     "trackable_models",
 ]
@@ -610,6 +612,9 @@ class ForecastChoice:
     equivalent : list of str
         Models whose holdout scores equal the best's to 1e-6 (the same forecasts, e.g.
         BG/CNBD-k at k = 1 and BG/NBD): never counted as the runner-up.
+    note : str
+        Why ``models`` differs from the choice (Pareto/NBD with correlation has no parameter
+        draws, so the CLV uses the next model).
     """
 
     criterion: str
@@ -625,6 +630,7 @@ class ForecastChoice:
     n_bootstrap: int
     n_customers: int
     equivalent: list[str] = field(default_factory=list)
+    note: str = ""
 
     def summary(self) -> pd.DataFrame:
         """The comparison as a report table, columns labelled with their units."""
@@ -721,9 +727,10 @@ def choose_forecast_model(
     ]  # fmt: skip
     rest = [m for m in order[1:] if m not in same]
     if not rest:
+        use, note = _forecastable([best], order)
         return ForecastChoice(
-            criterion, table, best, None, np.nan, np.nan, np.nan, False, [best], alpha,
-            n_bootstrap, n, same,
+            criterion, table, best, None, np.nan, np.nan, np.nan, False, use, alpha,
+            n_bootstrap, n, same, note,
         )  # fmt: skip
     runner = rest[0]
     rng = np.random.default_rng(seed)
@@ -738,10 +745,29 @@ def choose_forecast_model(
         boot = np.sqrt(sr[idx].mean(axis=1)) - np.sqrt(sb[idx].mean(axis=1))
     lower, upper = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
     tie = bool(lower <= 0 <= upper)
+    use, note = _forecastable([best, runner] if tie else [best], order)
     return ForecastChoice(
-        criterion, table, best, runner, point, lower, upper, tie,
-        [best, runner] if tie else [best], alpha, n_bootstrap, n, same,
+        criterion, table, best, runner, point, lower, upper, tie, use, alpha, n_bootstrap, n,
+        same, note,
     )  # fmt: skip
+
+
+#: Models the CLV forecast cannot use: no parameter draws for its intervals.
+_NO_FORECAST = ("ParetoNBDCorrelated",)
+
+
+def _forecastable(names: list[str], order: list[str]) -> tuple[list[str], str]:
+    """The chosen names the CLV can use, else the best-ranked one that can; and a note."""
+    use = [m for m in names if m not in _NO_FORECAST]
+    if len(use) == len(names):
+        return use, ""
+    if not use:
+        use = [next((m for m in order if m not in _NO_FORECAST), names[0])]
+    left = [m for m in names if m not in use]
+    return use, (
+        f"{', '.join(left)} has no parameter draws for CLV intervals, so the CLV uses "
+        f"{' and '.join(use)}."
+    )
 
 
 def refit_models(names: Sequence[str], summary: pd.DataFrame) -> list[BaseModel]:
@@ -822,3 +848,36 @@ def average_probability_alive(
     values = [m.probability_alive(data) for m in models]
     out = sum(v.to_numpy() for v in values) / len(values)
     return pd.Series(out, index=values[0].index, name="probability_alive")
+
+
+def supports_diagnostics(model: BaseModel) -> bool:
+    """Whether ``model`` has the new-customer predictions of the diagnostic plots (tracking,
+    repeat-purchase histogram: ``expected_purchases_new_customer``, ``probability_of_purchases``)."""
+    try:
+        model.expected_purchases_new_customer(np.array([1.0]))
+        model.probability_of_purchases(np.arange(2), 1.0)
+    except (ParameterError, NotImplementedError, AttributeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def diagnostic_model(choice: ForecastChoice, models: Sequence[BaseModel]) -> BaseModel:
+    """The best model of ``choice`` that the diagnostics can draw.
+
+    The chosen model itself when it has the new-customer predictions (:func:`supports_diagnostics`),
+    else the next one in the ranking, with a :class:`crmlab.errors.CrmlabWarning` saying so.
+    """
+    by_name = {type(m).__name__: m for m in models}
+    ranked = [str(n) for n in choice.table["rank"].sort_values(kind="stable").index]
+    for name in ranked:
+        model = by_name.get(name)
+        if model is not None and supports_diagnostics(model):
+            if name != choice.best:
+                warnings.warn(
+                    f"{choice.best} has no new-customer predictions for the diagnostic plots; "
+                    f"they show {name}, the next model on the holdout.",
+                    CrmlabWarning,
+                    stacklevel=2,
+                )
+            return model
+    return by_name[choice.best]

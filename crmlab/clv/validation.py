@@ -436,6 +436,7 @@ def frequency_recency_matrix(
     ff, rr = np.meshgrid(freq, rec, indexing="ij")
     valid = (ff > 0) == (rr > 0)  # no repeat purchase <=> recency 0
     grid = pd.DataFrame({"frequency": ff[valid], "recency": rr[valid], "T": T})
+    grid["litt"] = 0.0  # BG/CNBD-k reads it; its P(alive) and expectations do not depend on it
     if quantity == "expected_purchases":
         values = model.conditional_expected_purchases(t, grid).to_numpy()
     else:

@@ -367,3 +367,30 @@ def test_new_models_by_name_and_tracking_support(cdnow):
     assert [type(m).__name__ for m in make_models(names)] == names
     assert not clv.supports_tracking(clv.ParetoNBDCorrelated().fit(cdnow))
     assert clv.supports_tracking(fit_models(["NBD"], cdnow).fitted[0])
+
+
+def test_diagnostic_model_skips_models_without_new_customer_predictions(cdnow):
+    corr = clv.ParetoNBDCorrelated().fit(cdnow)
+    bg = fit_models(["BGNBD"], cdnow).fitted[0]
+    table = pd.DataFrame(
+        {"log_score": [np.nan, -0.98], "rmse": [1.60, 1.61], "rank": [1, 2]},
+        index=pd.Index(["ParetoNBDCorrelated", "BGNBD"], name="model"),
+    )
+    choice = clv.ForecastChoice("rmse", table, "ParetoNBDCorrelated", "BGNBD", 0.0, -0.1, 0.1,
+                                True, ["ParetoNBDCorrelated", "BGNBD"], 0.05, 100, len(cdnow))  # fmt: skip
+    assert not clv.supports_diagnostics(corr) and clv.supports_diagnostics(bg)
+    with pytest.warns(CrmlabWarning, match="next model on the holdout"):
+        assert clv.diagnostic_model(choice, [corr, bg]) is bg
+
+
+def test_forecast_never_uses_a_model_without_parameter_draws(cdnow):
+    """Pareto/NBD with correlation has no count pmf (the choice falls back on RMSE) and no
+    parameter draws: it may win the comparison, but the CLV uses another model, and says so."""
+    models = [clv.ParetoNBDCorrelated().fit(cdnow), fit_models(["BGNBD"], cdnow).fitted[0]]
+    choice = choose_forecast_model(cdnow, models)
+    assert choice.criterion == "rmse"
+    assert "ParetoNBDCorrelated" not in choice.models and choice.models
+    if "ParetoNBDCorrelated" in (choice.best, choice.runner_up) and (
+        choice.tie or choice.best == "ParetoNBDCorrelated"
+    ):
+        assert "has no parameter draws for CLV intervals" in choice.note
