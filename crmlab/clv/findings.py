@@ -294,10 +294,12 @@ def clv_findings(
             f"holdout; {text.count(holdout_total)} happened{error_text}."
         )
     if holdout_coverage:
+        which = holdout_coverage.get("model")
+        which = f"{which}; " if which and which != best else ""
         sentence += (
             f" {text.pct(holdout_coverage['observed'])} of customers' holdout purchases fell "
-            f"within their {text.pct(holdout_coverage['level'])} predictive interval (the model "
-            f"expects {text.pct(holdout_coverage['expected'])}, standard error "
+            f"within their {text.pct(holdout_coverage['level'])} predictive interval ({which}the "
+            f"intervals expect {text.pct(holdout_coverage['expected'])}, standard error "
             f"{text.pct(holdout_coverage['se'], 1)})."
         )
     if sentence:

@@ -616,7 +616,8 @@ def holdout_predictive_check(
     Returns
     -------
     (DataFrame, dict) or (None, None)
-        The intervals (with ``actual``) and the coverage summary; ``(None, None)`` for a model
+        The intervals (with ``actual``) and the coverage summary (with ``model``, the class
+        name); ``(None, None)`` for a model
         without a conditional count distribution here (see :data:`PMF_MODELS`).
     """
     if not has_count_pmf(model):
@@ -638,4 +639,6 @@ def holdout_predictive_check(
     out["actual"] = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
     out.attrs["level"] = 1 - alpha
     out.attrs["covers"] = parts[0].attrs.get("covers", "") if parts else ""
-    return out, interval_coverage(out, out["actual"])
+    coverage = interval_coverage(out, out["actual"])
+    coverage["model"] = type(model).__name__
+    return out, coverage
