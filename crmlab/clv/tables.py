@@ -17,6 +17,7 @@ __all__ = [
     "COVARIATE_MODELS",
     "bgbb_repeat_table",
     "clv_crosstab",
+    "clv_export",
     "clv_table",
     "covariate_table",
     "customer_covariates",
@@ -369,3 +370,21 @@ def horizon_columns(frame: pd.DataFrame, horizon: float, time_unit: str) -> pd.D
         f"{text.unit_word(time_unit, horizon)}",
     }
     return frame.rename(columns=names)
+
+
+def clv_export(
+    actions: pd.DataFrame,
+    predictive: pd.DataFrame | None = None,
+    dert_infinite: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The per-customer export of notebook 03: :func:`crmlab.clv.action_table` output with the
+    predictive CLV interval (``clv_predictive_lower``/``clv_predictive_upper``, beside the
+    parameter-uncertainty ``clv_lower``/``clv_upper``) and ``dert_infinite`` when given."""
+    out = actions.copy()
+    if predictive is not None:
+        pred = predictive.reindex(out.index)
+        out["clv_predictive_lower"] = pred["clv_predictive_lower"]
+        out["clv_predictive_upper"] = pred["clv_predictive_upper"]
+    if dert_infinite is not None:
+        out["dert_infinite"] = pd.Series(dert_infinite).reindex(out.index)
+    return out

@@ -164,3 +164,15 @@ def test_customer_covariates_take_the_first_purchase():
     assert out.loc[1, "channel"] == "web" and out.loc[2, "channel"] == "shop"
     with pytest.raises(Err, match="region"):
         clv.customer_covariates(tx, ["region"])
+
+
+def test_clv_export_adds_the_predictive_interval():
+    from crmlab import clv
+
+    actions = pd.DataFrame({"clv": [2.0, 1.0]}, index=pd.Index([7, 9], name="customer_id"))
+    pred = pd.DataFrame(
+        {"clv_predictive_lower": [0.0, 0.0], "clv_predictive_upper": [5.0, 3.0]}, index=[9, 7]
+    )
+    out = clv.clv_export(actions, pred, pd.Series([10.0, 20.0], index=[7, 9]))
+    assert out.loc[7, "clv_predictive_upper"] == 3.0 and out.loc[9, "dert_infinite"] == 20.0
+    assert list(clv.clv_export(actions).columns) == ["clv"]
