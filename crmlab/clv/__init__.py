@@ -37,6 +37,8 @@ from crmlab.clv.ggomnbd import GGomNBD
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
+from crmlab.clv.predictive import *  # noqa: F403
+from crmlab.clv.predictive import __all__ as _predictive
 from crmlab.clv.selection import *  # noqa: F403
 from crmlab.clv.selection import __all__ as _selection
 from crmlab.clv.tables import *  # noqa: F403
@@ -55,6 +57,7 @@ from crmlab.clv.value import customer_lifetime_value, discount_rate_per_unit, ne
 __all__ = [
     *_actions,
     *_findings,
+    *_predictive,
     *_selection,
     *_tables,
     "BGBB",

@@ -17,10 +17,16 @@ from crmlab.clv.base import BaseModel
 from crmlab.clv.bgnbd import BGNBD
 from crmlab.clv.gammagamma import GammaGamma
 from crmlab.clv.nbd import NBD
-from crmlab.clv.selection import best_model
+from crmlab.clv.selection import ForecastChoice, best_model
 from crmlab.transactions import TIME_UNITS
 
-__all__ = ["clv_findings"]
+__all__ = [
+    "bgbb_findings",
+    "clv_findings",
+    "coverage_note",
+    "covariate_findings",
+    "horizon_label",
+]
 
 _CRITERION_WORDS = {
     "holdout_mae": "mean absolute error per customer",
@@ -33,6 +39,110 @@ _CRITERION_WORDS = {
 
 def _pct(x: float) -> str:
     return text.pct(x)
+
+
+def horizon_label(horizon: float, time_unit: str) -> str:
+    """The horizon as a label: ``horizon_label(52, "W")`` is ``"52-week"``."""
+    return f"{text.number(horizon, None)}-{text.unit_word(time_unit, 1)}"
+
+
+def coverage_note(coverage: dict | None, model_name: str) -> text.Note:
+    """The holdout calibration check as one displayable sentence (data values escaped)."""
+    if not coverage:
+        return text.note(
+            "{} has no conditional count distribution here: no holdout predictive check.",
+            model_name,
+        )
+    return text.note(
+        "{} of customers' holdout purchases fell within their {} predictive interval ({}; "
+        "the intervals expect {}, binomial standard error {}).",
+        text.pct(coverage["observed"]),
+        text.pct(coverage["level"]),
+        model_name,
+        text.pct(coverage["expected"]),
+        text.pct(coverage["se"], 1),
+    )
+
+
+_CHOICE_WORDS = {
+    "log_score": ("mean holdout log score per customer", "higher is better"),
+    "rmse": ("holdout RMSE of purchases per customer", "lower is better"),
+}
+
+
+def _choice_sentence(choice: ForecastChoice) -> str:
+    what, better = _CHOICE_WORDS[choice.criterion]
+    col = "log_score" if choice.criterion == "log_score" else "rmse"
+    value = choice.table.loc[choice.best, col]
+    same = (
+        f" {', '.join(choice.equivalent)} gives the same forecasts as {choice.best}."
+        if choice.equivalent
+        else ""
+    ) + (f" {choice.note}" if getattr(choice, "note", "") else "")
+    if choice.runner_up is None:
+        only = "the only distinct model" if choice.equivalent else "the only model"
+        return (
+            f"{choice.best} is {only} compared that the data identify ({what} "
+            f"{text.number(value, 3)}).{same}"
+        )
+    other = choice.table.loc[choice.runner_up, col]
+    level = text.pct(1 - choice.alpha)
+    diff = (
+        f"difference {text.number(choice.difference, 4)}, {level} interval "
+        f"{text.interval(choice.lower, choice.upper, 4)} from a paired bootstrap over "
+        f"{text.count(choice.n_customers)} customers"
+    )
+    scores = f"{what} {text.number(value, 3)} against {text.number(other, 3)} ({better}), {diff}"
+    if choice.tie:
+        return (
+            f"{choice.best} and {choice.runner_up} forecast the holdout equally well: {scores}; "
+            + (
+                "the CLV below averages both."
+                if len(choice.models) > 1
+                else f"the CLV below uses {choice.models[0]}."
+            )
+            + same
+        )
+    return (
+        f"{choice.best} forecasts the holdout better than {choice.runner_up}, the next best: "
+        f"{scores}; the CLV below uses {choice.models[0]}.{same}"
+    )
+
+
+def _spend_check_sentence(check: pd.DataFrame) -> list[str]:
+    p, s = check.loc["pearson"], check.loc["spearman"]
+    if not text.available(p["correlation"], s["correlation"]):
+        return []
+    level = text.pct(1 - float(check.attrs.get("alpha", 0.05)))
+    verdict = check.attrs.get("verdict")
+    if verdict is None:
+        verdict = (
+            "violated"
+            if ((check["lower"] > 0) | (check["upper"] < 0)).any()
+            else "not clearly violated"
+        )
+    strength = max(abs(p["correlation"]), abs(s["correlation"]))
+    size = "weak" if strength < 0.3 else "not weak"
+    if verdict == "violated":
+        tail = (
+            f"the independence assumption of the Gamma-Gamma model is violated (at least one "
+            f"interval excludes 0), though the correlation is {size}; the spend expectations, "
+            "which ignore this relation, may be biased for the most and the least frequent "
+            "buyers"
+        )
+    else:
+        tail = (
+            "both intervals cover 0, so the independence assumption of the Gamma-Gamma model is "
+            "not clearly violated"
+        )
+    return [
+        f"Spend per purchase and purchase frequency among "
+        f"{text.count(p['n_customers'])} repeat customers: Pearson r = "
+        f"{text.number(p['correlation'], 2)} ({level} interval "
+        f"{text.interval(p['lower'], p['upper'])}), Spearman rho = "
+        f"{text.number(s['correlation'], 2)} ({text.interval(s['lower'], s['upper'])}; "
+        f"intervals by Fisher's z transform): {tail}."
+    ]
 
 
 def _rate_sentence(model: BaseModel, time_unit: str, per_year: float) -> list[str]:
@@ -73,7 +183,7 @@ def _rate_sentence(model: BaseModel, time_unit: str, per_year: float) -> list[st
 
 def clv_findings(
     comparison: pd.DataFrame,
-    transaction_model: BaseModel,
+    transaction_model: BaseModel | list[BaseModel],
     clv_table: pd.DataFrame,
     probability_alive: pd.Series,
     spend_model: GammaGamma | None = None,
@@ -83,6 +193,12 @@ def clv_findings(
     time_unit: str = "W",
     criterion: str = "holdout_mae",
     currency: str | None = None,
+    *,
+    choice: ForecastChoice | None = None,
+    margin_rate: float | None = None,
+    discount_rate: float | None = None,
+    clv_predictive: pd.DataFrame | None = None,
+    holdout_coverage: dict | None = None,
 ) -> list[str]:
     """Plain-language key findings of the CLV analysis, computed from its results.
 
@@ -90,8 +206,8 @@ def clv_findings(
     ----------
     comparison : DataFrame
         :func:`crmlab.clv.compare_models` output (holdout accuracy per model).
-    transaction_model : fitted model
-        The model the CLV was computed with.
+    transaction_model : fitted model, or a list of them
+        The model the CLV was computed with (the tied models whose CLV was averaged).
     clv_table : DataFrame
         :func:`customer_lifetime_value` output (``clv``; intervals in ``attrs["total_clv"]``
         when computed with draws).
@@ -112,6 +228,18 @@ def clv_findings(
     currency : str, optional
         Currency of the spend, written after every amount (``"USD"``); without one amounts are
         shown bare, in the currency of the data.
+    choice : ForecastChoice, optional
+        :func:`crmlab.clv.choose_forecast_model` output: the model choice is then worded from
+        its proper-score comparison and paired bootstrap (a tie is reported as a tie, the CLV
+        averaging both models); without it, from ``criterion`` (the smallest value, no verdict).
+    margin_rate, discount_rate : float, optional
+        The assumed margin and annual discount rate, quoted with the CLV (with a margin
+        sensitivity line: CLV is proportional to the margin).
+    clv_predictive : DataFrame, optional
+        :func:`crmlab.clv.predictive.clv_predictive_interval` output (how uncertain one
+        customer's CLV is).
+    holdout_coverage : dict, optional
+        :func:`crmlab.clv.predictive.interval_coverage` output on the holdout counts.
 
     Returns
     -------
@@ -135,39 +263,47 @@ def clv_findings(
         }
         no_dropout = set(comparison.attrs.get("no_dropout", ()))
         comparison = comparison.loc[status == "identified"]
-    best = best_model(comparison, criterion)
-    row = comparison.loc[best]
-    holdout_total = row.get("actual_total", np.nan)
-    what = _CRITERION_WORDS.get(criterion, criterion)
-    if len(comparison) > 1:
-        others = comparison.drop(index=best)[criterion]
-        runner = str(others.idxmin())
-        gain = (others.min() - row[criterion]) / others.min() if others.min() else np.nan
-        margin = (
-            f"{what} {text.number(row[criterion], 3)} against {text.number(others.min(), 3)} "
-            f"for {runner}"
-        )
-        if text.available(gain):
-            margin += (
-                f", {_pct(gain)} lower"
-                if gain >= 0.01
-                else ", practically a tie (less than 1% apart)"
-            )
+    if choice is not None:
+        best = choice.best
+        findings.append(_choice_sentence(choice))
     else:
-        margin = f"{what} {text.number(row[criterion], 3)}"
-    sentence = (
-        f"{best} predicts the holdout best ({margin})."
-        if len(comparison) > 1
-        else f"{best} is the only model compared that the data identify ({margin} on the holdout)."
-    )
+        best = best_model(comparison, criterion)
+        what = _CRITERION_WORDS.get(criterion, criterion)
+        value = comparison.loc[best, criterion]
+        if len(comparison) > 1:
+            others = comparison.drop(index=best)[criterion]
+            runner = str(others.idxmin())
+            findings.append(
+                f"{best} has the smallest {what} on the holdout ({text.number(value, 3)} against "
+                f"{text.number(others.min(), 3)} for {runner}); this difference alone does not "
+                "show that it forecasts better."
+            )
+        else:
+            findings.append(
+                f"{best} is the only model compared that the data identify ({what} "
+                f"{text.number(value, 3)} on the holdout)."
+            )
+    row = comparison.loc[best] if best in comparison.index else pd.Series(dtype=float)
+    holdout_total = row.get("actual_total", np.nan)
+    sentence = ""
     if text.available(row.get("predicted_total"), holdout_total):
         error = row.get("aggregate_error_pct", np.nan)
         error_text = f" ({text.number(error, 1, signed=True)}%)" if text.available(error) else ""
         sentence += (
-            f" It expects {text.count(row['predicted_total'])} repeat purchases in the holdout; "
-            f"{text.count(holdout_total)} happened{error_text}."
+            f"{best} expects {text.count(row['predicted_total'])} repeat purchases in the "
+            f"holdout; {text.count(holdout_total)} happened{error_text}."
         )
-    findings.append(sentence)
+    if holdout_coverage:
+        which = holdout_coverage.get("model")
+        which = f"{which}; " if which and which != best else ""
+        sentence += (
+            f" {text.pct(holdout_coverage['observed'])} of customers' holdout purchases fell "
+            f"within their {text.pct(holdout_coverage['level'])} predictive interval ({which}the "
+            f"intervals expect {text.pct(holdout_coverage['expected'])}, standard error "
+            f"{text.pct(holdout_coverage['se'], 1)})."
+        )
+    if sentence:
+        findings.append(sentence.strip())
     for name, reason in unidentified.items():
         meaning = (
             "there is no evidence of dropout in this window, so the no-dropout NBD limit fits "
@@ -179,7 +315,14 @@ def clv_findings(
             f"{name} cannot be estimated on these data ({reason}): {meaning}. The forecast rests "
             "on the models that fitted."
         )
-    findings.extend(_rate_sentence(transaction_model, time_unit, per_year))
+    group = (
+        list(transaction_model)
+        if isinstance(transaction_model, (list, tuple))
+        else [transaction_model]
+    )
+    transaction_model = group[0]
+    for member in group:
+        findings.extend(_rate_sentence(member, time_unit, per_year))
     if isinstance(transaction_model, NBD):
         findings.append(
             "Drop-out (NBD): none by assumption. The NBD lets every customer keep buying at her "
@@ -189,11 +332,16 @@ def clv_findings(
     if isinstance(transaction_model, NBD):
         pass  # P(alive) is 1 for everyone: said with the drop-out sentence above
     elif p_alive.notna().any():
+        over = (
+            f" (averaged over {' and '.join(type(m).__name__ for m in group)})"
+            if len(group) > 1
+            else ""
+        )
         alive_text = (
             f"{_pct(float((p_alive >= 0.5).mean()))} of customers are probably still active "
-            f"(P(alive) ≥ 0.5); the median P(alive) is {text.number(p_alive.median(), 2)}."
+            f"(P(alive) ≥ 0.5{over}); the median P(alive) is {text.number(p_alive.median(), 2)}."
         )
-        if type(transaction_model) is BGNBD:  # P(alive) = 1 without repeat purchases (FHL 2005a)
+        if len(group) == 1 and type(transaction_model) is BGNBD:  # P(alive) = 1 at x = 0 (FHL)
             x = pd.Series(transaction_model._fitted_data[0], index=transaction_model._fitted_index)
             repeat = (x.reindex(p_alive.index) > 0).to_numpy()
             if repeat.any() and not repeat.all():
@@ -206,25 +354,52 @@ def clv_findings(
         findings.append(alive_text)
     clv = clv_table["clv"]
     total = clv_table.attrs.get("total_clv")
-    horizon_text = (
-        f" over the next {text.number(horizon, None)} {text.unit_word(time_unit)}"
-        if text.available(horizon)
-        else ""
-    )
+    label = f"{horizon_label(horizon, time_unit)} CLV" if text.available(horizon) else "CLV"
+    assumed = []
+    if text.available(margin_rate):
+        assumed.append(f"the assumed {text.pct(margin_rate)} margin")
+    if text.available(discount_rate):
+        assumed.append(f"a {text.pct(discount_rate)} annual discount rate")
+    at = f" at {' and '.join(assumed)}" if assumed else ""
+    averaged = clv_table.attrs.get("models_averaged", 1) > 1
+    source = " (the average of the tied models)" if averaged else ""
     mean_text = f"{text.money(clv.mean(), currency, digits=2)} per customer"
     if total and text.available(total.get("estimate")):
         bounds = (
-            f" (interval {text.money(total['lower'], currency)} to "
-            f"{text.money(total['upper'], currency)} from parameter uncertainty)"
+            f" (parameter uncertainty of this expected value: {text.money(total['lower'], currency)}"
+            f" to {text.money(total['upper'], currency)})"
             if text.available(total.get("lower"), total.get("upper"))
             else ""
         )
+        amount = total["estimate"]
         findings.append(
-            f"Total CLV{horizon_text}: {text.money(total['estimate'], currency)}{bounds}, "
-            f"{mean_text} on average."
+            f"Total {label}{at}{source}: {text.money(amount, currency)}{bounds}, {mean_text} on "
+            "average."
         )
     elif text.available(clv.sum()) and len(clv):
-        findings.append(f"Total CLV{horizon_text}: {text.money(clv.sum(), currency)}, {mean_text}.")
+        amount = clv.sum()
+        findings.append(f"Total {label}{at}{source}: {text.money(amount, currency)}, {mean_text}.")
+    else:
+        amount = np.nan
+    if text.available(margin_rate, amount) and margin_rate > 0:
+        lo_m, hi_m = max(margin_rate - 0.1, 0.05), min(margin_rate + 0.1, 1.0)
+        findings.append(
+            f"CLV is proportional to the margin: at {text.pct(lo_m)} it would be "
+            f"{text.money(amount * lo_m / margin_rate, currency)}, at {text.pct(hi_m)} "
+            f"{text.money(amount * hi_m / margin_rate, currency)}."
+        )
+    if clv_predictive is not None and len(clv_predictive):
+        width = (
+            clv_predictive["clv_predictive_upper"] - clv_predictive["clv_predictive_lower"]
+        ).median()
+        zero = float((clv_predictive["probability_no_purchase"] >= 0.5).mean())
+        findings.append(
+            f"One customer's {label} is much less certain than its expectation: the median "
+            f"width of the {text.pct(1 - float(clv_predictive.attrs.get('alpha', 0.05)))} "
+            f"predictive interval of the CLV a customer will yield is "
+            f"{text.money(width, currency, digits=2)}, and {text.pct(zero)} of customers buy "
+            "nothing in the horizon in at least half of the simulated futures."
+        )
     top20 = np.sort(clv.to_numpy())[::-1][: max(int(np.ceil(0.2 * len(clv))), 1)].sum()
     if len(clv) and clv.sum() > 0:
         findings.append(
@@ -249,15 +424,98 @@ def clv_findings(
                 "shrinks her own average towards it, the more so the fewer purchases she made."
             )
     if spend_check is not None and "pearson" in spend_check.index:
-        r = spend_check.loc["pearson", "correlation"]
-        if text.available(r):
-            verdict = (
-                "weak, so the independence assumption of the Gamma-Gamma model is acceptable"
-                if abs(r) < 0.3
-                else "not weak: the Gamma-Gamma independence assumption is doubtful here"
-            )
-            findings.append(
-                f"Spend per purchase and purchase frequency correlate at r = "
-                f"{text.number(r, 2)} ({verdict})."
-            )
+        findings.extend(_spend_check_sentence(spend_check))
     return findings
+
+
+def bgbb_findings(model: BaseModel, data: pd.DataFrame, periods: int = 5) -> list[str]:
+    """Key findings of a fitted BG/BB (discrete-time) model, computed from the fit.
+
+    Parameters
+    ----------
+    model : BGBB, fitted
+    data : DataFrame
+        The summary it was fitted on (``frequency``, ``recency``, ``n_periods``, optional
+        ``weight``: customers per row).
+    periods : int, default 5
+        Future transaction opportunities for the expected repeat transactions.
+
+    Returns
+    -------
+    list of str
+        The mean transaction probability while alive ``alpha / (alpha + beta)``, the mean
+        drop-out probability per period ``gamma / (gamma + delta)``, the share of customers
+        likely alive (P(alive) >= 0.5) and the expected transactions per customer in the next
+        ``periods`` opportunities (Fader, Hardie and Shang 2010).
+    """
+    p = model.params_
+    w = data["weight"].to_numpy(dtype=float) if "weight" in data else np.ones(len(data))
+    n_customers = float(w.sum())
+    buy = p["alpha"] / (p["alpha"] + p["beta"])
+    drop = p["gamma"] / (p["gamma"] + p["delta"])
+    alive = model.probability_alive(data).to_numpy()
+    future = np.asarray(model.conditional_expected_purchases(periods, data), dtype=float)
+    out = [
+        f"BG/BB on {text.count(n_customers)} customers observed over "
+        f"{text.count(data['n_periods'].max())} transaction opportunities: while alive a "
+        f"customer transacts in a period with probability α/(α+β) = {text.number(buy, 2)} on "
+        f"average, and leaves for good before each period with probability γ/(γ+δ) = "
+        f"{text.number(drop, 2)} on average.",
+        f"{text.pct(float(np.sum(w * (alive >= 0.5)) / n_customers))} of customers are probably "
+        f"still alive (P(alive) ≥ 0.5); together they are expected to make "
+        f"{text.count(float(np.sum(w * future)))} repeat transactions in the next "
+        f"{text.count(periods)} periods, {text.number(float(np.sum(w * future) / n_customers), 2)}"
+        " per customer.",
+    ]
+    return out
+
+
+def covariate_findings(model: BaseModel, alpha: float | None = None) -> list[str]:
+    """One plain-text sentence per covariate coefficient of a fitted static-covariate model.
+
+    A coefficient whose ``1 - alpha`` interval excludes 0 "is associated with" a higher or
+    lower purchase rate (all models: ``alpha_i = alpha exp(-g_p z_i)``, so the mean rate scales by
+    ``exp(g_p)`` per unit) or drop-out rate (Pareto/NBD, GGom/NBD: ``beta_i = beta exp(-g_d
+    z_i)``); for BG/NBD the drop-out coefficient scales ``a`` and ``b`` together, which leaves the
+    mean drop-out probability ``a/(a+b)`` unchanged and changes only its spread. Otherwise "no
+    evidence of an association", with the estimate and interval. Observational data:
+    associations, never effects.
+    """
+    summary = model.summary()
+    level = text.pct(1 - (alpha if alpha is not None else getattr(model, "alpha", 0.05)))
+    name = type(model).__name__.replace("WithCovariates", "")
+    bg = name == "BGNBD"
+    out = []
+    for label, row in summary.iterrows():
+        label = str(label)
+        if "." not in label:
+            continue
+        process, covariate = label.split(".", 1)
+        factor = text.number(float(np.exp(row["coef"])), 2)
+        est = (
+            f"coefficient {text.number(row['coef'], 3)}, {level} interval "
+            f"{text.interval(row['lower'], row['upper'], 3)}, {text.pvalue(row['p'])}"
+        )
+        if process == "purchase":
+            what = "purchase rate"
+        elif bg:
+            what = "spread of the drop-out probability"
+        else:
+            what = "drop-out rate"
+        if row["lower"] > 0 or row["upper"] < 0:
+            if process == "dropout" and bg:
+                direction = "a narrower" if row["coef"] > 0 else "a wider"
+                tail = f"a and b scaled by {factor} per unit; the mean a/(a+b) is unchanged"
+            else:
+                direction = "a higher" if row["coef"] > 0 else "a lower"
+                tail = f"a factor of {factor} per unit"
+            out.append(
+                f"In the {name} model, {covariate} is associated with {direction} {what} "
+                f"({est}; {tail})."
+            )
+        else:
+            out.append(
+                f"In the {name} model, no evidence of an association between {covariate} and "
+                f"the {what} ({est})."
+            )
+    return out

@@ -16,8 +16,11 @@ import pandas as pd
 from crmlab import text
 from crmlab.clv.base import BaseModel
 from crmlab.clv.bgbb import BGBB
+from crmlab.clv.bgcnbd import BGCNBD, MBGCNBD
 from crmlab.clv.bgnbd import BGNBD
+from crmlab.clv.correlation import ParetoNBDCorrelated
 from crmlab.clv.gammagamma import GammaGamma
+from crmlab.clv.ggomnbd import GGomNBD
 from crmlab.clv.mbgnbd import MBGNBD
 from crmlab.clv.nbd import NBD
 from crmlab.clv.paretonbd import ParetoNBD
@@ -27,15 +30,27 @@ from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterE
 __all__ = [
     "CDNOW_CALIBRATION_END",
     "MODELS",
+    "ForecastChoice",
     "ModelFits",
+    "average_clv",
+    "average_probability_alive",
     "best_model",
+    "choose_forecast_model",
+    "diagnostic_model",
     "calibration_end_or_default",
     "default_calibration_end",
     "fit_models",
+    "forecast_clv",
+    "holdout_scores",
     "make_models",
+    "needs_regularity",
     "model_comparison",
     "refit_best",
+    "refit_models",
     "spend_summary",
+    "supports_diagnostics",
+    "supports_tracking",
+    "trackable_models",
 ]
 
 #: Transaction and spend models by the names used in notebook parameters.
@@ -44,16 +59,37 @@ MODELS: dict[str, type[BaseModel]] = {
     "MBGNBD": MBGNBD,
     "ParetoNBD": ParetoNBD,
     "NBD": NBD,
+    "GGomNBD": GGomNBD,
+    "BGCNBD": BGCNBD,
+    "MBGCNBD": MBGCNBD,
+    "ParetoNBDCorrelated": ParetoNBDCorrelated,
     "BGBB": BGBB,
     "GammaGamma": GammaGamma,
 }
 
 #: The transaction models :func:`make_models` builds (those :func:`compare_models` validates).
-TRANSACTION_MODELS = ("BGNBD", "MBGNBD", "ParetoNBD", "NBD")
+TRANSACTION_MODELS = (
+    "BGNBD",
+    "MBGNBD",
+    "ParetoNBD",
+    "NBD",
+    "GGomNBD",
+    "BGCNBD",
+    "MBGCNBD",
+    "ParetoNBDCorrelated",
+)
 
 #: The dropout parameters of each model with dropout: when the data show no dropout, these run
 #: to the no-dropout boundary (p -> 0 for BG/NBD and MBG/NBD, mu -> 0 for Pareto/NBD).
-DROPOUT_PARAMETERS = {"BGNBD": ("a", "b"), "MBGNBD": ("a", "b"), "ParetoNBD": ("s", "beta")}
+DROPOUT_PARAMETERS = {
+    "BGNBD": ("a", "b"),
+    "MBGNBD": ("a", "b"),
+    "BGCNBD": ("a", "b"),
+    "MBGCNBD": ("a", "b"),
+    "ParetoNBD": ("s", "beta"),
+    "ParetoNBDCorrelated": ("s", "beta"),
+    "GGomNBD": ("b", "s", "beta"),
+}
 
 #: End of the calibration window of Fader, Hardie and Lee (2005a) on the bundled CDNOW sample
 #: (39 weeks from 1997-01-01); used only for the bundled data.
@@ -70,8 +106,9 @@ def make_models(names: Sequence[str]) -> list[BaseModel]:
     ----------
     names : sequence of str
         Continuous-time transaction models, each once: ``"BGNBD"``, ``"MBGNBD"``,
-        ``"ParetoNBD"``, ``"NBD"`` (those :func:`crmlab.clv.compare_models` validates on a
-        holdout).
+        ``"ParetoNBD"``, ``"NBD"``, ``"GGomNBD"``, ``"BGCNBD"``, ``"MBGCNBD"`` (k chosen by
+        likelihood; they need ``rfm_summary(..., regularity=True)``), ``"ParetoNBDCorrelated"``
+        (those :func:`crmlab.clv.compare_models` validates on a holdout).
 
     Returns
     -------
@@ -101,6 +138,11 @@ def make_models(names: Sequence[str]) -> list[BaseModel]:
     if repeated:
         raise ParameterError(f"models names {repeated} more than once.", parameter="models")
     return [MODELS[n]() for n in names]
+
+
+def needs_regularity(names: Sequence[str]) -> bool:
+    """Whether the models named need ``litt`` (``rfm_summary(..., regularity=True)``)."""
+    return any(n in ("BGCNBD", "MBGCNBD") for n in ([names] if isinstance(names, str) else names))
 
 
 def default_calibration_end(transactions: pd.DataFrame, share: float = 2 / 3) -> pd.Timestamp:
@@ -400,6 +442,8 @@ def model_comparison(
     table = compare_models(
         summary_with_holdout, fits.fitted, transactions, calibration_end, time_unit
     )
+    scores = holdout_scores(summary_with_holdout, fits.fitted)["log_score"]
+    table.insert(table.columns.get_loc("holdout_mae"), "holdout_log_score", scores.mean())
     table.insert(0, "status", "identified")
     for name, reason in fits.not_identified.items():
         table.loc[name] = np.nan
@@ -487,3 +531,353 @@ def spend_summary(summary: pd.DataFrame) -> pd.DataFrame:
             stacklevel=2,
         )
     return out
+
+
+# ---------------------------------------------------------------------- forecast choice
+def supports_tracking(model: BaseModel) -> bool:
+    """Whether ``model`` has the new-customer expectation the tracking curve needs."""
+    from crmlab.clv.validation import _supports_tracking
+
+    return _supports_tracking(model)
+
+
+def trackable_models(models: Sequence[BaseModel]) -> list[BaseModel]:
+    """The models of ``models`` that :func:`crmlab.clv.tracking_data` can draw."""
+    return [m for m in models if supports_tracking(m)]
+
+
+def holdout_scores(
+    summary_with_holdout: pd.DataFrame, models: Sequence[BaseModel] | dict[str, BaseModel]
+) -> pd.DataFrame:
+    """Per-customer holdout scores of fitted models: log score and squared error.
+
+    ``log_score`` is ``log P(X = x*)`` of the customer's holdout count under the model's
+    conditional count distribution (:func:`crmlab.clv.predictive.holdout_log_score`; NaN for
+    a model without one); ``squared_error`` is ``(E[X] - x*)^2`` of the conditional
+    expectation over the customer's holdout duration.
+
+    ``models`` may be a dict (label -> fitted model) to compare fits of one class.
+
+    Returns
+    -------
+    DataFrame
+        Index the customers; columns a MultiIndex (``score``, ``model``).
+    """
+    from crmlab.clv.predictive import holdout_log_score
+    from crmlab.clv.validation import conditional_over_durations
+
+    actual = summary_with_holdout["frequency_holdout"].to_numpy(dtype=float)
+    logs, squares = {}, {}
+    named = dict(models) if isinstance(models, dict) else {type(m).__name__: m for m in models}
+    for name, model in named.items():
+        pred = np.asarray(conditional_over_durations(model, summary_with_holdout), dtype=float)
+        squares[name] = (pred - actual) ** 2
+        try:
+            logs[name] = holdout_log_score(model, summary_with_holdout).to_numpy()
+        except ParameterError:
+            logs[name] = np.full(len(actual), np.nan)
+    index = summary_with_holdout.index
+    return pd.concat(
+        {
+            "log_score": pd.DataFrame(logs, index=index),
+            "squared_error": pd.DataFrame(squares, index=index),
+        },
+        axis=1,
+        names=["score", "model"],
+    )
+
+
+@dataclass
+class ForecastChoice:
+    """The outcome of :func:`choose_forecast_model`.
+
+    Attributes
+    ----------
+    criterion : str
+        ``"log_score"`` (mean holdout log score per customer, larger is better) or ``"rmse"``
+        (root mean squared error of the holdout purchases, smaller is better).
+    table : DataFrame
+        Per model: ``log_score`` (mean per customer), ``rmse``, ``rank`` on the criterion.
+    best, runner_up : str or None
+        The first two models on the criterion (runner-up None with one model).
+    difference, lower, upper : float
+        How much better the best is than the runner-up (log score: mean difference per
+        customer; RMSE: runner-up minus best), and its paired-bootstrap interval.
+    tie : bool
+        The interval covers 0: the holdout cannot tell the two apart.
+    models : list of str
+        The models to forecast with: the best, or both on a tie (their CLV is averaged).
+    alpha, n_bootstrap, n_customers : float, int, int
+        Interval level, bootstrap resamples and customers scored.
+    equivalent : list of str
+        Models whose holdout scores equal the best's to 1e-6 (the same forecasts, e.g.
+        BG/CNBD-k at k = 1 and BG/NBD): never counted as the runner-up.
+    note : str
+        Why ``models`` differs from the choice (Pareto/NBD with correlation has no parameter
+        draws, so the CLV uses the next model).
+    """
+
+    criterion: str
+    table: pd.DataFrame
+    best: str
+    runner_up: str | None
+    difference: float
+    lower: float
+    upper: float
+    tie: bool
+    models: list[str]
+    alpha: float
+    n_bootstrap: int
+    n_customers: int
+    equivalent: list[str] = field(default_factory=list)
+    note: str = ""
+
+    def summary(self) -> pd.DataFrame:
+        """The comparison as a report table, columns labelled with their units."""
+        out = pd.DataFrame(
+            {
+                "mean holdout log score per customer (nats)": self.table["log_score"],
+                "holdout RMSE (purchases per customer)": self.table["rmse"],
+                f"rank on {'log score' if self.criterion == 'log_score' else 'RMSE'}": self.table[
+                    "rank"
+                ],
+            }
+        )
+        out.index.name = "model"
+        return out.sort_values(out.columns[-1])
+
+
+def choose_forecast_model(
+    summary_with_holdout: pd.DataFrame,
+    models: Sequence[BaseModel] | ModelFits,
+    *,
+    criterion: str | None = None,
+    n_bootstrap: int = 2000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> ForecastChoice:
+    """Choose the forecasting model on a proper holdout criterion, with a paired bootstrap.
+
+    Each customer's holdout purchases are scored under every model: by the log of the
+    predicted probability of the count she made (a strictly proper score of the whole count
+    distribution, Gneiting and Raftery 2007) when every model has a conditional count
+    distribution, otherwise by the squared error of the conditional expectation (RMSE). The
+    best and the runner-up are compared on the same customers: the difference is bootstrapped
+    over customers (``n_bootstrap`` resamples, paired, percentile interval). When the
+    ``1 - alpha`` interval covers 0 the two are tied and both are used (their CLV averaged);
+    a lead of 1% MAE is never a winner by itself.
+
+    Parameters
+    ----------
+    summary_with_holdout : DataFrame
+        ``rfm_summary(..., calibration_end=...)`` output.
+    models : sequence of fitted models, ModelFits, or dict
+        The identified models (``fits.fitted``), or label -> fitted model.
+    criterion : {"log_score", "rmse"}, optional
+        Default ``"log_score"`` when every model has a count pmf, else ``"rmse"``.
+    n_bootstrap : int, default 2000
+    alpha : float, default 0.05
+        Significance level of the interval of the difference.
+    seed : int, default 0
+
+    Returns
+    -------
+    ForecastChoice
+    """
+    from crmlab.checks import check_count, check_fraction
+    from crmlab.estimation import check_seed
+
+    if isinstance(models, ModelFits):
+        fitted = list(models.fitted)
+    elif isinstance(models, dict):
+        fitted = dict(models)
+    else:
+        fitted = list(models)
+    if not fitted:
+        raise ParameterError("give at least one fitted model.", parameter="models")
+    n_bootstrap = check_count(n_bootstrap, "n_bootstrap")
+    alpha = check_fraction(alpha, "alpha", zero=False, one=False)
+    seed = check_seed(seed)
+    scores = holdout_scores(summary_with_holdout, fitted)
+    logs, squares = scores["log_score"], scores["squared_error"]
+    if criterion is None:
+        criterion = "log_score" if logs.notna().all().all() else "rmse"
+    if criterion not in ("log_score", "rmse"):
+        raise ParameterError(
+            f"criterion must be 'log_score' or 'rmse', got {criterion!r}.", parameter="criterion"
+        )
+    if criterion == "log_score" and logs.isna().any().any():
+        missing = [str(c) for c in logs.columns[logs.isna().any().to_numpy()]]
+        raise ParameterError(
+            f"{missing} have no conditional count distribution: use criterion='rmse'.",
+            parameter="criterion",
+        )
+    table = pd.DataFrame({"log_score": logs.mean(), "rmse": np.sqrt(squares.mean())})
+    table.index.name = "model"
+    key = -table["log_score"] if criterion == "log_score" else table["rmse"]
+    order = [str(n) for n in key.sort_values(kind="stable").index]
+    table["rank"] = pd.Series(range(1, len(order) + 1), index=order).reindex(table.index)
+    best = order[0]
+    n = len(summary_with_holdout)
+    score = logs if criterion == "log_score" else squares
+    # models whose every holdout score equals the best's (BG/CNBD-k with k = 1 is the BG/NBD)
+    same = [
+        m for m in order[1:]
+        if np.allclose(score[m].to_numpy(), score[best].to_numpy(), rtol=1e-6, atol=1e-9)
+    ]  # fmt: skip
+    rest = [m for m in order[1:] if m not in same]
+    if not rest:
+        use, note = _forecastable([best], order)
+        return ForecastChoice(
+            criterion, table, best, None, np.nan, np.nan, np.nan, False, use, alpha,
+            n_bootstrap, n, same, note,
+        )  # fmt: skip
+    runner = rest[0]
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_bootstrap, n))
+    if criterion == "log_score":
+        diff = logs[best].to_numpy() - logs[runner].to_numpy()
+        point = float(diff.mean())
+        boot = diff[idx].mean(axis=1)
+    else:
+        sb, sr = squares[best].to_numpy(), squares[runner].to_numpy()
+        point = float(np.sqrt(sr.mean()) - np.sqrt(sb.mean()))
+        boot = np.sqrt(sr[idx].mean(axis=1)) - np.sqrt(sb[idx].mean(axis=1))
+    lower, upper = (float(v) for v in np.quantile(boot, [alpha / 2, 1 - alpha / 2]))
+    tie = bool(lower <= 0 <= upper)
+    use, note = _forecastable([best, runner] if tie else [best], order)
+    return ForecastChoice(
+        criterion, table, best, runner, point, lower, upper, tie, use, alpha, n_bootstrap, n,
+        same, note,
+    )  # fmt: skip
+
+
+#: Models the CLV forecast cannot use: no parameter draws for its intervals.
+_NO_FORECAST = ("ParetoNBDCorrelated",)
+
+
+def _forecastable(names: list[str], order: list[str]) -> tuple[list[str], str]:
+    """The chosen names the CLV can use, else the best-ranked one that can; and a note."""
+    use = [m for m in names if m not in _NO_FORECAST]
+    if len(use) == len(names):
+        return use, ""
+    if not use:
+        use = [next((m for m in order if m not in _NO_FORECAST), names[0])]
+    left = [m for m in names if m not in use]
+    return use, (
+        f"{', '.join(left)} has no parameter draws for CLV intervals, so the CLV uses "
+        f"{' and '.join(use)}."
+    )
+
+
+def refit_models(names: Sequence[str], summary: pd.DataFrame) -> list[BaseModel]:
+    """The named models refitted on ``summary`` (the whole window); those not identified
+    there are left out with a :class:`crmlab.errors.CrmlabWarning`.
+
+    Raises
+    ------
+    DataError
+        None of them can be estimated on ``summary``.
+    """
+    fits = fit_models([MODELS[n]() for n in names], summary, warn=True, require=True)
+    return fits.fitted
+
+
+def average_clv(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The equal-weight average of several models' :func:`customer_lifetime_value` tables.
+
+    ``clv``, ``dert``, ``expected_purchases``, ``expected_spend`` are averaged; the
+    parameter-uncertainty bounds ``clv_lower``/``clv_upper`` become the lowest lower and the
+    highest upper bound of the models (an envelope, conservative); the total likewise. One
+    table is returned unchanged.
+    """
+    tables = list(tables)
+    if not tables:
+        raise ParameterError("give at least one CLV table.", parameter="tables")
+    if len(tables) == 1:
+        return tables[0]
+    first = tables[0]
+    out = first.copy()
+    for col in ("expected_purchases", "dert", "expected_spend", "clv"):
+        if col in first:
+            out[col] = np.mean([t[col].reindex(first.index).to_numpy() for t in tables], axis=0)
+    if "clv_lower" in first and all("clv_lower" in t for t in tables):
+        out["clv_lower"] = np.min([t["clv_lower"].reindex(first.index) for t in tables], axis=0)
+        out["clv_upper"] = np.max([t["clv_upper"].reindex(first.index) for t in tables], axis=0)
+    totals = [t.attrs.get("total_clv") for t in tables]
+    if all(totals):
+        out.attrs["total_clv"] = {
+            "estimate": float(out["clv"].sum()),
+            "lower": float(min(t["lower"] for t in totals)),
+            "upper": float(max(t["upper"] for t in totals)),
+        }
+    out.attrs["models_averaged"] = len(tables)
+    return out
+
+
+def forecast_clv(
+    models: Sequence[BaseModel],
+    spend_model: BaseModel | None,
+    summary: pd.DataFrame | None,
+    horizon: float,
+    discount_rate: float,
+    time_unit: str,
+    margin_rate: float = 1.0,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`crmlab.clv.customer_lifetime_value` of each model, averaged (:func:`average_clv`).
+
+    One model gives its own table; two (a tie in :func:`choose_forecast_model`) the
+    equal-weight average. ``options`` pass on (``n_draws``, ``seed``, ``step``, ``alpha``).
+    """
+    from crmlab.clv.value import customer_lifetime_value
+
+    tables = [
+        customer_lifetime_value(
+            m, spend_model, summary, horizon, discount_rate, time_unit, margin_rate, **options
+        )
+        for m in models
+    ]
+    return average_clv(tables)
+
+
+def average_probability_alive(
+    models: Sequence[BaseModel], data: pd.DataFrame | None = None
+) -> pd.Series:
+    """P(alive) averaged over models (one model: its own), named ``probability_alive``."""
+    values = [m.probability_alive(data) for m in models]
+    out = sum(v.to_numpy() for v in values) / len(values)
+    return pd.Series(out, index=values[0].index, name="probability_alive")
+
+
+def supports_diagnostics(model: BaseModel) -> bool:
+    """Whether ``model`` has the new-customer predictions of the diagnostic plots (tracking,
+    repeat-purchase histogram: ``expected_purchases_new_customer``, ``probability_of_purchases``)."""
+    try:
+        model.expected_purchases_new_customer(np.array([1.0]))
+        model.probability_of_purchases(np.arange(2), 1.0)
+    except (ParameterError, NotImplementedError, AttributeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def diagnostic_model(choice: ForecastChoice, models: Sequence[BaseModel]) -> BaseModel:
+    """The best model of ``choice`` that the diagnostics can draw.
+
+    The chosen model itself when it has the new-customer predictions (:func:`supports_diagnostics`),
+    else the next one in the ranking, with a :class:`crmlab.errors.CrmlabWarning` saying so.
+    """
+    by_name = {type(m).__name__: m for m in models}
+    ranked = [str(n) for n in choice.table["rank"].sort_values(kind="stable").index]
+    for name in ranked:
+        model = by_name.get(name)
+        if model is not None and supports_diagnostics(model):
+            if name != choice.best:
+                warnings.warn(
+                    f"{choice.best} has no new-customer predictions for the diagnostic plots; "
+                    f"they show {name}, the next model on the holdout.",
+                    CrmlabWarning,
+                    stacklevel=2,
+                )
+            return model
+    return by_name[choice.best]

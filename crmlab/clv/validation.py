@@ -36,7 +36,7 @@ __all__ = [
 _HOLDOUT = ("frequency_holdout", "duration_holdout")
 
 
-def _conditional_over_durations(
+def conditional_over_durations(
     model: TransactionModel, summary: pd.DataFrame, params=None
 ) -> pd.Series | np.ndarray:
     """Conditional expected purchases of each customer over her own holdout duration.
@@ -80,6 +80,15 @@ def _check_band(n_draws, interval, seed) -> None:
             parameter="interval",
         )
     check_seed(seed)
+
+
+def _supports_tracking(model) -> bool:
+    """Whether ``model`` gives the new-customer expectation the tracking curve needs."""
+    try:
+        model.expected_purchases_new_customer(np.array([1.0]))
+    except (ParameterError, NotImplementedError):
+        return False
+    return True
 
 
 def _model_name(model) -> str:
@@ -218,6 +227,7 @@ def tracking_data(
                 out[f"{name}_cumulative_lower"], out[f"{name}_cumulative_upper"] = lower, upper
                 lower, upper = _band(np.diff(cum_d, axis=1, prepend=0.0), interval)
                 out[f"{name}_lower"], out[f"{name}_upper"] = lower, upper
+    out.attrs["time_unit"] = time_unit
     return out
 
 
@@ -256,7 +266,8 @@ def compare_models(
         ``aggregate_error_pct`` (``100 * (predicted - actual) / actual``); with
         ``transactions``: ``tracking_mape`` (mean absolute percentage error of the expected
         cumulative repeat transactions over the holdout periods) and ``tracking_error_end_pct``
-        (percentage error of the cumulative total at the last period).
+        (percentage error of the cumulative total at the last period), NaN for a model without
+        a new-customer expectation (Pareto/NBD with correlation).
     """
     check_columns(summary_with_holdout, ("frequency", "recency", "T", *_HOLDOUT), "compare_models")
     if not models:
@@ -271,7 +282,7 @@ def compare_models(
     fitted = [_fitted(m, summary_with_holdout) for m in models]
     rows = []
     for model in fitted:
-        pred = _conditional_over_durations(model, summary_with_holdout).to_numpy()
+        pred = conditional_over_durations(model, summary_with_holdout).to_numpy()
         err = pred - actual
         rows.append(
             {
@@ -293,9 +304,10 @@ def compare_models(
             raise ParameterError(
                 "calibration_end is needed with transactions.", parameter="calibration_end"
             )
-        track = tracking_data(transactions, calibration_end, time_unit, fitted)
+        trackable = [m for m in fitted if _supports_tracking(m)]
+        track = tracking_data(transactions, calibration_end, time_unit, trackable)
         hold = track[track["holdout"]]
-        for model in fitted:
+        for model in trackable:
             name = _model_name(model)
             rel = (hold[f"{name}_cumulative"] - hold["actual_cumulative"]) / hold[
                 "actual_cumulative"
@@ -327,7 +339,7 @@ def holdout_by_frequency(
     """
     check_columns(summary_with_holdout, ("frequency", *_HOLDOUT), "holdout_by_frequency")
     _check_band(n_draws, interval, seed)
-    pred = _conditional_over_durations(model, summary_with_holdout)
+    pred = conditional_over_durations(model, summary_with_holdout)
     group = np.minimum(summary_with_holdout["frequency"].to_numpy(), max_frequency).astype(int)
     frame = pd.DataFrame(
         {
@@ -340,7 +352,7 @@ def holdout_by_frequency(
         n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
     )
     if n_draws:
-        draws = _conditional_over_durations(
+        draws = conditional_over_durations(
             model, summary_with_holdout, params=model.draw_params(n_draws, seed)
         )
         means = np.vstack(
@@ -424,17 +436,20 @@ def frequency_recency_matrix(
     ff, rr = np.meshgrid(freq, rec, indexing="ij")
     valid = (ff > 0) == (rr > 0)  # no repeat purchase <=> recency 0
     grid = pd.DataFrame({"frequency": ff[valid], "recency": rr[valid], "T": T})
+    grid["litt"] = 0.0  # BG/CNBD-k reads it; its P(alive) and expectations do not depend on it
     if quantity == "expected_purchases":
         values = model.conditional_expected_purchases(t, grid).to_numpy()
     else:
         values = model.probability_alive(grid).to_numpy()
     out = np.full(ff.shape, np.nan)
     out[valid] = values
-    return pd.DataFrame(
+    table = pd.DataFrame(
         out,
         index=pd.Index(freq.astype(int), name="frequency"),
         columns=pd.Index(np.round(rec, 3), name="recency"),
     )
+    table.attrs["time_unit"] = getattr(model, "time_unit_", None)
+    return table
 
 
 def frequency_recency_band(

@@ -25,6 +25,19 @@ __all__ = [
 ]
 
 
+def _unit_plural(unit) -> str:
+    """The plural word of a time-unit code (``"W"`` -> ``"weeks"``), empty when unknown."""
+    from crmlab.transactions import TIME_UNITS
+
+    spec = TIME_UNITS.get(str(unit)) if unit else None
+    return spec.plural if spec is not None else ""
+
+
+def _with_unit(label: str, unit) -> str:
+    word = _unit_plural(unit)
+    return f"{label} ({word})" if word else label
+
+
 def plot_frequency_recency_matrix(
     matrix: pd.DataFrame,
     title: str | None = None,
@@ -69,7 +82,7 @@ def plot_frequency_recency_matrix(
         n_freq = matrix.shape[0]
         fticks = np.unique(np.linspace(0, n_freq - 1, min(n_freq, 8)).round().astype(int))
         ax.set_yticks(fticks, _texts(matrix.index[i] for i in fticks))
-        ax.set_xlabel("recency")
+        ax.set_xlabel(_with_unit("recency", matrix.attrs.get("time_unit")))
         ax.set_ylabel("frequency (repeat purchases)")
         ax.grid(False)
         ax.set_title(_text(title) if title else "By frequency and recency")
@@ -162,7 +175,9 @@ def plot_tracking(tracking: pd.DataFrame, cumulative: bool = True, ax: Axes | No
         hold = tracking.index[tracking["holdout"].to_numpy()]
         if len(hold):
             ax.axvline(hold[0] - 0.5, color="grey", ls=":", lw=1)
-        ax.set_xlabel("period")
+        unit = tracking.attrs.get("time_unit")
+        word = _unit_plural(unit)
+        ax.set_xlabel(f"{word} since the cohort's first purchase" if word else "period")
         ax.set_ylabel("cumulative repeat transactions" if cumulative else "repeat transactions")
         ax.set_title("Tracking: cumulative" if cumulative else "Tracking: per period")
         _legend(ax, entries)
@@ -193,9 +208,9 @@ def plot_repeat_frequency(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
         labels = [str(v) for v in table.index]
         labels[-1] = f"{labels[-1]}+"
         ax.set_xticks(x, _texts(labels))
-        ax.set_xlabel("repeat purchases in calibration")
+        ax.set_xlabel(_text(table.attrs.get("xlabel", "repeat purchases in calibration")))
         ax.set_ylabel("customers")
-        ax.set_title("Repeat-purchase distribution")
+        ax.set_title(_text(table.attrs.get("title", "Repeat-purchase distribution")))
         ax.legend()
     return ax
 

@@ -61,9 +61,39 @@ def ranges() -> dict[str, Validator]:
         "period": partial(checks.check_choice, choices=("W", "M", "Q", "Y")),
         "subscription_period": partial(checks.check_choice, choices=("Y", "Q", "M", "W")),
         "importance_method": partial(checks.check_choice, choices=("derived", "stated")),
+        # lists of choices and of column names (notebook 03)
+        "models": _check_models,
+        "covariates": _check_names,
         # reader options: keys and values (crmlab.io.READ_OPTIONS)
         "read_options": lambda value, name: check_read_options(value),
     }
+
+
+def _check_models(value: Any, name: str) -> list[str]:
+    """A non-empty list of distinct transaction-model names (``crmlab.clv.TRANSACTION_MODELS``)."""
+    from crmlab.clv.selection import TRANSACTION_MODELS
+
+    names = _check_names(value, name)
+    if not names:
+        raise ParameterError(
+            f"{name} is empty: name at least one model, e.g. ['BGNBD']", parameter=name
+        )
+    for item in names:
+        checks.check_choice(item, name, TRANSACTION_MODELS)
+    return names
+
+
+def _check_names(value: Any, name: str) -> list[str]:
+    """A list of distinct, non-empty strings (column or model names)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        raise ParameterError(
+            f"{name} must be a list of names, e.g. ['log_first_spend'], got {value!r}",
+            parameter=name,
+        )
+    repeated = sorted({v for v in value if list(value).count(v) > 1})
+    if repeated:
+        raise ParameterError(f"{name} names {repeated} more than once", parameter=name)
+    return list(value)
 
 
 def check_value(name: str, value: Any, notebooks: str, choices: tuple[Any, ...] = ()) -> None:

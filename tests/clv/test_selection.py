@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmlab import clv
 from crmlab.clv import (
     BGNBD,
     MBGNBD,
@@ -16,10 +17,12 @@ from crmlab.clv import (
     ParetoNBD,
     best_model,
     calibration_end_or_default,
+    choose_forecast_model,
     clv_findings,
     customer_lifetime_value,
     default_calibration_end,
     fit_models,
+    holdout_scores,
     make_models,
     model_comparison,
     parameter_table,
@@ -28,6 +31,8 @@ from crmlab.clv import (
 )
 from crmlab.datasets import load_cdnow
 from crmlab.errors import ConvergenceError, CrmlabWarning, DataError, ParameterError
+
+from ._holdout_sim import simulate_with_holdout
 
 
 def test_make_models_builds_unfitted_instances_in_order():
@@ -174,7 +179,7 @@ def test_model_comparison_lists_not_identified_models_in_order(cdnow):
     said = " ".join(findings)
     assert "ParetoNBD cannot be estimated on these data" in said
     assert "no evidence of dropout in this window" in said
-    assert "BGNBD predicts the holdout best" in said
+    assert "BGNBD has the smallest mean absolute error" in said
 
 
 def _values(model, summary):
@@ -275,3 +280,117 @@ def test_fit_models_says_why_when_no_model_can_be_estimated():
     assert fit_models(names, summary, warn=False, require=False).fitted == []
     with pytest.raises(ParameterError, match="at least one fitted model"):
         parameter_table([])
+
+
+# ---------------------------------------------------------------- forecast choice
+
+_PARETO = {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7}
+_BG = {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.43}
+
+
+@pytest.mark.parametrize(
+    "kind, truth, other", [("paretonbd", "ParetoNBD", "BGNBD"), ("bgnbd", "BGNBD", "ParetoNBD")]
+)
+def test_choose_forecast_model_finds_the_true_model(kind, truth, other):
+    """3,000 customers simulated from a known model: it wins on the holdout log score, and the
+    paired-bootstrap interval of its lead excludes 0 (a clear winner, not a tie)."""
+    data = simulate_with_holdout(kind, _PARETO if kind == "paretonbd" else _BG, 3000, 39.0, 1)
+    fits = fit_models(["ParetoNBD", "BGNBD", "NBD"], data)
+    choice = choose_forecast_model(data, fits)
+    assert choice.criterion == "log_score"
+    assert (choice.best, choice.runner_up) == (truth, other)
+    assert not choice.tie and choice.lower > 0 and choice.models == [truth]
+    assert choice.table.loc[truth, "rank"] == 1
+    said = clv_findings(
+        model_comparison(data, fits), fits.fitted[0], _values(fits.fitted[0], data),
+        fits.fitted[0].probability_alive(), choice=choice,
+    )[0]  # fmt: skip
+    assert said.startswith(f"{truth} forecasts the holdout better than {other}, the next best:")
+    assert "paired bootstrap over 3,000 customers" in said
+
+
+def test_choose_forecast_model_reports_a_tie():
+    """Two Pareto/NBD fits on independent samples of one population, scored on a third: they
+    forecast equally well by construction, and the interval of the difference covers 0 (in 10
+    of 10 such constructions run while writing this test)."""
+    a = simulate_with_holdout("paretonbd", _PARETO, 1500, 39.0, 100)
+    b = simulate_with_holdout("paretonbd", _PARETO, 1500, 39.0, 101)
+    score = simulate_with_holdout("paretonbd", _PARETO, 1500, 39.0, 102)
+    choice = choose_forecast_model(score, {"A": ParetoNBD().fit(a), "B": ParetoNBD().fit(b)})
+    assert choice.tie
+    assert choice.lower <= 0 <= choice.upper
+    assert set(choice.models) == {"A", "B"}
+    from crmlab.clv.findings import _choice_sentence
+
+    said = _choice_sentence(choice)
+    assert "forecast the holdout equally well" in said and "averages both" in said
+    assert "best" not in said
+
+
+def test_choose_forecast_model_equivalent_models_and_rmse(cdnow):
+    """BG/CNBD-k with k = 1 is the BG/NBD: same scores, listed as equivalent, never the
+    runner-up; RMSE (for models without a count pmf) bootstraps the RMSE difference."""
+    fits = fit_models(["BGNBD", "ParetoNBD"], cdnow)
+    same = {
+        "BGNBD": fits.fitted[0],
+        "BGCNBD": clv.BGCNBD(k=1).fit(cdnow),
+        "ParetoNBD": fits.fitted[1],
+    }
+    choice = choose_forecast_model(cdnow, same)
+    assert choice.runner_up != "BGCNBD" and "BGCNBD" in choice.equivalent + [choice.best]
+    rmse = choose_forecast_model(cdnow, fits, criterion="rmse")
+    scores = holdout_scores(cdnow, fits.fitted)["squared_error"]
+    direct = np.sqrt(scores[rmse.runner_up].mean()) - np.sqrt(scores[rmse.best].mean())
+    assert rmse.difference == pytest.approx(direct)
+    assert rmse.lower <= rmse.difference <= rmse.upper
+    with pytest.raises(ParameterError, match="criterion"):
+        choose_forecast_model(cdnow, fits, criterion="mae")
+
+
+def test_average_clv_envelope(cdnow):
+    fits = fit_models(["BGNBD", "ParetoNBD"], cdnow)
+    part = cdnow.iloc[:200]
+    tables = [
+        customer_lifetime_value(m, None, part, 13, 0.1, "W", n_draws=5, seed=0) for m in fits.fitted
+    ]
+    avg = clv.average_clv(tables)
+    np.testing.assert_allclose(avg["clv"], (tables[0]["clv"] + tables[1]["clv"]) / 2)
+    assert (
+        avg["clv_lower"] <= np.minimum(tables[0]["clv_lower"], tables[1]["clv_lower"]) + 1e-12
+    ).all()
+    assert avg.attrs["models_averaged"] == 2
+    assert clv.average_clv(tables[:1]) is tables[0]
+
+
+def test_new_models_by_name_and_tracking_support(cdnow):
+    names = ["GGomNBD", "BGCNBD", "MBGCNBD", "ParetoNBDCorrelated", "NBD"]
+    assert [type(m).__name__ for m in make_models(names)] == names
+    assert not clv.supports_tracking(clv.ParetoNBDCorrelated().fit(cdnow))
+    assert clv.supports_tracking(fit_models(["NBD"], cdnow).fitted[0])
+
+
+def test_diagnostic_model_skips_models_without_new_customer_predictions(cdnow):
+    corr = clv.ParetoNBDCorrelated().fit(cdnow)
+    bg = fit_models(["BGNBD"], cdnow).fitted[0]
+    table = pd.DataFrame(
+        {"log_score": [np.nan, -0.98], "rmse": [1.60, 1.61], "rank": [1, 2]},
+        index=pd.Index(["ParetoNBDCorrelated", "BGNBD"], name="model"),
+    )
+    choice = clv.ForecastChoice("rmse", table, "ParetoNBDCorrelated", "BGNBD", 0.0, -0.1, 0.1,
+                                True, ["ParetoNBDCorrelated", "BGNBD"], 0.05, 100, len(cdnow))  # fmt: skip
+    assert not clv.supports_diagnostics(corr) and clv.supports_diagnostics(bg)
+    with pytest.warns(CrmlabWarning, match="next model on the holdout"):
+        assert clv.diagnostic_model(choice, [corr, bg]) is bg
+
+
+def test_forecast_never_uses_a_model_without_parameter_draws(cdnow):
+    """Pareto/NBD with correlation has no count pmf (the choice falls back on RMSE) and no
+    parameter draws: it may win the comparison, but the CLV uses another model, and says so."""
+    models = [clv.ParetoNBDCorrelated().fit(cdnow), fit_models(["BGNBD"], cdnow).fitted[0]]
+    choice = choose_forecast_model(cdnow, models)
+    assert choice.criterion == "rmse"
+    assert "ParetoNBDCorrelated" not in choice.models and choice.models
+    if "ParetoNBDCorrelated" in (choice.best, choice.runner_up) and (
+        choice.tie or choice.best == "ParetoNBDCorrelated"
+    ):
+        assert "has no parameter draws for CLV intervals" in choice.note

@@ -233,12 +233,13 @@ def _key_03(p: dict) -> list[str]:
     tx = _cdnow()
     cal_end = clv.calibration_end_or_default(p["calibration_end"], tx, bundled=True)
     cal = rfm.rfm_summary(tx, calibration_end=cal_end, time_unit=p["time_unit"])
-    fitted = [m.fit(cal) for m in clv.make_models(p["models"])]
-    best = clv.best_model(clv.compare_models(cal, fitted, tx, cal_end, p["time_unit"]))
+    fits = clv.fit_models(p["models"], cal, warn=False)
+    choice = clv.choose_forecast_model(cal, fits, seed=p["seed"])
     full = rfm.rfm_summary(tx, time_unit=p["time_unit"])
-    values = clv.customer_lifetime_value(
-        clv.MODELS[best]().fit(full),
-        clv.GammaGamma().fit(full),
+    models = [clv.MODELS[name]().fit(full) for name in choice.models]
+    values = clv.forecast_clv(
+        models,
+        clv.GammaGamma().fit(clv.spend_summary(full)),
         full,
         p["horizon"],
         p["discount_rate"],
@@ -247,9 +248,15 @@ def _key_03(p: dict) -> list[str]:
         n_draws=p["n_draws"],
         seed=p["seed"],
     )
+    verdict = (
+        f"{choice.best} and {choice.runner_up} forecast the holdout equally well"
+        if choice.tie
+        else f"{choice.best} forecasts the holdout better than {choice.runner_up}"
+    )
     return [
-        f"{best} predicts the holdout best",
-        f"Total CLV over the next {p['horizon']:g} weeks: {text.number(values['clv'].sum())}",
+        verdict,
+        f"Total {p['horizon']:g}-week CLV at the assumed {text.pct(p['margin_rate'])} margin",
+        f": {text.money(values['clv'].sum(), p['currency'] or None)}",
     ]
 
 
