@@ -54,6 +54,7 @@ __all__ = [
     "check_penalizer",
     "check_seed",
     "compress",
+    "distinct_rows",
     "dot",
     "load_model",
     "resolve_alpha",
@@ -127,23 +128,52 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b))
 
 
+def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Distinct rows of equal-length 1-d ``columns`` (sorted) and the inverse index of every row.
+
+    Each column is factorised by hashing (codes in the sorted order of its values) and the codes
+    are combined column by column into one integer key, renumbered after each column through a
+    table of the possible keys (or a sort when that table would be large), so the key order is
+    the lexicographic order of the rows. Returns the distinct columns and, for every input row,
+    the position of its distinct row.
+    """
+    n = len(columns[0]) if columns else 0
+    if n == 0 or not columns:
+        return [np.asarray(c, dtype=float)[:1] if n else np.asarray(c) for c in columns], (
+            np.zeros(n, dtype=np.intp)
+        )
+    key = np.zeros(n, dtype=np.intp)
+    card = 1
+    for col in columns:
+        codes, uniques = pd.factorize(np.ascontiguousarray(col), sort=True, use_na_sentinel=False)
+        size = card * len(uniques)
+        combined = key * len(uniques) + codes
+        if size <= max(4 * n, 1 << 20):
+            present = np.zeros(size, dtype=bool)
+            present[combined] = True
+            rank = np.cumsum(present, dtype=np.intp) - 1
+            key = rank[combined]
+            card = int(rank[-1]) + 1
+        else:
+            distinct, key = np.unique(combined, return_inverse=True)
+            key = key.ravel().astype(np.intp, copy=False)
+            card = len(distinct)
+    first = np.empty(card, dtype=np.intp)
+    first[key[::-1]] = np.arange(n - 1, -1, -1)
+    return [np.asarray(col)[first] for col in columns], key
+
+
 def unique_rows(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of a 2-d float array (sorted) and the inverse index of every row.
 
-    Same result as ``np.unique(stacked, axis=0, return_inverse=True)``, by a lexicographic sort
-    of the columns (several times faster for many rows).
+    Same result as ``np.unique(stacked, axis=0, return_inverse=True)``, by hashing the columns
+    (:func:`distinct_rows`; several times faster than sorting the rows at 10^5-10^6 rows).
     """
-    if len(stacked) == 0:
-        return stacked, np.zeros(0, dtype=np.intp)
-    order = np.lexsort(stacked.T[::-1])
-    ordered = stacked[order]
-    new = np.empty(len(ordered), dtype=bool)
-    new[0] = True
-    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
-    group = np.cumsum(new) - 1
-    inverse = np.empty(len(stacked), dtype=np.intp)
-    inverse[order] = group
-    return ordered[new], inverse
+    if stacked.shape[0] == 0 or stacked.shape[1] == 0:
+        n = stacked.shape[0]
+        return stacked[: min(n, 1)], np.zeros(n, dtype=np.intp)
+    cols, inverse = distinct_rows(*(stacked[:, j] for j in range(stacked.shape[1])))
+    return np.column_stack(cols), inverse
 
 
 def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -151,11 +181,16 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
 
     Returns the distinct columns (one array each) and their weights; rows with zero weight drop.
     """
-    stacked = np.column_stack(columns) if columns else np.zeros((len(weights), 0))
     keep = weights > 0
-    unique, inverse = unique_rows(stacked[keep])
-    w = np.bincount(inverse, weights=weights[keep], minlength=len(unique))
-    return [np.ascontiguousarray(unique[:, j]) for j in range(unique.shape[1])], w
+    if not columns:
+        total = float(weights[keep].sum())
+        return [], np.array([total]) if keep.any() else np.zeros(0)
+    if not keep.all():
+        columns = tuple(np.asarray(c)[keep] for c in columns)
+        weights = weights[keep]
+    unique, inverse = distinct_rows(*(np.asarray(c, dtype=float) for c in columns))
+    w = np.bincount(inverse, weights=weights, minlength=len(unique[0]))
+    return [np.ascontiguousarray(u) for u in unique], w
 
 
 @dataclass
