@@ -71,6 +71,10 @@ NEWTON_STEPS = 6
 _HESSIAN_REFRESH = 1e-3
 #: The polish stops once the largest gradient component is below this.
 _POLISH_TOL = 1e-10
+#: :func:`compress` keeps the rows unmerged when a column is distinct in more than this share.
+_MERGE_BELOW = 0.9
+#: Iteration limit of Newton's method (models with an analytic Hessian) before L-BFGS-B.
+_NEWTON_MAX_ITER = 100
 #: Largest standard error of a log parameter in an identified fit (a factor e^10 per SE).
 _MAX_LOG_SE = 10.0
 #: Smallest eigenvalue of the observed information, relative to the largest, of an identified fit.
@@ -128,7 +132,9 @@ def dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(a * b))
 
 
-def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+def distinct_rows(
+    *columns: np.ndarray, merge_below: float | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of equal-length 1-d ``columns`` (sorted) and the inverse index of every row.
 
     Each column is factorised by hashing (codes in the sorted order of its values) and the codes
@@ -136,6 +142,10 @@ def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     table of the possible keys (or a sort when that table would be large), so the key order is
     the lexicographic order of the rows. Returns the distinct columns and, for every input row,
     the position of its distinct row.
+
+    ``merge_below`` (a share of the rows): when one column alone holds more distinct values
+    than that share, merging cannot pay, and the rows are returned as they are (unsorted, the
+    inverse the identity).
     """
     n = len(columns[0]) if columns else 0
     if n == 0 or not columns:
@@ -145,10 +155,16 @@ def distinct_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     key = np.zeros(n, dtype=np.intp)
     card = 1
     for col in columns:
-        codes, uniques = pd.factorize(np.ascontiguousarray(col), sort=True, use_na_sentinel=False)
+        codes, uniques = pd.factorize(np.ascontiguousarray(col), use_na_sentinel=False)
+        if merge_below is not None and len(uniques) > merge_below * n:
+            return [np.asarray(c) for c in columns], np.arange(n, dtype=np.intp)
+        order = np.argsort(uniques, kind="stable")
+        rank = np.empty(len(order), dtype=np.intp)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
         size = card * len(uniques)
         combined = key * len(uniques) + codes
-        if size <= max(4 * n, 1 << 20):
+        if size <= max(16 * n, 1 << 20):
             present = np.zeros(size, dtype=bool)
             present[combined] = True
             rank = np.cumsum(present, dtype=np.intp) - 1
@@ -180,6 +196,8 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     """Distinct rows of the stacked ``columns`` and the summed weights of each.
 
     Returns the distinct columns (one array each) and their weights; rows with zero weight drop.
+    When one column holds distinct values in more than 90 % of the rows (e.g. a continuous
+    mean spend) merging cannot pay and the rows are kept as they are.
     """
     keep = weights > 0
     if not columns:
@@ -188,7 +206,9 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     if not keep.all():
         columns = tuple(np.asarray(c)[keep] for c in columns)
         weights = weights[keep]
-    unique, inverse = distinct_rows(*(np.asarray(c, dtype=float) for c in columns))
+    unique, inverse = distinct_rows(
+        *(np.asarray(c, dtype=float) for c in columns), merge_below=_MERGE_BELOW
+    )
     w = np.bincount(inverse, weights=weights, minlength=len(unique[0]))
     return [np.ascontiguousarray(u) for u in unique], w
 
@@ -355,25 +375,48 @@ class MaximumLikelihoodModel:
 
         Default None: the base then differentiates the analytic gradient by central
         differences (two gradient passes per parameter). Models may return the matrix to save
-        those passes.
+        those passes, or define ``_total_loglik_grad_hess(theta, data, w)`` returning the total,
+        gradient and Hessian in one pass (then the fit runs Newton's method from the start).
         """
         return None
 
+    #: ``(theta, data, w) -> (ll, grad, hess)`` of the weighted totals, or None (see above).
+    _total_loglik_grad_hess = None
+
+    def _working_derivatives(self, x, theta, ll, grad, exact, total):
+        """Objective, gradient and Hessian on the working scale from natural-scale totals."""
+        # f(x) = -ll(theta(x)) / N + pen |theta|^2 with theta = exp(x) for log parameters:
+        # d2f/dx_i dx_j = H_ij d_i d_j + [i = j] g_i d_i (log ones), d = dtheta/dx
+        is_log = self._is_log()
+        d = np.where(is_log, theta, 1.0)
+        value = -ll / total + self.penalizer * float(np.sum(theta**2))
+        h_nat = -np.asarray(exact) / total + 2.0 * self.penalizer * np.eye(len(x))
+        g_nat = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
+        hess = d[:, None] * h_nat * d[None, :] + np.diag(np.where(is_log, g_nat * d, 0.0))
+        return value, g_nat * d, 0.5 * (hess + hess.T)
+
+    def _value_grad_hess(self, x, data, w, total):
+        """Objective, gradient and Hessian (working scale) in one pass of the model's totals."""
+        theta = self._natural(x)
+        with np.errstate(all="ignore"):
+            ll, grad, exact = self._total_loglik_grad_hess(theta, data, w)
+        ok = np.isfinite(ll) and np.all(np.isfinite(grad)) and np.all(np.isfinite(exact))
+        if not ok:
+            return np.inf, np.zeros_like(x), None
+        return self._working_derivatives(x, theta, ll, grad, exact, total)
+
     def _hessian(self, x, data, w, total) -> np.ndarray:
         """Hessian of the (penalised) negative mean log-likelihood on the working scale."""
+        if self._total_loglik_grad_hess is not None:
+            hess = self._value_grad_hess(x, data, w, total)[2]
+            return np.full((len(x), len(x)), np.nan) if hess is None else hess
         theta = self._natural(x)
         with np.errstate(all="ignore"):
             exact = self._total_loglik_hessian(theta, data, w)
         if exact is not None:
-            # f(x) = -ll(theta(x)) / N + pen |theta|^2 with theta = exp(x) for log parameters:
-            # d2f/dx_i dx_j = H_ij d_i d_j + [i = j] g_i d_i (log ones), d = dtheta/dx
             _, grad = self._total_loglik_grad(theta, data, w)
-            is_log = self._is_log()
-            d = np.where(is_log, theta, 1.0)
-            h_nat = -np.asarray(exact) / total + 2.0 * self.penalizer * np.eye(len(x))
-            g_nat = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
-            hess = d[:, None] * h_nat * d[None, :] + np.diag(np.where(is_log, g_nat * d, 0.0))
-            return 0.5 * (hess + hess.T)
+            ll = 0.0  # the value is not needed here
+            return self._working_derivatives(x, theta, ll, grad, exact, total)[2]
         k = len(x)
         hess = np.empty((k, k))
         for j in range(k):
@@ -384,6 +427,61 @@ class MaximumLikelihoodModel:
             g_minus = self._objective(x - step, data, w, total)[1]
             hess[:, j] = (g_plus - g_minus) / (2 * h)
         return 0.5 * (hess + hess.T)
+
+    def _newton(self, start, data, w, total, max_iter):
+        """Newton's method with the analytic Hessian and a backtracking line search.
+
+        The Hessian's eigenvalues are taken in absolute value (floored), so every step goes
+        downhill even away from the optimum, and steps are capped at 2 on the working scale.
+        Returns ``(x, value, grad, hess, result)`` at a point with a vanishing gradient, inside
+        the search box and with a positive-definite Hessian, or None (the caller then runs
+        L-BFGS-B, whose checks explain a failure).
+        """
+        lows, highs = np.array(self._bounds()).T
+        x = np.asarray(start, dtype=float)
+        value, grad, hess = self._value_grad_hess(x, data, w, total)
+        if hess is None:
+            return None
+        for nit in range(min(max_iter, _NEWTON_MAX_ITER) + 1):
+            if np.max(np.abs(grad)) <= _POLISH_TOL:
+                break
+            if nit == min(max_iter, _NEWTON_MAX_ITER):
+                return None
+            eig, vec = np.linalg.eigh(hess)
+            floor = 1e-10 * max(float(np.max(np.abs(eig))), 1e-300)
+            step = vec @ ((vec.T @ grad) / np.maximum(np.abs(eig), floor))
+            longest = float(np.max(np.abs(step)))
+            if longest > 2.0:
+                step *= 2.0 / longest
+            t = 1.0
+            while True:
+                x_new = np.clip(x - t * step, lows, highs)
+                f_new, g_new, h_new = self._value_grad_hess(x_new, data, w, total)
+                if h_new is not None and (
+                    f_new <= value - 1e-4 * t * float(grad @ step)
+                    # within rounding of the sum, a smaller gradient is progress
+                    or (
+                        f_new - value <= 1e-13 * max(1.0, abs(value))
+                        and np.max(np.abs(g_new)) < np.max(np.abs(grad))
+                    )
+                ):
+                    break
+                t *= 0.5
+                if t < 1e-6:
+                    h_new = None
+                    break
+            if h_new is None:  # no decrease left: converged only if the gradient is tiny
+                if np.max(np.abs(grad)) > 1e-3 * GRAD_TOL:
+                    return None
+                break
+            x, value, grad, hess = x_new, f_new, g_new, h_new
+        inside = np.all((x > lows + 1e-6) & (x < highs - 1e-6))
+        if not inside or not np.linalg.eigvalsh(hess)[0] > 0:
+            return None
+        res = optimize.OptimizeResult(
+            x=x, fun=value, jac=grad, nit=nit, success=True, message="Newton's method converged"
+        )
+        return x, value, grad, hess, res
 
     def _check_options(self) -> None:
         self.penalizer = check_penalizer(self.penalizer)
@@ -493,7 +591,11 @@ class MaximumLikelihoodModel:
         self._working_params = x
         self._cov_log = cov
         self.params_ = pd.Series(theta, index=names, name="coef")
-        self.log_likelihood_ = float(self._total_loglik_grad(theta, prepared, w)[0])
+        plain = type(self)._objective is MaximumLikelihoodModel._objective
+        if plain and self.penalizer == 0:
+            self.log_likelihood_ = float(-value * total)  # the objective is -ll / total
+        else:
+            self.log_likelihood_ = float(self._total_loglik_grad(theta, prepared, w)[0])
         self.n_customers_ = int(round(total))
         self.n_rows_compressed_ = len(w)
         self.converged_ = True
@@ -507,7 +609,12 @@ class MaximumLikelihoodModel:
         return self
 
     def _optimise(self, start, data, w, total, max_iter):
-        """L-BFGS-B from ``start``, then Newton steps with the finite-difference Hessian."""
+        """Newton's method where the model gives its Hessian; else (or when Newton fails)
+        L-BFGS-B from ``start``, then Newton steps with the finite-difference Hessian."""
+        if self._total_loglik_grad_hess is not None:
+            found = self._newton(start, data, w, total, max_iter)
+            if found is not None:
+                return found
         res = optimize.minimize(
             self._objective,
             start,

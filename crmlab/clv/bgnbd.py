@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, digamma, gammaln, polygamma
 
 from crmlab._special import log_hyp2f1_fast
 from crmlab.clv.base import (
@@ -77,12 +77,15 @@ def bgnbd_prepare(x, tx, T):
     return (x, tx, T, _index(x), _index(tx), _index(T))
 
 
-def bgnbd_total(theta, prepared, w):
+def bgnbd_total(theta, prepared, w, hessian=False):
     """Weighted sum of :func:`bgnbd_loglik` and of its gradient, from distinct values.
 
     Terms that depend on x only (gamma, beta and digamma functions) are evaluated once per
     distinct frequency, ``log(alpha + T)`` once per distinct T and ``log(alpha + t_x)`` once per
     distinct recency; only the mixing of the two likelihood terms is done per row.
+    ``hessian=True`` also returns the Hessian: with ``w1, w2`` the shares of the two terms
+    ``t1, t2`` of each row, ``d2 ll = d2 common + w1 d2 t1 + w2 d2 t2
+    + w1 w2 (d t2 - d t1)(d t2 - d t1)'``.
     """
     r, alpha, a, b = theta
     x, tx, T, (ux, ix), (utx, itx), (uT, iT) = prepared
@@ -100,6 +103,7 @@ def bgnbd_total(theta, prepared, w):
     db2 = np.where(rep_u, digamma(b + uxs - 1) - psi_abx - psi_b + psi_ab, 0.0)
     common_u = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
     dr_u = digamma(r + ux) - digamma(r) + np.log(alpha)
+    inv_T, inv_tx = 1.0 / (alpha + uT), 1.0 / (alpha + utx)
     log_aT, log_atx = np.log(alpha + uT)[iT], np.log(alpha + utx)[itx]
     rx = r + x
     t1 = b1[ix] - rx * log_aT
@@ -110,16 +114,53 @@ def bgnbd_total(theta, prepared, w):
     w1 = e1 / tot
     w2 = 1.0 - w1
     wx = np.bincount(ix, weights=w, minlength=len(ux))  # customers per distinct x
+    n = float(w.sum())
     ll = float(dot(wx, common_u) + dot(w, (mx + np.log(tot))))
     ww1, ww2 = w * w1, w * w2
     s1 = np.bincount(ix, weights=ww1, minlength=len(ux))
     s2 = np.bincount(ix, weights=ww2, minlength=len(ux))
+    i_T, i_tx = inv_T[iT], inv_tx[itx]
     d_r = dot(wx, dr_u) - dot(ww1, log_aT) - dot(ww2, log_atx)
-    d_alpha = r / alpha * w.sum() - dot((ww1 * rx), (1.0 / (alpha + uT))[iT])
-    d_alpha -= dot((ww2 * rx), (1.0 / (alpha + utx))[itx])
+    d_alpha = r / alpha * n - dot((ww1 * rx), i_T) - dot((ww2 * rx), i_tx)
     d_a = dot(s1, da1) + dot(s2, da2)
     d_b = dot(s1, db1) + dot(s2, db2)
-    return ll, np.array([d_r, d_alpha, d_a, d_b])
+    grad = np.array([d_r, d_alpha, d_a, d_b])
+    if not hessian:
+        return ll, grad
+    # second derivatives of the x-only terms (trigamma), zero where a row has no second term
+    tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + b + ux)
+    tri_b = polygamma(1, b)
+    a1_aa = tri_ab - tri_abx
+    a1_bb = polygamma(1, b + ux) - tri_abx - tri_b + tri_ab
+    a2_aa = polygamma(1, a + 1) - polygamma(1, a) + tri_ab - tri_abx
+    a2_bb = np.where(rep_u, polygamma(1, b + uxs - 1) - tri_abx - tri_b + tri_ab, 0.0)
+    # differences of the two terms' gradients: (lam, g_alpha) per row, (ga, gb) per x
+    lam = log_aT - log_atx
+    g_alpha = rx * (i_T - i_tx)
+    ga, gb = da2 - da1, np.where(rep_u, db2 - db1, 0.0)
+    v = w * w1 * w2
+    v_lam, v_ga = v * lam, v * g_alpha
+    sv = np.bincount(ix, weights=v, minlength=len(ux))
+    sv_lam = np.bincount(ix, weights=v_lam, minlength=len(ux))
+    sv_ga = np.bincount(ix, weights=v_ga, minlength=len(ux))
+    h_rr = dot(wx, polygamma(1, r + ux) - polygamma(1, r)) + dot(v_lam, lam)
+    h_ralpha = n / alpha - dot(ww1, i_T) - dot(ww2, i_tx) + dot(v_lam, g_alpha)
+    h_aa_ = -r / alpha**2 * n + dot(ww1 * rx, i_T * i_T) + dot(ww2 * rx, i_tx * i_tx)
+    h_aa_ += dot(v_ga, g_alpha)
+    h_ra, h_rb = dot(sv_lam, ga), dot(sv_lam, gb)
+    h_alpha_a, h_alpha_b = dot(sv_ga, ga), dot(sv_ga, gb)
+    h_a = dot(s1 + s2, a1_aa) + dot(s2, a2_aa - a1_aa) + dot(sv, ga * ga)
+    h_ab = dot(s1 + s2, a1_aa) + dot(sv, ga * gb)  # both terms: trigamma(a+b) - trigamma(a+b+x)
+    h_b = dot(s1, a1_bb) + dot(s2, a2_bb) + dot(sv, gb * gb)
+    hess = np.array(
+        [
+            [h_rr, h_ralpha, h_ra, h_rb],
+            [h_ralpha, h_aa_, h_alpha_a, h_alpha_b],
+            [h_ra, h_alpha_a, h_a, h_ab],
+            [h_rb, h_alpha_b, h_ab, h_b],
+        ]
+    )
+    return ll, grad, hess
 
 
 def _log_odds_dead(r, alpha, a, b, x, tx, T):
@@ -325,6 +366,9 @@ class BGNBD(CovariateDispatch, PairScoring, CountPredictions, TransactionModel):
     def _total_loglik_grad(self, theta, data, w):
         return bgnbd_total(theta, data, w)
 
+    def _total_loglik_grad_hess(self, theta, data, w):
+        return bgnbd_total(theta, data, w, hessian=True)
+
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, 3.0])
 
@@ -402,6 +446,8 @@ class BGNBDWithCovariates(CovariateModel, BGNBD):
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
     #: CLV steps through conditional_expected_purchases (per-customer parameters)
     _discounted_increments = None
+    #: the covariate likelihood has no analytic Hessian (L-BFGS-B, finite differences)
+    _total_loglik_grad_hess = None
 
     def _rows_loglik_grad(self, params, x, tx, T):
         return bgnbd_loglik(params, x, tx, T)
