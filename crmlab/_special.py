@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 _BLOCK = 32
+_FIRST_BLOCK = 16
 _MAX_TERMS = 200_000
 _LOG_TOL = np.log(1e-17)
 
@@ -116,7 +117,9 @@ def log_hyp2f1_c_eq_a_plus_1(m, b, z):
     n0 = 0
     with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
         while active.size and n0 < _MAX_TERMS:
-            k = np.arange(n0, n0 + _BLOCK, dtype=float)[None, :]
+            # a short first block: with the small z of most likelihood rows 16 terms suffice
+            length = _FIRST_BLOCK if n0 == 0 else _BLOCK
+            k = np.arange(n0, n0 + length, dtype=float)[None, :]
             n = k + 1.0
             mm, bb, zz = m[active, None], b[active, None], z[active, None]
             inv_bk = 1.0 / (bb + k)
@@ -141,7 +144,7 @@ def log_hyp2f1_c_eq_a_plus_1(m, b, z):
             done = _tail_small(last_log_term, np.log(ratio[:, -1]), np.log(zz[:, 0]), acc[active])
             done |= ~np.isfinite(last_log_term)  # underflowed: the rest is zero
             active = active[~done]
-            n0 += _BLOCK
+            n0 += length
     return acc.reshape(shape), d_m.reshape(shape), d_b.reshape(shape), d_z.reshape(shape)
 
 

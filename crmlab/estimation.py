@@ -382,6 +382,13 @@ class MaximumLikelihoodModel:
 
     #: ``(theta, data, w) -> (ll, grad, hess)`` of the weighted totals, or None (see above).
     _total_loglik_grad_hess = None
+    #: Finite differences of the gradient for the Hessian: "central" (two gradient passes per
+    #: parameter, error O(h^2)) or "forward" (one pass per parameter plus one, relative error
+    #: about 1e-6: for models whose gradient pass is expensive).
+    _hessian_differences = "central"
+    #: L-BFGS-B's gradient tolerance before the Newton polish (a model with an expensive
+    #: gradient stops earlier and lets the polish's quadratic steps finish).
+    _lbfgs_gtol = 1e-10
 
     def _working_derivatives(self, x, theta, ll, grad, exact, total):
         """Objective, gradient and Hessian on the working scale from natural-scale totals."""
@@ -419,13 +426,18 @@ class MaximumLikelihoodModel:
             return self._working_derivatives(x, theta, ll, grad, exact, total)[2]
         k = len(x)
         hess = np.empty((k, k))
+        forward = self._hessian_differences == "forward"
+        g_here = self._objective(x, data, w, total)[1] if forward else None
         for j in range(k):
-            h = 1e-5 * max(1.0, abs(x[j]))
+            h = (3e-7 if forward else 1e-5) * max(1.0, abs(x[j]))
             step = np.zeros(k)
             step[j] = h
             g_plus = self._objective(x + step, data, w, total)[1]
-            g_minus = self._objective(x - step, data, w, total)[1]
-            hess[:, j] = (g_plus - g_minus) / (2 * h)
+            if forward:
+                hess[:, j] = (g_plus - g_here) / h
+            else:
+                g_minus = self._objective(x - step, data, w, total)[1]
+                hess[:, j] = (g_plus - g_minus) / (2 * h)
         return 0.5 * (hess + hess.T)
 
     def _newton(self, start, data, w, total, max_iter):
@@ -622,7 +634,7 @@ class MaximumLikelihoodModel:
             jac=True,
             method="L-BFGS-B",
             bounds=self._bounds(),
-            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": self._lbfgs_gtol, "maxcor": 20},
         )
         lows, highs = np.array(self._bounds()).T
         x, value, grad = res.x, res.fun, res.jac
