@@ -289,7 +289,7 @@ class MaximumLikelihoodModel:
     n_customers_ : int
         Customers in the fit (sum of the weights).
     n_rows_compressed_ : int
-        Distinct likelihood rows.
+        Distinct likelihood rows (likelihood rows for models that do not merge them).
     converged_ : bool
     n_iterations_ : int
         L-BFGS-B iterations.
@@ -382,6 +382,9 @@ class MaximumLikelihoodModel:
 
     #: ``(theta, data, w) -> (ll, grad, hess)`` of the weighted totals, or None (see above).
     _total_loglik_grad_hess = None
+    #: Merge identical likelihood rows before fitting (False for models whose rows are
+    #: continuous, such as mean spends, where the search for duplicates cannot pay).
+    _merge_rows = True
     #: Finite differences of the gradient for the Hessian: "central" (two gradient passes per
     #: parameter, error O(h^2)) or "forward" (one pass per parameter plus one, relative error
     #: about 1e-6: for models whose gradient pass is expensive).
@@ -581,7 +584,13 @@ class MaximumLikelihoodModel:
         self._check_options()
         max_iter = check_count(max_iter, "max_iter")
         self._check_rows(fd)
-        columns, w = compress(*fd.arrays, weights=np.asarray(fd.weights, dtype=float))
+        weights = np.asarray(fd.weights, dtype=float)
+        if self._merge_rows:
+            columns, w = compress(*fd.arrays, weights=weights)
+        else:  # rows (almost) all distinct: only zero weights drop
+            keep = weights > 0
+            columns = [np.ascontiguousarray(np.asarray(c, dtype=float)[keep]) for c in fd.arrays]
+            w = weights[keep]
         self._check_data(tuple(columns), w)
         names = list(self._param_names)
         k = len(names)

@@ -162,6 +162,8 @@ class GammaGamma(SummaryModel):
     _param_names = ("p", "q", "gamma")
     _model_name = "GammaGamma"
     _data_columns = ("frequency", "monetary_value")
+    # mean spends are continuous: merging identical rows cannot pay
+    _merge_rows = False
 
     def _extract(self, data: pd.DataFrame) -> tuple[np.ndarray, ...]:
         check_columns(data, self._data_columns, self._model_name)
