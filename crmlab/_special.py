@@ -171,16 +171,15 @@ def _grouped_series(m, b, z):
             c = np.exp(log_c[g, :k])
             harmonic = np.concatenate([[0.0], np.cumsum(1.0 / (b_g + n[:-1]))])
             table = np.column_stack([c, c * n / (m_g * (m_g + n)), c * harmonic, c * n])
-            powers = np.empty((len(rows), k))
-            powers[:, 0] = 1.0
-            powers[:, 1:] = zg[:, None]
-            np.cumprod(powers, axis=1, out=powers)
-            sums = powers @ table
-            total = sums[:, 0]
+            powers = np.empty((k, len(rows)))  # z^n, terms down the columns
+            powers[0] = 1.0
+            powers[1:] = zg
+            np.cumprod(powers, axis=0, out=powers)
+            total, s_m, s_b, s_z = table.T @ powers
             acc[rows] = np.log(total)
-            d_m[rows] = sums[:, 1] / total
-            d_b[rows] = sums[:, 2] / total
-            d_z[rows] = sums[:, 3] / (total * zg)
+            d_m[rows] = s_m / total
+            d_b[rows] = s_b / total
+            d_z[rows] = s_z / (total * zg)
     if rest:
         rows = np.concatenate(rest)
         values = _block_series(m[rows], b[rows], z[rows])
