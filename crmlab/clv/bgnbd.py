@@ -68,8 +68,8 @@ def bgnbd_loglik(theta, x, tx, T):
 
 def _index(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and the inverse index (1-d)."""
-    uniq, inv = np.unique(values, return_inverse=True)
-    return uniq, inv.ravel()
+    inv, uniq = pd.factorize(values, sort=True)
+    return np.asarray(uniq, dtype=float), inv.astype(np.intp, copy=False)
 
 
 def bgnbd_prepare(x, tx, T):
