@@ -80,15 +80,18 @@ def bgnbd_prepare(x, tx, T):
 def bgnbd_total(theta, prepared, w, hessian=False):
     """Weighted sum of :func:`bgnbd_loglik` and of its gradient, from distinct values.
 
-    Terms that depend on x only (gamma, beta and digamma functions) are evaluated once per
-    distinct frequency, ``log(alpha + T)`` once per distinct T and ``log(alpha + t_x)`` once per
-    distinct recency; only the mixing of the two likelihood terms is done per row.
-    ``hessian=True`` also returns the Hessian: with ``w1, w2`` the shares of the two terms
-    ``t1, t2`` of each row, ``d2 ll = d2 common + w1 d2 t1 + w2 d2 t2
-    + w1 w2 (d t2 - d t1)(d t2 - d t1)'``.
+    Each row is ``common(x) + t1 + softplus(d)`` with ``t1 = B1(x) - (r+x) log(alpha+T)`` the
+    first likelihood term and ``d = t2 - t1 = (B2 - B1)(x) + (r+x) lam``,
+    ``lam = log(alpha+T) - log(alpha+t_x)`` (``d = -inf`` at x = 0). Everything in ``common``
+    and ``t1`` sums per distinct x or T (with data-only weight sums), so the per-row work is
+    ``d``, its softplus and sigmoid ``w2`` and the sums weighted by ``w2`` (and by
+    ``w1 w2 = w2 (1 - w2)`` for the Hessian, ``hessian=True``, which returns
+    ``(ll, grad, hess)``: ``d2 ll = d2 common + d2 t1 + w2 d2 d + w1 w2 (d d)(d d)'``).
     """
     r, alpha, a, b = theta
-    x, tx, T, (ux, ix), (utx, itx), (uT, iT) = prepared
+    x, tx, T, (ux, ix), (utx, itx), (uT, iT) = prepared[:6]
+    wx, wT, wxT = prepared[6] if len(prepared) > 6 else _bgnbd_weights(prepared, w)
+    n = float(wx.sum())
     rep_u = ux > 0
     uxs = np.where(rep_u, ux, 1.0)
     b_ab = betaln(a, b)
@@ -101,66 +104,75 @@ def bgnbd_total(theta, prepared, w, hessian=False):
     da2 = digamma(a + 1) - digamma(a) + psi_ab - psi_abx
     db1 = digamma(b + ux) - psi_abx - psi_b + psi_ab
     db2 = np.where(rep_u, digamma(b + uxs - 1) - psi_abx - psi_b + psi_ab, 0.0)
-    common_u = gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-    dr_u = digamma(r + ux) - digamma(r) + np.log(alpha)
-    inv_T, inv_tx = 1.0 / (alpha + uT), 1.0 / (alpha + utx)
-    log_aT, log_atx = np.log(alpha + uT)[iT], np.log(alpha + utx)[itx]
+    ga, gb = da2 - da1, np.where(rep_u, db2 - db1, 0.0)  # d(B2 - B1) / da, db per x
+    log_aT_u, log_atx_u = np.log(alpha + uT), np.log(alpha + utx)
+    inv_T_u, inv_tx_u = 1.0 / (alpha + uT), 1.0 / (alpha + utx)
+    # per row: d = (B2 - B1)(x) + (r + x) lam, its softplus and sigmoid w2
+    lam = log_aT_u[iT] - log_atx_u[itx]
     rx = r + x
-    t1 = b1[ix] - rx * log_aT
-    t2 = b2[ix] - rx * log_atx
-    mx = np.maximum(t1, t2)
-    e1, e2 = np.exp(t1 - mx), np.exp(t2 - mx)
-    tot = e1 + e2
-    w1 = e1 / tot
-    w2 = 1.0 - w1
-    wx = np.bincount(ix, weights=w, minlength=len(ux))  # customers per distinct x
-    n = float(w.sum())
-    ll = float(dot(wx, common_u) + dot(w, (mx + np.log(tot))))
-    ww1, ww2 = w * w1, w * w2
-    s1 = np.bincount(ix, weights=ww1, minlength=len(ux))
+    d = (b2 - b1)[ix] + rx * lam  # -inf at x = 0
+    e = np.exp(-np.abs(d))
+    w2 = np.where(d >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    softplus = np.maximum(d, 0.0) + np.log1p(e)
+    gl = inv_T_u[iT] - inv_tx_u[itx]  # d lam / d alpha
+    ww2 = w * w2
     s2 = np.bincount(ix, weights=ww2, minlength=len(ux))
-    i_T, i_tx = inv_T[iT], inv_tx[itx]
-    d_r = dot(wx, dr_u) - dot(ww1, log_aT) - dot(ww2, log_atx)
-    d_alpha = r / alpha * n - dot((ww1 * rx), i_T) - dot((ww2 * rx), i_tx)
-    d_a = dot(s1, da1) + dot(s2, da2)
-    d_b = dot(s1, db1) + dot(s2, db2)
+    rwT = r * wT + wxT  # sum of w (r + x) per distinct T
+    ll = (
+        dot(wx, gammaln(r + ux) - gammaln(r) + b1)
+        + n * r * np.log(alpha)
+        - dot(rwT, log_aT_u)
+        + dot(w, softplus)
+    )
+    rx_gl = rx * gl
+    d_r = dot(wx, digamma(r + ux) - digamma(r)) + n * np.log(alpha) - dot(wT, log_aT_u)
+    d_r += dot(ww2, lam)
+    d_alpha = n * r / alpha - dot(rwT, inv_T_u) + dot(ww2, rx_gl)
+    d_a = dot(wx, da1) + dot(s2, ga)
+    d_b = dot(wx, db1) + dot(s2, gb)
     grad = np.array([d_r, d_alpha, d_a, d_b])
     if not hessian:
-        return ll, grad
-    # second derivatives of the x-only terms (trigamma), zero where a row has no second term
+        return float(ll), grad
+    # second derivatives of the x-only terms (trigamma)
     tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + b + ux)
     tri_b = polygamma(1, b)
-    a1_aa = tri_ab - tri_abx
+    a1_aa = tri_ab - tri_abx  # also d2 B1 / da db and d2 B2 / da db
     a1_bb = polygamma(1, b + ux) - tri_abx - tri_b + tri_ab
     a2_aa = polygamma(1, a + 1) - polygamma(1, a) + tri_ab - tri_abx
     a2_bb = np.where(rep_u, polygamma(1, b + uxs - 1) - tri_abx - tri_b + tri_ab, 0.0)
-    # differences of the two terms' gradients: (lam, g_alpha) per row, (ga, gb) per x
-    lam = log_aT - log_atx
-    g_alpha = rx * (i_T - i_tx)
-    ga, gb = da2 - da1, np.where(rep_u, db2 - db1, 0.0)
-    v = w * w1 * w2
-    v_lam, v_ga = v * lam, v * g_alpha
+    v = ww2 * (1.0 - w2)  # w w1 w2
+    v_lam, v_g = v * lam, v * rx_gl
     sv = np.bincount(ix, weights=v, minlength=len(ux))
     sv_lam = np.bincount(ix, weights=v_lam, minlength=len(ux))
-    sv_ga = np.bincount(ix, weights=v_ga, minlength=len(ux))
+    sv_g = np.bincount(ix, weights=v_g, minlength=len(ux))
     h_rr = dot(wx, polygamma(1, r + ux) - polygamma(1, r)) + dot(v_lam, lam)
-    h_ralpha = n / alpha - dot(ww1, i_T) - dot(ww2, i_tx) + dot(v_lam, g_alpha)
-    h_aa_ = -r / alpha**2 * n + dot(ww1 * rx, i_T * i_T) + dot(ww2 * rx, i_tx * i_tx)
-    h_aa_ += dot(v_ga, g_alpha)
+    h_ralpha = n / alpha - dot(wT, inv_T_u) + dot(ww2, gl) + dot(v_lam, rx_gl)
+    sq = inv_tx_u[itx] ** 2 - inv_T_u[iT] ** 2  # d gl / d alpha
+    h_alpha = -n * r / alpha**2 + dot(rwT, inv_T_u**2) + dot(ww2 * rx, sq) + dot(v_g, rx_gl)
     h_ra, h_rb = dot(sv_lam, ga), dot(sv_lam, gb)
-    h_alpha_a, h_alpha_b = dot(sv_ga, ga), dot(sv_ga, gb)
-    h_a = dot(s1 + s2, a1_aa) + dot(s2, a2_aa - a1_aa) + dot(sv, ga * ga)
-    h_ab = dot(s1 + s2, a1_aa) + dot(sv, ga * gb)  # both terms: trigamma(a+b) - trigamma(a+b+x)
-    h_b = dot(s1, a1_bb) + dot(s2, a2_bb) + dot(sv, gb * gb)
+    h_alpha_a, h_alpha_b = dot(sv_g, ga), dot(sv_g, gb)
+    h_a = dot(wx, a1_aa) + dot(s2, a2_aa - a1_aa) + dot(sv, ga * ga)
+    h_ab = dot(wx, a1_aa) + dot(sv, ga * gb)
+    h_b = dot(wx, a1_bb) + dot(s2, a2_bb - a1_bb) + dot(sv, gb * gb)
     hess = np.array(
         [
             [h_rr, h_ralpha, h_ra, h_rb],
-            [h_ralpha, h_aa_, h_alpha_a, h_alpha_b],
+            [h_ralpha, h_alpha, h_alpha_a, h_alpha_b],
             [h_ra, h_alpha_a, h_a, h_ab],
             [h_rb, h_alpha_b, h_ab, h_b],
         ]
     )
-    return ll, grad, hess
+    return float(ll), grad, hess
+
+
+def _bgnbd_weights(prepared, w):
+    """Data-only weight sums of :func:`bgnbd_total`: per distinct x, per distinct T, x per T."""
+    x, (ux, ix), (uT, iT) = prepared[0], prepared[3], prepared[5]
+    return (
+        np.bincount(ix, weights=w, minlength=len(ux)),
+        np.bincount(iT, weights=w, minlength=len(uT)),
+        np.bincount(iT, weights=w * x, minlength=len(uT)),
+    )
 
 
 def _log_odds_dead(r, alpha, a, b, x, tx, T):
@@ -364,10 +376,24 @@ class BGNBD(CovariateDispatch, PairScoring, CountPredictions, TransactionModel):
         return bgnbd_prepare(*data)
 
     def _total_loglik_grad(self, theta, data, w):
-        return bgnbd_total(theta, data, w)
+        return bgnbd_total(theta, self._with_weights(data, w), w)
 
     def _total_loglik_grad_hess(self, theta, data, w):
-        return bgnbd_total(theta, data, w, hessian=True)
+        return bgnbd_total(theta, self._with_weights(data, w), w, hessian=True)
+
+    def _with_weights(self, data, w):
+        """``data`` with the data-only weight sums, computed once per fit."""
+        cached = getattr(self, "_weights_cache", None)
+        if cached is None or cached[0] is not w or cached[1] is not data:
+            cached = (w, data, (*data, _bgnbd_weights(data, w)))
+            self._weights_cache = cached
+        return cached[2]
+
+    def _fit(self, fd, initial_params=None, max_iter: int = 2000):
+        try:
+            return super()._fit(fd, initial_params, max_iter)
+        finally:
+            self._weights_cache = None
 
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, 3.0])
