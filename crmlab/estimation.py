@@ -39,6 +39,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from crmlab._deprecation import resolve_alpha as _resolve_alpha
+from crmlab._newton import newton_minimise
+from crmlab._rows import compress, distinct_rows, dot, unique_rows
 from crmlab.checks import check_alpha, check_count
 from crmlab.checks import check_seed as _check_seed
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
@@ -71,8 +73,6 @@ NEWTON_STEPS = 6
 _HESSIAN_REFRESH = 1e-3
 #: The polish stops once the largest gradient component is below this.
 _POLISH_TOL = 1e-10
-#: :func:`compress` keeps the rows unmerged when a column is distinct in more than this share.
-_MERGE_BELOW = 0.9
 #: Iteration limit of Newton's method (models with an analytic Hessian) before L-BFGS-B.
 _NEWTON_MAX_ITER = 100
 #: Largest standard error of a log parameter in an identified fit (a factor e^10 per SE).
@@ -119,105 +119,6 @@ def resolve_alpha(alpha: Any, confidence_level: Any = None) -> float:
 def check_seed(seed: Any) -> int | None:
     """A random seed: a whole number >= 0, or None for fresh entropy."""
     return _check_seed(seed, allow_none=True)
-
-
-# ------------------------------------------------------------------------ row compression
-def dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Sum of ``a * b`` without BLAS.
-
-    OpenBLAS runs long dot products on several threads whose spinning competes with the
-    optimiser on small machines (a tenfold slowdown measured on 2 cores); the likelihood sums
-    here are memory-bound anyway.
-    """
-    return float(np.sum(a * b))
-
-
-def distinct_rows(
-    *columns: np.ndarray, merge_below: float | None = None, sort: bool = True
-) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of equal-length 1-d ``columns`` (sorted) and the inverse index of every row.
-
-    Each column is factorised by hashing (codes in the sorted order of its values) and the codes
-    are combined column by column into one integer key, renumbered after each column through a
-    table of the possible keys (or a sort when that table would be large), so the key order is
-    the lexicographic order of the rows. Returns the distinct columns and, for every input row,
-    the position of its distinct row.
-
-    ``merge_below`` (a share of the rows): when one column alone holds more distinct values
-    than that share, merging cannot pay, and the rows are returned as they are (unsorted, the
-    inverse the identity). ``sort=False`` returns the distinct rows in the order of their
-    first appearance instead (faster: every key is hashed, nothing is sorted).
-    """
-    n = len(columns[0]) if columns else 0
-    if n == 0 or not columns:
-        return [np.asarray(c, dtype=float)[:1] if n else np.asarray(c) for c in columns], (
-            np.zeros(n, dtype=np.intp)
-        )
-    key = np.zeros(n, dtype=np.intp)
-    card = 1
-    for col in columns:
-        codes, uniques = pd.factorize(np.ascontiguousarray(col), use_na_sentinel=False)
-        if merge_below is not None and len(uniques) > merge_below * n:
-            return [np.asarray(c) for c in columns], np.arange(n, dtype=np.intp)
-        if not sort:
-            combined = key * len(uniques) + codes
-            codes_k, distinct = pd.factorize(combined)
-            key, card = codes_k.astype(np.intp, copy=False), len(distinct)
-            continue
-        order = np.argsort(uniques, kind="stable")
-        rank = np.empty(len(order), dtype=np.intp)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        size = card * len(uniques)
-        combined = key * len(uniques) + codes
-        if size <= 4 * n:
-            present = np.zeros(size, dtype=bool)
-            present[combined] = True
-            rank = np.cumsum(present, dtype=np.intp) - 1
-            key = rank[combined]
-            card = int(rank[-1]) + 1
-        else:  # hash the keys, sort only the distinct ones
-            key, distinct = pd.factorize(combined, sort=True)
-            key = key.astype(np.intp, copy=False)
-            card = len(distinct)
-    first = np.empty(card, dtype=np.intp)
-    first[key[::-1]] = np.arange(n - 1, -1, -1)
-    return [np.asarray(col)[first] for col in columns], key
-
-
-def unique_rows(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a 2-d float array (sorted) and the inverse index of every row.
-
-    Same result as ``np.unique(stacked, axis=0, return_inverse=True)``, by hashing the columns
-    (:func:`distinct_rows`; several times faster than sorting the rows at 10^5-10^6 rows).
-    """
-    if stacked.shape[0] == 0 or stacked.shape[1] == 0:
-        n = stacked.shape[0]
-        return stacked[: min(n, 1)], np.zeros(n, dtype=np.intp)
-    cols, inverse = distinct_rows(*(stacked[:, j] for j in range(stacked.shape[1])))
-    return np.column_stack(cols), inverse
-
-
-def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the stacked ``columns`` and the summed weights of each.
-
-    Returns the distinct columns (one array each, rows sorted as ``np.unique`` sorts them: the
-    optimiser then sees the same sums whatever the input order) and their weights; rows with
-    zero weight drop. When one column holds distinct values in more than 90 % of the rows (e.g. a continuous
-    mean spend) merging cannot pay and the rows are kept as they are.
-    """
-    keep = weights > 0
-    if not columns:
-        total = float(weights[keep].sum())
-        return [], np.array([total]) if keep.any() else np.zeros(0)
-    if not keep.all():
-        columns = tuple(np.asarray(c)[keep] for c in columns)
-        weights = weights[keep]
-    unique, inverse = distinct_rows(
-        *(np.asarray(c, dtype=float) for c in columns), merge_below=_MERGE_BELOW
-    )
-    w = np.bincount(inverse, weights=weights, minlength=len(unique[0]))
-    return [np.ascontiguousarray(u) for u in unique], w
 
 
 @dataclass
@@ -451,59 +352,22 @@ class MaximumLikelihoodModel:
         return 0.5 * (hess + hess.T)
 
     def _newton(self, start, data, w, total, max_iter):
-        """Newton's method with the analytic Hessian and a backtracking line search.
+        """Newton's method with the analytic Hessian (:func:`crmlab._newton.newton_minimise`).
 
-        The Hessian's eigenvalues are taken in absolute value (floored), so every step goes
-        downhill even away from the optimum, and steps are capped at 2 on the working scale.
         Returns ``(x, value, grad, hess, result)`` at a point with a vanishing gradient, inside
         the search box and with a positive-definite Hessian, or None (the caller then runs
         L-BFGS-B, whose checks explain a failure).
         """
         lows, highs = np.array(self._bounds()).T
-        x = np.asarray(start, dtype=float)
-        value, grad, hess = self._value_grad_hess(x, data, w, total)
-        if hess is None:
-            return None
-        for nit in range(min(max_iter, _NEWTON_MAX_ITER) + 1):
-            if np.max(np.abs(grad)) <= _POLISH_TOL:
-                break
-            if nit == min(max_iter, _NEWTON_MAX_ITER):
-                return None
-            eig, vec = np.linalg.eigh(hess)
-            floor = 1e-10 * max(float(np.max(np.abs(eig))), 1e-300)
-            step = vec @ ((vec.T @ grad) / np.maximum(np.abs(eig), floor))
-            longest = float(np.max(np.abs(step)))
-            if longest > 2.0:
-                step *= 2.0 / longest
-            t = 1.0
-            while True:
-                x_new = np.clip(x - t * step, lows, highs)
-                f_new, g_new, h_new = self._value_grad_hess(x_new, data, w, total)
-                if h_new is not None and (
-                    f_new <= value - 1e-4 * t * float(grad @ step)
-                    # within rounding of the sum, a smaller gradient is progress
-                    or (
-                        f_new - value <= 1e-13 * max(1.0, abs(value))
-                        and np.max(np.abs(g_new)) < np.max(np.abs(grad))
-                    )
-                ):
-                    break
-                t *= 0.5
-                if t < 1e-6:
-                    h_new = None
-                    break
-            if h_new is None:  # no decrease left: converged only if the gradient is tiny
-                if np.max(np.abs(grad)) > 1e-3 * GRAD_TOL:
-                    return None
-                break
-            x, value, grad, hess = x_new, f_new, g_new, h_new
-        inside = np.all((x > lows + 1e-6) & (x < highs - 1e-6))
-        if not inside or not np.linalg.eigvalsh(hess)[0] > 0:
-            return None
-        res = optimize.OptimizeResult(
-            x=x, fun=value, jac=grad, nit=nit, success=True, message="Newton's method converged"
+        return newton_minimise(
+            lambda x: self._value_grad_hess(x, data, w, total),
+            np.asarray(start, dtype=float),
+            lows,
+            highs,
+            min(max_iter, _NEWTON_MAX_ITER),
+            tol=_POLISH_TOL,
+            grad_tol=GRAD_TOL,
         )
-        return x, value, grad, hess, res
 
     def _check_options(self) -> None:
         self.penalizer = check_penalizer(self.penalizer)

@@ -620,6 +620,8 @@ class ParetoNBDWithCovariates(CovariateModel, ParetoNBD):
     """
 
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
+    #: CLV steps through conditional_expected_purchases (per-customer alpha and beta)
+    _discounted_increments = None
 
     def _rows_loglik_grad(self, params, x, tx, T):
         return paretonbd_loglik(params, x, tx, T, quadrature=True)

@@ -214,3 +214,24 @@ def test_default_step_clv_is_within_1e5_of_a_fine_step_reference(fitted_bg):
     fine = customer_lifetime_value(model, spend, summary, 52, 0.1, "W", step=52 / 2000)
     assert default["clv"].sum() == pytest.approx(fine["clv"].sum(), rel=1e-5)
     np.testing.assert_allclose(default["clv"], fine["clv"], rtol=1e-5)
+
+
+def test_covariate_models_value_each_customer_with_her_own_covariates():
+    """The CLV of a covariate model goes through its per-customer predictions."""
+    from crmlab.datasets import cdnow_first_purchase_covariates, load_cdnow
+    from crmlab.rfm import rfm_summary
+
+    tx = load_cdnow()
+    data = rfm_summary(tx, calibration_end="1997-09-30", time_unit="W").join(
+        cdnow_first_purchase_covariates(tx)
+    )
+    covs = ["log_first_spend", "multi_cd"]
+    for cls in (ParetoNBD, BGNBD):
+        model = cls(purchase_covariates=covs, dropout_covariates=covs).fit(data)
+        twins = data.iloc[[0, 0]].copy()
+        twins.index = ["low", "high"]
+        twins["log_first_spend"] = [0.5, 4.0]
+        value = customer_lifetime_value(model, None, twins, 26, 0.1, "W")
+        expected = model.conditional_expected_purchases(26, twins)
+        np.testing.assert_allclose(value["expected_purchases"], expected, rtol=1e-12)
+        assert value["dert"]["low"] != pytest.approx(value["dert"]["high"], rel=1e-3)
