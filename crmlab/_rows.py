@@ -18,14 +18,22 @@ __all__ = ["compress", "distinct_rows", "dot", "unique_rows"]
 _MERGE_BELOW = 0.9
 
 
+#: Below this length :func:`dot` uses BLAS (single-threaded there, and without np.sum's
+#: call overhead, which dominates the many short per-distinct-value sums of a fit).
+_SHORT_DOT = 4096
+
+
 def dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Sum of ``a * b`` without BLAS.
+    """Sum of ``a * b``, without BLAS for long vectors.
 
     OpenBLAS runs long dot products on several threads whose spinning competes with the
     optimiser on small machines (a tenfold slowdown measured on 2 cores); the likelihood sums
-    here are memory-bound anyway.
+    here are memory-bound anyway. Short vectors (per distinct frequency or T) go to ``np.dot``.
     """
-    return float(np.sum(a * b))
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 1 and a.shape == b.shape and a.size < _SHORT_DOT:
+        return float(np.dot(a, b))
+    return float(np.add.reduce(a * b, axis=None))
 
 
 def distinct_rows(

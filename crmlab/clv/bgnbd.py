@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, gammaln, polygamma
+from scipy.special import betaln, digamma, gammaln, zeta
 
 from crmlab._special import log_hyp2f1_fast
 from crmlab.clv.base import (
@@ -30,6 +30,12 @@ from crmlab.clv.base import (
 from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
 from crmlab.clv.covariates import CovariateDispatch, CovariateModel
 from crmlab.errors import ParameterError
+
+
+def _trigamma(x):
+    """psi'(x) = zeta(2, x) (Hurwitz), without polygamma's wrapper."""
+    return zeta(2.0, x)
+
 
 __all__ = ["BGNBD", "BGNBDWithCovariates"]
 
@@ -134,18 +140,18 @@ def bgnbd_total(theta, prepared, w, hessian=False):
     if not hessian:
         return float(ll), grad
     # second derivatives of the x-only terms (trigamma)
-    tri_ab, tri_abx = polygamma(1, a + b), polygamma(1, a + b + ux)
-    tri_b = polygamma(1, b)
+    tri_ab, tri_abx = _trigamma(a + b), _trigamma(a + b + ux)
+    tri_b = _trigamma(b)
     a1_aa = tri_ab - tri_abx  # also d2 B1 / da db and d2 B2 / da db
-    a1_bb = polygamma(1, b + ux) - tri_abx - tri_b + tri_ab
-    a2_aa = polygamma(1, a + 1) - polygamma(1, a) + tri_ab - tri_abx
-    a2_bb = np.where(rep_u, polygamma(1, b + uxs - 1) - tri_abx - tri_b + tri_ab, 0.0)
+    a1_bb = _trigamma(b + ux) - tri_abx - tri_b + tri_ab
+    a2_aa = _trigamma(a + 1) - _trigamma(a) + tri_ab - tri_abx
+    a2_bb = np.where(rep_u, _trigamma(b + uxs - 1) - tri_abx - tri_b + tri_ab, 0.0)
     v = ww2 * (1.0 - w2)  # w w1 w2
     v_lam, v_g = v * lam, v * rx_gl
     sv = np.bincount(ix, weights=v, minlength=len(ux))
     sv_lam = np.bincount(ix, weights=v_lam, minlength=len(ux))
     sv_g = np.bincount(ix, weights=v_g, minlength=len(ux))
-    h_rr = dot(wx, polygamma(1, r + ux) - polygamma(1, r)) + dot(v_lam, lam)
+    h_rr = dot(wx, _trigamma(r + ux) - _trigamma(r)) + dot(v_lam, lam)
     h_ralpha = n / alpha - dot(wT, inv_T_u) + dot(ww2, gl) + dot(v_lam, rx_gl)
     sq = inv_tx_u[itx] ** 2 - inv_T_u[iT] ** 2  # d gl / d alpha
     h_alpha = -n * r / alpha**2 + dot(rwT, inv_T_u**2) + dot(ww2 * rx, sq) + dot(v_g, rx_gl)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln, polygamma
+from scipy.special import digamma, gammaln, zeta
 
 from crmlab.clv.base import (
     SummaryModel,
@@ -27,6 +27,12 @@ from crmlab.clv.base import (
 )
 from crmlab.errors import ConvergenceError, DataError
 from crmlab.estimation import FitData
+
+
+def _trigamma(x):
+    """psi'(x) = zeta(2, x) (Hurwitz), without polygamma's wrapper."""
+    return zeta(2.0, x)
+
 
 __all__ = [
     "GammaGamma",
@@ -120,12 +126,12 @@ def gammagamma_total(theta, prepared, w, hessian=False):
     grad = np.array([d_p, d_q, d_g])
     if not hessian:
         return float(ll), grad
-    tri_u, tri_pu = polygamma(1, pu + q), polygamma(1, pu)
+    tri_u, tri_pu = _trigamma(pu + q), _trigamma(pu)
     inv2 = inv_gmx * inv_gmx
     s_inv2, sx_inv2 = dot(w, inv2), dot(wxx, inv2)
     h_pp = dot(wx * ux * ux, tri_u - tri_pu)
     h_pq = dot(wx * ux, tri_u)
-    h_qq = dot(wx, tri_u) - n * float(polygamma(1, q))
+    h_qq = dot(wx, tri_u) - n * float(_trigamma(q))
     h_pg = -sx_inv
     h_qg = n / g - s_inv
     h_gg = -n * q / g**2 + p * sx_inv2 + q * s_inv2
