@@ -19,7 +19,7 @@ help:
 	@echo "make reports  run every notebook on the bundled data into reports/<run-id>/ (reports/latest)"
 	@echo "make test     run the whole test suite"
 	@echo "make lint     ruff check + ruff format --check"
-	@echo "make bench    speed benchmarks against lifetimes (benchmarks/)"
+	@echo "make bench    every benchmark (benchmarks/): issue 16's floors table -> benchmarks/results.md"
 
 install: $(STAMP)
 
@@ -44,8 +44,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# every benchmarks/bench_*.py: the floor table (modules with run()) into benchmarks/results.md,
+# then the modules without run() as scripts; BENCH_ARGS=--quick for shorter runs
+BENCH_ARGS ?=
 bench: $(STAMP)
-	@for f in benchmarks/bench_*.py; do echo "--- $$f"; $(BIN)/python $$f || exit 1; done
+	$(BIN)/python benchmarks/_report.py --out benchmarks/results.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

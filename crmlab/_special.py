@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 _BLOCK = 32
+_FIRST_BLOCK = 16
 _MAX_TERMS = 200_000
 _LOG_TOL = np.log(1e-17)
 
@@ -105,6 +106,90 @@ def log_hyp2f1_c_eq_a_plus_1(m, b, z):
     shape = m.shape
     m, b, z = (v.ravel() for v in (m, b, z))
     z = np.maximum(z, 1e-300)
+    out = _grouped_series(m, b, z)
+    if out is not None:
+        return tuple(v.reshape(shape) for v in out)
+    return tuple(v.reshape(shape) for v in _block_series(m, b, z))
+
+
+#: Largest number of terms of a group's coefficient table (else the block series).
+_GROUP_TERMS = 512
+#: Smallest number of rows sharing (m, b) for the coefficient table to pay.
+_GROUP_ROWS = 8
+#: Largest z of a group for the coefficient table (beyond, the block series is faster).
+_GROUP_Z = 0.8
+
+
+def _grouped_series(m, b, z):
+    """The series of :func:`log_hyp2f1_c_eq_a_plus_1` for rows sharing (m, b), as polynomials.
+
+    Rows with the same ``m`` and ``b`` (the Pareto/NBD likelihood's distinct (x, y) pairs share
+    them per frequency x) have the same coefficients ``c_n = m / (m + n) (b)_n / n!``: they are
+    tabulated once per group (with the coefficients of the three derivatives) and every row's
+    sums are one product of its powers ``z^n`` with that table. The number of terms is chosen
+    per group at its largest z, so that the geometric bound on the tail is below 1e-17 of the
+    sum. Groups with few rows, z above ``_GROUP_Z``, coefficients that would overflow or more
+    than ``_GROUP_TERMS`` terms take the block series. None when no group qualifies.
+    """
+    size = m.size
+    if size < _GROUP_ROWS:
+        return None
+    order = np.lexsort((b, m))
+    ms, bs = m[order], b[order]
+    cut = np.flatnonzero((ms[1:] != ms[:-1]) | (bs[1:] != bs[:-1])) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [size]])
+    big = (ends - starts) >= _GROUP_ROWS
+    if not big.any():
+        return None
+    acc, d_m, d_b, d_z = (np.empty(size) for _ in range(4))
+    rest = [order[st:en] for st, en in zip(starts[~big], ends[~big], strict=True)]
+    starts, ends = starts[big], ends[big]
+    n_all = np.arange(_GROUP_TERMS, dtype=float)
+    with np.errstate(divide="ignore", under="ignore", over="ignore", invalid="ignore"):
+        # coefficient logs of every group at once: (groups, terms)
+        mg, bg = ms[starts][:, None], bs[starts][:, None]
+        z_max = np.maximum.reduceat(z[order], starts)[:, None] if len(starts) else None
+        log_ratio = np.log((bg + n_all[:-1]) / n_all[1:])
+        log_poch = np.concatenate([np.zeros((len(starts), 1)), np.cumsum(log_ratio, axis=1)], 1)
+        log_c = np.log(mg) - np.log(mg + n_all) + log_poch
+        log_terms = log_c + n_all * np.log(z_max)
+        ratio = np.exp(np.diff(log_terms, axis=1))
+        rho = np.maximum(ratio, z_max)
+        tail = log_terms[:, 1:] + np.log(rho) - np.log1p(-np.minimum(rho, 1 - 1e-16))
+        small = (rho < 1.0) & (tail - log_terms.max(axis=1, keepdims=True) < _LOG_TOL)
+        found = small.any(axis=1)
+        n_terms = np.where(found, np.argmax(small, axis=1) + 2, 0)
+        for g, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            rows = order[start:end]
+            k = int(n_terms[g])
+            if not found[g] or z_max[g, 0] > _GROUP_Z or not float(np.max(log_c[g, :k])) < 700:
+                rest.append(rows)
+                continue
+            m_g, b_g, zg = mg[g, 0], bg[g, 0], z[rows]
+            n = n_all[:k]
+            c = np.exp(log_c[g, :k])
+            harmonic = np.concatenate([[0.0], np.cumsum(1.0 / (b_g + n[:-1]))])
+            table = np.column_stack([c, c * n / (m_g * (m_g + n)), c * harmonic, c * n])
+            powers = np.empty((k, len(rows)))  # z^n, terms down the columns
+            powers[0] = 1.0
+            powers[1:] = zg
+            np.cumprod(powers, axis=0, out=powers)
+            total, s_m, s_b, s_z = table.T @ powers
+            acc[rows] = np.log(total)
+            d_m[rows] = s_m / total
+            d_b[rows] = s_b / total
+            d_z[rows] = s_z / (total * zg)
+    if rest:
+        rows = np.concatenate(rest)
+        values = _block_series(m[rows], b[rows], z[rows])
+        for target, value in zip((acc, d_m, d_b, d_z), values, strict=True):
+            target[rows] = value
+    return acc, d_m, d_b, d_z
+
+
+def _block_series(m, b, z):
+    """The block-wise log-space series of :func:`log_hyp2f1_c_eq_a_plus_1` (1-d inputs)."""
     size = m.size
     acc = np.zeros(size)  # log of the running sum; the n = 0 term is 1 with zero derivatives
     d_m = np.zeros(size)  # running sum of term_n * dlog(term_n)/dm, divided by the sum
@@ -116,7 +201,9 @@ def log_hyp2f1_c_eq_a_plus_1(m, b, z):
     n0 = 0
     with np.errstate(divide="ignore", under="ignore", invalid="ignore"):
         while active.size and n0 < _MAX_TERMS:
-            k = np.arange(n0, n0 + _BLOCK, dtype=float)[None, :]
+            # a short first block: with the small z of most likelihood rows 16 terms suffice
+            length = _FIRST_BLOCK if n0 == 0 else _BLOCK
+            k = np.arange(n0, n0 + length, dtype=float)[None, :]
             n = k + 1.0
             mm, bb, zz = m[active, None], b[active, None], z[active, None]
             inv_bk = 1.0 / (bb + k)
@@ -141,8 +228,8 @@ def log_hyp2f1_c_eq_a_plus_1(m, b, z):
             done = _tail_small(last_log_term, np.log(ratio[:, -1]), np.log(zz[:, 0]), acc[active])
             done |= ~np.isfinite(last_log_term)  # underflowed: the rest is zero
             active = active[~done]
-            n0 += _BLOCK
-    return acc.reshape(shape), d_m.reshape(shape), d_b.reshape(shape), d_z.reshape(shape)
+            n0 += length
+    return acc, d_m, d_b, d_z
 
 
 def hyp2f1_positive(a, b, c, z) -> np.ndarray:

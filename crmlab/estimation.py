@@ -39,6 +39,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from crmlab._deprecation import resolve_alpha as _resolve_alpha
+from crmlab._newton import newton_minimise
+from crmlab._rows import compress, distinct_rows, dot, unique_rows
 from crmlab.checks import check_alpha, check_count
 from crmlab.checks import check_seed as _check_seed
 from crmlab.errors import ConvergenceError, DataError, NotFittedError, ParameterError
@@ -54,6 +56,7 @@ __all__ = [
     "check_penalizer",
     "check_seed",
     "compress",
+    "distinct_rows",
     "dot",
     "load_model",
     "resolve_alpha",
@@ -70,6 +73,8 @@ NEWTON_STEPS = 6
 _HESSIAN_REFRESH = 1e-3
 #: The polish stops once the largest gradient component is below this.
 _POLISH_TOL = 1e-10
+#: Iteration limit of Newton's method (models with an analytic Hessian) before L-BFGS-B.
+_NEWTON_MAX_ITER = 100
 #: Largest standard error of a log parameter in an identified fit (a factor e^10 per SE).
 _MAX_LOG_SE = 10.0
 #: Smallest eigenvalue of the observed information, relative to the largest, of an identified fit.
@@ -114,48 +119,6 @@ def resolve_alpha(alpha: Any, confidence_level: Any = None) -> float:
 def check_seed(seed: Any) -> int | None:
     """A random seed: a whole number >= 0, or None for fresh entropy."""
     return _check_seed(seed, allow_none=True)
-
-
-# ------------------------------------------------------------------------ row compression
-def dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Sum of ``a * b`` without BLAS.
-
-    OpenBLAS runs long dot products on several threads whose spinning competes with the
-    optimiser on small machines (a tenfold slowdown measured on 2 cores); the likelihood sums
-    here are memory-bound anyway.
-    """
-    return float(np.sum(a * b))
-
-
-def unique_rows(stacked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a 2-d float array (sorted) and the inverse index of every row.
-
-    Same result as ``np.unique(stacked, axis=0, return_inverse=True)``, by a lexicographic sort
-    of the columns (several times faster for many rows).
-    """
-    if len(stacked) == 0:
-        return stacked, np.zeros(0, dtype=np.intp)
-    order = np.lexsort(stacked.T[::-1])
-    ordered = stacked[order]
-    new = np.empty(len(ordered), dtype=bool)
-    new[0] = True
-    new[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
-    group = np.cumsum(new) - 1
-    inverse = np.empty(len(stacked), dtype=np.intp)
-    inverse[order] = group
-    return ordered[new], inverse
-
-
-def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the stacked ``columns`` and the summed weights of each.
-
-    Returns the distinct columns (one array each) and their weights; rows with zero weight drop.
-    """
-    stacked = np.column_stack(columns) if columns else np.zeros((len(weights), 0))
-    keep = weights > 0
-    unique, inverse = unique_rows(stacked[keep])
-    w = np.bincount(inverse, weights=weights[keep], minlength=len(unique))
-    return [np.ascontiguousarray(unique[:, j]) for j in range(unique.shape[1])], w
 
 
 @dataclass
@@ -234,7 +197,7 @@ class MaximumLikelihoodModel:
     n_customers_ : int
         Customers in the fit (sum of the weights).
     n_rows_compressed_ : int
-        Distinct likelihood rows.
+        Distinct likelihood rows (likelihood rows for models that do not merge them).
     converged_ : bool
     n_iterations_ : int
         L-BFGS-B iterations.
@@ -320,35 +283,91 @@ class MaximumLikelihoodModel:
 
         Default None: the base then differentiates the analytic gradient by central
         differences (two gradient passes per parameter). Models may return the matrix to save
-        those passes.
+        those passes, or define ``_total_loglik_grad_hess(theta, data, w)`` returning the total,
+        gradient and Hessian in one pass (then the fit runs Newton's method from the start).
         """
         return None
 
+    #: ``(theta, data, w) -> (ll, grad, hess)`` of the weighted totals, or None (see above).
+    _total_loglik_grad_hess = None
+    #: Merge identical likelihood rows before fitting (False for models whose rows are
+    #: continuous, such as mean spends, where the search for duplicates cannot pay).
+    _merge_rows = True
+    #: Finite differences of the gradient for the Hessian: "central" (two gradient passes per
+    #: parameter, error O(h^2)) or "forward" (one pass per parameter plus one, relative error
+    #: about 1e-6: for models whose gradient pass is expensive).
+    _hessian_differences = "central"
+    #: L-BFGS-B's gradient tolerance before the Newton polish (a model with an expensive
+    #: gradient stops earlier and lets the polish's quadratic steps finish).
+    _lbfgs_gtol = 1e-10
+
+    def _working_derivatives(self, x, theta, ll, grad, exact, total):
+        """Objective, gradient and Hessian on the working scale from natural-scale totals."""
+        # f(x) = -ll(theta(x)) / N + pen |theta|^2 with theta = exp(x) for log parameters:
+        # d2f/dx_i dx_j = H_ij d_i d_j + [i = j] g_i d_i (log ones), d = dtheta/dx
+        is_log = self._is_log()
+        d = np.where(is_log, theta, 1.0)
+        value = -ll / total + self.penalizer * float(np.sum(theta**2))
+        h_nat = -np.asarray(exact) / total + 2.0 * self.penalizer * np.eye(len(x))
+        g_nat = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
+        hess = d[:, None] * h_nat * d[None, :] + np.diag(np.where(is_log, g_nat * d, 0.0))
+        return value, g_nat * d, 0.5 * (hess + hess.T)
+
+    def _value_grad_hess(self, x, data, w, total):
+        """Objective, gradient and Hessian (working scale) in one pass of the model's totals."""
+        theta = self._natural(x)
+        with np.errstate(all="ignore"):
+            ll, grad, exact = self._total_loglik_grad_hess(theta, data, w)
+        ok = np.isfinite(ll) and np.all(np.isfinite(grad)) and np.all(np.isfinite(exact))
+        if not ok:
+            return np.inf, np.zeros_like(x), None
+        return self._working_derivatives(x, theta, ll, grad, exact, total)
+
     def _hessian(self, x, data, w, total) -> np.ndarray:
         """Hessian of the (penalised) negative mean log-likelihood on the working scale."""
+        if self._total_loglik_grad_hess is not None:
+            hess = self._value_grad_hess(x, data, w, total)[2]
+            return np.full((len(x), len(x)), np.nan) if hess is None else hess
         theta = self._natural(x)
         with np.errstate(all="ignore"):
             exact = self._total_loglik_hessian(theta, data, w)
         if exact is not None:
-            # f(x) = -ll(theta(x)) / N + pen |theta|^2 with theta = exp(x) for log parameters:
-            # d2f/dx_i dx_j = H_ij d_i d_j + [i = j] g_i d_i (log ones), d = dtheta/dx
             _, grad = self._total_loglik_grad(theta, data, w)
-            is_log = self._is_log()
-            d = np.where(is_log, theta, 1.0)
-            h_nat = -np.asarray(exact) / total + 2.0 * self.penalizer * np.eye(len(x))
-            g_nat = -np.asarray(grad) / total + 2.0 * self.penalizer * theta
-            hess = d[:, None] * h_nat * d[None, :] + np.diag(np.where(is_log, g_nat * d, 0.0))
-            return 0.5 * (hess + hess.T)
+            ll = 0.0  # the value is not needed here
+            return self._working_derivatives(x, theta, ll, grad, exact, total)[2]
         k = len(x)
         hess = np.empty((k, k))
+        forward = self._hessian_differences == "forward"
+        g_here = self._objective(x, data, w, total)[1] if forward else None
         for j in range(k):
-            h = 1e-5 * max(1.0, abs(x[j]))
+            h = (3e-7 if forward else 1e-5) * max(1.0, abs(x[j]))
             step = np.zeros(k)
             step[j] = h
             g_plus = self._objective(x + step, data, w, total)[1]
-            g_minus = self._objective(x - step, data, w, total)[1]
-            hess[:, j] = (g_plus - g_minus) / (2 * h)
+            if forward:
+                hess[:, j] = (g_plus - g_here) / h
+            else:
+                g_minus = self._objective(x - step, data, w, total)[1]
+                hess[:, j] = (g_plus - g_minus) / (2 * h)
         return 0.5 * (hess + hess.T)
+
+    def _newton(self, start, data, w, total, max_iter):
+        """Newton's method with the analytic Hessian (:func:`crmlab._newton.newton_minimise`).
+
+        Returns ``(x, value, grad, hess, result)`` at a point with a vanishing gradient, inside
+        the search box and with a positive-definite Hessian, or None (the caller then runs
+        L-BFGS-B, whose checks explain a failure).
+        """
+        lows, highs = np.array(self._bounds()).T
+        return newton_minimise(
+            lambda x: self._value_grad_hess(x, data, w, total),
+            np.asarray(start, dtype=float),
+            lows,
+            highs,
+            min(max_iter, _NEWTON_MAX_ITER),
+            tol=_POLISH_TOL,
+            grad_tol=GRAD_TOL,
+        )
 
     def _check_options(self) -> None:
         self.penalizer = check_penalizer(self.penalizer)
@@ -436,7 +455,13 @@ class MaximumLikelihoodModel:
         self._check_options()
         max_iter = check_count(max_iter, "max_iter")
         self._check_rows(fd)
-        columns, w = compress(*fd.arrays, weights=np.asarray(fd.weights, dtype=float))
+        weights = np.asarray(fd.weights, dtype=float)
+        if self._merge_rows:
+            columns, w = compress(*fd.arrays, weights=weights)
+        else:  # rows (almost) all distinct: only zero weights drop
+            keep = weights > 0
+            columns = [np.ascontiguousarray(np.asarray(c, dtype=float)[keep]) for c in fd.arrays]
+            w = weights[keep]
         self._check_data(tuple(columns), w)
         names = list(self._param_names)
         k = len(names)
@@ -458,7 +483,11 @@ class MaximumLikelihoodModel:
         self._working_params = x
         self._cov_log = cov
         self.params_ = pd.Series(theta, index=names, name="coef")
-        self.log_likelihood_ = float(self._total_loglik_grad(theta, prepared, w)[0])
+        plain = type(self)._objective is MaximumLikelihoodModel._objective
+        if plain and self.penalizer == 0:
+            self.log_likelihood_ = float(-value * total)  # the objective is -ll / total
+        else:
+            self.log_likelihood_ = float(self._total_loglik_grad(theta, prepared, w)[0])
         self.n_customers_ = int(round(total))
         self.n_rows_compressed_ = len(w)
         self.converged_ = True
@@ -472,7 +501,12 @@ class MaximumLikelihoodModel:
         return self
 
     def _optimise(self, start, data, w, total, max_iter):
-        """L-BFGS-B from ``start``, then Newton steps with the finite-difference Hessian."""
+        """Newton's method where the model gives its Hessian; else (or when Newton fails)
+        L-BFGS-B from ``start``, then Newton steps with the finite-difference Hessian."""
+        if self._total_loglik_grad_hess is not None:
+            found = self._newton(start, data, w, total, max_iter)
+            if found is not None:
+                return found
         res = optimize.minimize(
             self._objective,
             start,
@@ -480,7 +514,7 @@ class MaximumLikelihoodModel:
             jac=True,
             method="L-BFGS-B",
             bounds=self._bounds(),
-            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+            options={"maxiter": max_iter, "ftol": 1e-15, "gtol": self._lbfgs_gtol, "maxcor": 20},
         )
         lows, highs = np.array(self._bounds()).T
         x, value, grad = res.x, res.fun, res.jac

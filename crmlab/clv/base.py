@@ -21,6 +21,7 @@ from crmlab.estimation import (
     FitData,
     MaximumLikelihoodModel,
     compress,
+    distinct_rows,
     dot,
     unique_rows,
 )
@@ -300,6 +301,6 @@ def per_unique_row(func, *columns: np.ndarray) -> np.ndarray:
     """
     if len(columns[0]) == 0:
         return np.asarray(func(*columns))
-    unique, inverse = unique_rows(np.column_stack(columns))
-    out = np.asarray(func(*(unique[:, j] for j in range(unique.shape[1]))))
+    unique, inverse = distinct_rows(*(np.asarray(c, dtype=float) for c in columns))
+    out = np.asarray(func(*unique))
     return out[..., inverse]

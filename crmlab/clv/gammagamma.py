@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, zeta
 
 from crmlab.clv.base import (
     SummaryModel,
@@ -27,6 +27,12 @@ from crmlab.clv.base import (
 )
 from crmlab.errors import ConvergenceError, DataError
 from crmlab.estimation import FitData
+
+
+def _trigamma(x):
+    """psi'(x) = zeta(2, x) (Hurwitz), without polygamma's wrapper."""
+    return zeta(2.0, x)
+
 
 __all__ = [
     "GammaGamma",
@@ -70,21 +76,38 @@ def gammagamma_prepare(x, m):
     return (x, m, ux, ix.ravel(), x * m, np.log(m), np.log(x))
 
 
-def gammagamma_total(theta, prepared, w):
-    """Weighted sum of :func:`gammagamma_loglik` and its gradient.
+def _weighted_statistics(prepared, w):
+    """Data-only weighted sums of the Gamma-Gamma likelihood (fixed during a fit)."""
+    x, m, ux, ix, xm, log_m, log_x = prepared
+    wxx = w * x
+    return (
+        np.bincount(ix, weights=w, minlength=len(ux)),
+        float(w.sum()),
+        wxx,
+        dot(wxx, log_m),
+        dot(w, log_m),
+        dot(wxx, log_x),
+    )
+
+
+def gammagamma_total(theta, prepared, w, hessian=False):
+    """Weighted sum of :func:`gammagamma_loglik` and its gradient (and Hessian).
+
+    ``prepared`` is :func:`gammagamma_prepare`'s tuple, optionally followed by
+    ``_weighted_statistics(prepared, w)`` (then not recomputed).
 
     Gamma functions are evaluated once per distinct frequency and the data-only terms are
-    weighted sums; the only per-customer work is ``log(gamma + m x)`` and its reciprocal.
+    weighted sums; the only per-customer work is ``log(gamma + m x)`` and its reciprocal
+    (and its square for the Hessian, ``hessian=True``, which returns ``(ll, grad, hess)``).
     """
     p, q, g = theta
-    x, m, ux, ix, xm, log_m, log_x = prepared
-    wx = np.bincount(ix, weights=w, minlength=len(ux))
-    n = w.sum()
+    x, m, ux, ix, xm, log_m, log_x = prepared[:7]
+    stats = prepared[7] if len(prepared) > 7 else _weighted_statistics(prepared, w)
+    wx, n, wxx, sx_logm, s_logm, sx_logx = stats
     pu = p * ux
     log_gmx = np.log(g + xm)
     inv_gmx = 1.0 / (g + xm)
-    wl, wxl = dot(w, log_gmx), dot((w * x), log_gmx)
-    sx_logm, s_logm, sx_logx = dot((w * x), log_m), dot(w, log_m), dot((w * x), log_x)
+    wl, wxl = dot(w, log_gmx), dot(wxx, log_gmx)
     ll = (
         wx @ (gammaln(pu + q) - gammaln(pu))
         - n * gammaln(q)
@@ -96,10 +119,24 @@ def gammagamma_total(theta, prepared, w):
         - q * wl
     )
     psi_u = digamma(pu + q)
+    s_inv, sx_inv = dot(w, inv_gmx), dot(wxx, inv_gmx)
     d_p = dot((wx * ux), (psi_u - digamma(pu))) + sx_logm + sx_logx - wxl
     d_q = dot(wx, psi_u) - n * digamma(q) + n * np.log(g) - wl
-    d_g = n * q / g - (p * dot((w * x), inv_gmx) + q * (dot(w, inv_gmx)))
-    return float(ll), np.array([d_p, d_q, d_g])
+    d_g = n * q / g - (p * sx_inv + q * s_inv)
+    grad = np.array([d_p, d_q, d_g])
+    if not hessian:
+        return float(ll), grad
+    tri_u, tri_pu = _trigamma(pu + q), _trigamma(pu)
+    inv2 = inv_gmx * inv_gmx
+    s_inv2, sx_inv2 = dot(w, inv2), dot(wxx, inv2)
+    h_pp = dot(wx * ux * ux, tri_u - tri_pu)
+    h_pq = dot(wx * ux, tri_u)
+    h_qq = dot(wx, tri_u) - n * float(_trigamma(q))
+    h_pg = -sx_inv
+    h_qg = n / g - s_inv
+    h_gg = -n * q / g**2 + p * sx_inv2 + q * s_inv2
+    hess = np.array([[h_pp, h_pq, h_pg], [h_pq, h_qq, h_qg], [h_pg, h_qg, h_gg]])
+    return float(ll), grad, hess
 
 
 class GammaGamma(SummaryModel):
@@ -131,6 +168,8 @@ class GammaGamma(SummaryModel):
     _param_names = ("p", "q", "gamma")
     _model_name = "GammaGamma"
     _data_columns = ("frequency", "monetary_value")
+    # mean spends are continuous: merging identical rows cannot pay
+    _merge_rows = False
 
     def _extract(self, data: pd.DataFrame) -> tuple[np.ndarray, ...]:
         check_columns(data, self._data_columns, self._model_name)
@@ -154,7 +193,24 @@ class GammaGamma(SummaryModel):
         return gammagamma_prepare(*data)
 
     def _total_loglik_grad(self, theta, data, w):
-        return gammagamma_total(theta, data, w)
+        return gammagamma_total(theta, self._with_statistics(data, w), w)
+
+    def _total_loglik_grad_hess(self, theta, data, w):
+        return gammagamma_total(theta, self._with_statistics(data, w), w, hessian=True)
+
+    def _fit(self, fd, initial_params=None, max_iter: int = 2000):
+        try:
+            return super()._fit(fd, initial_params, max_iter)
+        finally:
+            self._statistics_cache = None
+
+    def _with_statistics(self, data, w):
+        """``data`` with the weighted data-only sums, computed once per weight vector."""
+        cached = getattr(self, "_statistics_cache", None)
+        if cached is None or cached[0] is not w or cached[1] is not data:
+            cached = (w, data, (*data, _weighted_statistics(data, w)))
+            self._statistics_cache = cached
+        return cached[2]
 
     def _start(self, data, w):
         x, m = data

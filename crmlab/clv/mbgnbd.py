@@ -22,9 +22,9 @@ from crmlab.clv.base import (
     check_counts,
     check_horizon,
     check_times,
-    per_unique_row,
 )
 from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
+from crmlab.clv.bgnbd import PairScoring
 
 __all__ = ["MBGNBD"]
 
@@ -79,7 +79,7 @@ def mbgnbd_expected(r, alpha, a, b, t):
     return exact_fallback(value, r, alpha, a, b, 1, 0.0, 0.0, 0.0, t)
 
 
-class MBGNBD(CountPredictions, TransactionModel):
+class MBGNBD(PairScoring, CountPredictions, TransactionModel):
     """Modified BG/NBD model (Batislam, Denizel and Filiztekin 2007).
 
     Attributes
@@ -99,6 +99,12 @@ class MBGNBD(CountPredictions, TransactionModel):
     def _start_from_rate(self, rate, mean_T):
         return np.array([1.0, 1.0 / rate, 1.0, 3.0])
 
+    def _alive(self, r, alpha, a, b, x, tx, T):
+        return mbgnbd_probability_alive(r, alpha, a, b, x, tx, T)
+
+    def _full(self, r, alpha, a, b, x, tx, T, t):
+        return mbgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t)
+
     def expected_purchases_new_customer(self, t: float | np.ndarray, params=None) -> np.ndarray:
         """Expected purchases in ``(0, t]`` of a new customer (Batislam et al. 2007, eq. 5)."""
         r, alpha, a, b = self._param_arrays(params)
@@ -116,10 +122,7 @@ class MBGNBD(CountPredictions, TransactionModel):
         """
         x, tx, T, *_, index = self._customers(data)
         t = check_horizon(t)
-        r, alpha, a, b = self._param_arrays(params)
-        out = per_unique_row(
-            lambda *d: mbgnbd_conditional_expected(r, alpha, a, b, *d, t), x, tx, T
-        )
+        out = self._conditional_rows(self._param_arrays(params), t, x, tx, T)
         if params is not None and not isinstance(params, pd.Series):
             return out
         return pd.Series(out, index=index, name="conditional_expected_purchases")

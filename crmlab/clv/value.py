@@ -12,7 +12,9 @@ How DERT is computed
 - Continuous-time models otherwise: an exact sum over steps of the increments of the
   conditional expected purchases, ``sum_k exp(-delta t_k*) (E[Y(t_k)] - E[Y(t_{k-1})])`` with
   ``t_k*`` the middle of step k (midpoint rule, error O(step^2); the default step is one time
-  unit, at most 2,000 steps).
+  unit, at most 2,000 steps). BG/NBD and MBG/NBD form it on the distinct (frequency, T) pairs
+  (their 2F1 factor does not depend on recency) times each customer's P(alive); Pareto/NBD
+  computes P(alive) once per distinct row; NBD in closed form.
 - BG/BB (discrete periods): ``sum_k exp(-delta k) E[X(n+k-1, n+k)]`` (transactions of period k
   discounted at the period's end).
 
