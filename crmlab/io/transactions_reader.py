@@ -16,11 +16,14 @@ from pandas.api import types as ptypes
 
 from crmlab import _validation as v
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.io._stream import stream_transactions
 from crmlab.io.options import merge_read_options, pass_hint
 from crmlab.io.tables import (
     Source,
+    _apply_mapping,
     _check_choice,
     _check_mapping,
+    _check_separators,
     _whole,
     read_table,
     require_columns,
@@ -178,20 +181,29 @@ def read_transactions(
                 f"Transaction columns: {v.list_columns(ours)}; other columns need no mapping.",
                 parameter="columns",
             )
-    frame = read_table(
-        source,
-        REQUIRED_TRANSACTION_COLUMNS,
-        mapping,
-        optional=OPTIONAL_TRANSACTION_COLUMNS,
-        encoding=options["encoding"],
-        sep=options["sep"],
-        decimal=decimal,
-        thousands=thousands,
-        text_columns=("customer_id", "product", "category", "channel"),
-        what="transactions",
-        read_options={"date_format": date_format} if date_format is not None else None,
-        date_columns=("date",),
-    )
+    text_columns = ("customer_id", "product", "category", "channel")
+    _check_separators(options["sep"], decimal, thousands)
+    frame = stream_transactions(source, mapping, text_columns=text_columns, options=options)
+    if frame is not None:
+        frame = _apply_mapping(
+            frame, mapping, REQUIRED_TRANSACTION_COLUMNS, OPTIONAL_TRANSACTION_COLUMNS,
+            what="transactions", label=repr(str(source)),
+        )  # fmt: skip
+    else:
+        frame = read_table(
+            source,
+            REQUIRED_TRANSACTION_COLUMNS,
+            mapping,
+            optional=OPTIONAL_TRANSACTION_COLUMNS,
+            encoding=options["encoding"],
+            sep=options["sep"],
+            decimal=decimal,
+            thousands=thousands,
+            text_columns=text_columns,
+            what="transactions",
+            read_options={"date_format": date_format} if date_format is not None else None,
+            date_columns=("date",),
+        )
     rows = _row_map(frame)
     out = _typed_transactions(
         frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
@@ -203,7 +215,8 @@ def read_transactions(
     keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
     source, names = frame.attrs.get(v.SOURCE_ATTR), dict(frame.attrs.get(v.NAMES_ATTR) or {})
     del frame, amounts  # the raw columns are no longer needed: free them before sorting
-    positions = np.arange(len(out))
+    index_type = np.int32 if len(out) < 2**31 else np.int64  # row positions, in half the bytes
+    positions = np.arange(len(out), dtype=index_type)
     if not keep.all():
         out, positions = out[keep], positions[keep]
         if len(out) == 0:
@@ -212,8 +225,17 @@ def read_transactions(
                 f"amounts, or pass {pass_hint(returns='keep')}."
             )
     order, codes = _sort_order(out["customer_id"], out["date"])
-    out, positions = out.iloc[order], positions[order]
-    repeated = _duplicated_sorted(out, codes[order])
+    del keep
+    if not _is_identity(order):
+        integer_ids = ptypes.is_integer_dtype(out["customer_id"].dtype)
+        codes = None if integer_ids else codes[order]  # integer ids are their own sort codes
+        out = _take_rows(out, order)
+        positions = positions[order]
+        if codes is None:
+            codes = out["customer_id"].to_numpy()
+    del order
+    repeated = _duplicated_sorted(out, codes)
+    del codes
     if repeated.any():
         where = _where(rows, np.sort(positions[repeated]))
         if duplicates == "drop":
@@ -240,9 +262,26 @@ def read_transactions(
     return out
 
 
+def _is_identity(order: np.ndarray) -> bool:
+    """Whether ``order`` is 0, 1, 2, ... (the rows are already in order)."""
+    return bool(len(order) < 2 or (np.diff(order) == 1).all()) and (not len(order) or order[0] == 0)
+
+
+def _take_rows(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """``frame.iloc[order]`` with a fresh RangeIndex, one column at a time (``frame`` is not
+    used afterwards): each column's old values are freed as soon as its new ones exist."""
+    out = frame.reset_index(drop=True)
+    del frame
+    for i in range(out.shape[1]):
+        out.isetitem(i, pd.Series(out.iloc[:, i].array.take(order), copy=False))
+    return out
+
+
 def _row_map(frame: pd.DataFrame) -> v.RowKeys:
     """Where each row of ``frame`` (by position) came from: its file map, or its index labels."""
     rows = frame.attrs.get(v.LINES_ATTR)
+    if isinstance(rows, v.RowKeys) and rows.index.equals(frame.index):
+        return rows  # the file's own map, in its order: nothing to look up
     if isinstance(rows, v.RowKeys):
         positions = rows.positions(frame.index)
         if positions is not None:
@@ -473,13 +512,18 @@ def _typed_transactions(
     decimal: str,
     thousands: str | None,
 ) -> pd.DataFrame:
-    ids = check_customer_ids(frame)
-    dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
-    numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
+    typed = _already_typed(frame)
+    if typed is not None:  # the streaming reader's columns: nothing to parse, nothing to copy
+        ids, dates, numbers = typed
+    else:
+        ids = check_customer_ids(frame).array
+        dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst).to_numpy()
+        dates = dates.astype("datetime64[ns]", copy=False)
+        numbers = np.asarray(check_amounts(frame, decimal=decimal, thousands=thousands), "float64")
     columns = {
-        "customer_id": pd.Series(ids.array, index=frame.index, copy=False),
-        "date": pd.Series(dates.to_numpy().astype("datetime64[ns]", copy=False), index=frame.index),
-        "amount": pd.Series(np.asarray(numbers, dtype="float64"), index=frame.index, copy=False),
+        "customer_id": pd.Series(ids, index=frame.index, copy=False),
+        "date": pd.Series(dates, index=frame.index, copy=False),
+        "amount": pd.Series(numbers, index=frame.index, copy=False),
     }
     out = pd.DataFrame(columns, copy=False)
     if "quantity" in frame.columns:
@@ -504,6 +548,30 @@ def _typed_transactions(
         if name not in out.columns:
             out[name] = frame[name]
     return out
+
+
+def _already_typed(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Customer ids, dates and amounts of ``frame`` when they hold int64, datetime64[ns] and
+    float64 values that pass every check as they are (no missing or infinite value, no date
+    outside 1677-2262), else None: then the checks parse and report them."""
+    ids, dates, amounts = (frame[c] for c in REQUIRED_TRANSACTION_COLUMNS)
+    if not (
+        ids.dtype == np.dtype("int64")
+        and dates.dtype == np.dtype("datetime64[ns]")
+        and amounts.dtype == np.dtype("float64")
+    ):
+        return None
+    id_values, date_values = ids.to_numpy(), dates.to_numpy()
+    amount_values = amounts.to_numpy()
+    if not len(date_values) or np.isnat(date_values).any():
+        return None
+    low = np.datetime64("1677-09-22", "D").astype("M8[ns]")
+    high = np.datetime64("2262-04-11", "D").astype("M8[ns]")
+    if date_values.min() < low or date_values.max() > high:
+        return None
+    if not np.isfinite(amount_values).all():
+        return None
+    return id_values, date_values, amount_values
 
 
 def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False) -> str:
@@ -611,7 +679,8 @@ def _stable_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
         key *= n
         key += np.arange(n)
         key.sort()
-        return key % n
+        key %= n
+        return key
     return np.lexsort((times, codes))
 
 
