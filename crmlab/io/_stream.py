@@ -22,6 +22,9 @@ import pandas as pd
 from crmlab import _validation as v
 from crmlab.io._files import _CSV_SUFFIXES, arrow_to_pandas, fast_csv_plan
 
+#: ``attrs`` key of the file's line map (row ``i`` of the file is row ``i`` of the frame).
+STREAM_LINES_ATTR = "crmlab_stream_lines"
+
 #: Rows per parsed block are about this many bytes of the file.
 _BLOCK_BYTES = 1 << 20
 
@@ -124,11 +127,11 @@ def stream_transactions(
             columns[column] = arrow_to_pandas(pa.chunked_array(chunks, type=kinds.pop()))
     frame = pd.DataFrame(columns, copy=False)
     label = repr(str(source))
+    lines = plan.lines(n, label, options["encoding"])
     frame.attrs = {
-        v.LINES_ATTR: v.RowKeys(
-            frame.index, np.arange(n), lines=plan.lines(n, label, options["encoding"])
-        ),
+        v.LINES_ATTR: v.RowKeys(frame.index, np.arange(n), lines=lines),
         v.SOURCE_ATTR: str(source),
+        STREAM_LINES_ATTR: lines,
     }
     return frame
 

@@ -16,7 +16,7 @@ from pandas.api import types as ptypes
 
 from crmlab import _validation as v
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
-from crmlab.io._stream import stream_transactions
+from crmlab.io._stream import STREAM_LINES_ATTR, stream_transactions
 from crmlab.io.options import merge_read_options, pass_hint
 from crmlab.io.tables import (
     Source,
@@ -214,6 +214,7 @@ def read_transactions(
     counts["zero_amounts"] = int((keep & (amounts == 0)).sum())
     keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
     source, names = frame.attrs.get(v.SOURCE_ATTR), dict(frame.attrs.get(v.NAMES_ATTR) or {})
+    streamed_lines = frame.attrs.get(STREAM_LINES_ATTR)  # the streamed file's rows, in order
     del frame, amounts  # the raw columns are no longer needed: free them before sorting
     index_type = np.int32 if len(out) < 2**31 else np.int64  # row positions, in half the bytes
     positions = np.arange(len(out), dtype=index_type)
@@ -224,15 +225,19 @@ def read_transactions(
                 "No transactions are left after dropping returns and zero amounts; check the "
                 f"amounts, or pass {pass_hint(returns='keep')}."
             )
-    order, codes = _sort_order(out["customer_id"], out["date"])
+    order, codes, decoded = _sort_order(out["customer_id"], out["date"])
+    dropped = not keep.all()
     del keep
     if not _is_identity(order):
         integer_ids = ptypes.is_integer_dtype(out["customer_id"].dtype)
-        codes = None if integer_ids else codes[order]  # integer ids are their own sort codes
-        out = _take_rows(out, order)
-        positions = positions[order]
-        if codes is None:
-            codes = out["customer_id"].to_numpy()
+        given = {}
+        if decoded is not None:  # sorted ids and times read back from the sort key itself
+            given[1] = decoded[1].view("datetime64[ns]")
+            if integer_ids:
+                given[0] = decoded[0].astype(out["customer_id"].dtype, copy=False)
+        codes = decoded[0] if decoded is not None else codes[order]
+        out = _take_rows(out, order, given)
+        positions = positions[order] if dropped else order.astype(index_type)
     del order
     repeated = _duplicated_sorted(out, codes)
     del codes
@@ -255,7 +260,11 @@ def read_transactions(
     out = writable(out.reset_index(drop=True))
     out.attrs = {
         COUNTS_ATTR: counts,
-        v.LINES_ATTR: rows.take(out.index, positions),
+        v.LINES_ATTR: (
+            rows.take(out.index, positions)
+            if streamed_lines is None
+            else v.RowKeys(out.index, positions, lines=streamed_lines)
+        ),
         v.SOURCE_ATTR: source,
         v.NAMES_ATTR: names,
     }
@@ -267,13 +276,16 @@ def _is_identity(order: np.ndarray) -> bool:
     return bool(len(order) < 2 or (np.diff(order) == 1).all()) and (not len(order) or order[0] == 0)
 
 
-def _take_rows(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+def _take_rows(frame: pd.DataFrame, order: np.ndarray, given: dict[int, Any]) -> pd.DataFrame:
     """``frame.iloc[order]`` with a fresh RangeIndex, one column at a time (``frame`` is not
-    used afterwards): each column's old values are freed as soon as its new ones exist."""
+    used afterwards): each column's old values are freed as soon as its new ones exist.
+    ``given`` holds columns (by position) already in that order."""
     out = frame.reset_index(drop=True)
     del frame
     for i in range(out.shape[1]):
-        out.isetitem(i, pd.Series(out.iloc[:, i].array.take(order), copy=False))
+        values = given.pop(i) if i in given else out.iloc[:, i].array.take(order)
+        out.isetitem(i, pd.Series(values, copy=False))
+        del values
     return out
 
 
@@ -319,7 +331,7 @@ def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
     frame = pd.concat(parts, ignore_index=True)
     frame.attrs = {}
-    order, _ = _sort_order(frame["customer_id"], frame["date"])
+    order, _, _ = _sort_order(frame["customer_id"], frame["date"])
     return frame.iloc[order].reset_index(drop=True)
 
 
@@ -646,8 +658,11 @@ def _duplicated_sorted(out: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
     return result
 
 
-def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Stable order by customer and date, and the customers' sort codes."""
+def _sort_order(
+    ids: pd.Series, dates: pd.Series
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """Stable order by customer and date, the customers' sort codes, and (when the sort could
+    use one int64 key) the sorted codes and times (int64) read back from that key."""
     if ptypes.is_integer_dtype(ids.dtype):
         codes = ids.to_numpy()
     else:
@@ -655,33 +670,50 @@ def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarra
     times = dates.to_numpy().view("int64")
     n = len(codes)
     if n < 2:
-        return np.arange(n), codes
+        return np.arange(n), codes, None
     step = np.diff(codes)
     if (step >= 0).all() and ((np.diff(times) >= 0) | (step > 0)).all():
-        return np.arange(n), codes  # already in order
-    return _stable_order(codes, times), codes
+        return np.arange(n), codes, None  # already in order
+    order, decoded = _stable_order(codes, times)
+    return order, codes, decoded
 
 
-def _stable_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+def _stable_order(
+    codes: np.ndarray, times: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """``np.lexsort((times, codes))``, faster: one key (customer, time, position) when it fits
-    in int64, sorted without the cost of a stable sort."""
+    in int64, sorted without the cost of a stable sort; then the sorted codes and times are
+    read back from the key (no gather) and returned too."""
     n = len(codes)
     low_c, high_c = int(codes.min()), int(codes.max())
     low_t, high_t = int(times.min()), int(times.max())
-    unit = 1
-    for candidate in (86_400 * 10**9, 10**9, 1):
-        if not (times % candidate).any():
-            unit = candidate
+    offsets = times - low_t
+    for unit in (86_400 * 10**9, 10**9, 1):  # whole days, whole seconds, or nanoseconds
+        steps, rest = np.divmod(offsets, unit) if unit > 1 else (offsets, None)
+        if rest is None or not rest.any():
             break
-    span = (high_t - low_t) // unit + 1
-    if (high_c - low_c + 1) * span * n < 2**63:
-        key = (codes - low_c) * span + (times - low_t) // unit
-        key *= n
-        key += np.arange(n)
+    del offsets, rest
+    span_bits = int((high_t - low_t) // unit).bit_length()
+    position_bits = int(n - 1).bit_length()
+    if (high_c - low_c).bit_length() + span_bits + position_bits < 63:
+        # key = customer, then time, then position: bit fields, so that reading them back
+        # takes shifts and masks, not divisions
+        key = codes - low_c
+        key <<= span_bits
+        key |= steps
+        del steps
+        key <<= position_bits
+        key |= np.arange(n)
         key.sort()
-        key %= n
-        return key
-    return np.lexsort((times, codes))
+        order = key & ((1 << position_bits) - 1)
+        key >>= position_bits
+        sorted_times = key & ((1 << span_bits) - 1)
+        sorted_times *= unit
+        sorted_times += low_t
+        key >>= span_bits
+        key += low_c
+        return order, (key, sorted_times)
+    return np.lexsort((times, codes)), None
 
 
 def _count(mask: np.ndarray) -> str:
