@@ -218,8 +218,15 @@ def _prepare(
     def run(sql: str) -> list:
         return con.execute(sql).fetchall()
 
-    typed = check_contract(d, run, raw, names, date_expr, amount_expr, returns, label)
-    obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit)
+    numeric_id = any(t in types[names["customer_id"]] for t in ("INT", "DECIMAL", "NUMERIC"))
+    stored = [c for c, typed_ in (("customer_id", numeric_id), ("date", date_type != "VARCHAR"),
+              ("amount", amount_type != "VARCHAR")) if typed_]  # fmt: skip
+    stats: dict = {}
+    typed = check_contract(
+        d, run, raw, names, date_expr, amount_expr, returns, label, typed_columns=stored,
+        stats=stats,
+    )  # fmt: skip
+    obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit, stats)
     return typed, {c: c for c in _sql.REQUIRED}, obs_end, cal_end
 
 
