@@ -451,20 +451,38 @@ def _longest_first(selected: Sequence[NotebookInfo], reports: Path | None) -> li
     return sorted(range(len(selected)), key=cost, reverse=True)
 
 
+def _children() -> list[int]:
+    """Process ids of this process's children (Linux ``/proc``; empty elsewhere)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # pragma: no cover - not Linux
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (name) "
+        if len(fields) > 1 and fields[1] == str(me):
+            found.append(int(entry))
+    return found
+
+
 def _kill_kernels_of_this_run() -> None:
     """Kill every child process (the kernels of notebooks running side by side) and its
     process group: after an interruption nothing of the run may outlive it."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover - psutil comes with ipykernel
-        return
     import signal as _signal
 
-    for child in psutil.Process().children(recursive=False):
-        with contextlib.suppress(Exception):
-            os.killpg(child.pid, _signal.SIGKILL)
-        with contextlib.suppress(Exception):
-            child.kill()
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) == pid:  # a kernel leads its own session and group
+                os.killpg(pid, _signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, _signal.SIGKILL)
 
 
 def run_notebooks(
