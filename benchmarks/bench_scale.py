@@ -11,7 +11,7 @@ peak resident memory (``resource.getrusage``: the process itself and its waited-
 e.g. Spark's JVM). The logs are written by DuckDB itself (``COPY (SELECT ... FROM range(n))``)
 into a temporary folder that is deleted at the end. Not a test: timings depend on the machine and
 its load (``uptime`` is printed with the results). DuckDB runs with ``memory_limit`` from the
-environment variable ``CRMLAB_BENCH_MEMORY_LIMIT`` (default ``2GB``). The DuckDB case checks and
+environment variable ``CRMLAB_BENCH_MEMORY_LIMIT`` (default ``1GB``, below the 1 GB RSS floor with Python). The DuckDB case checks and
 summarises the log once (``CustomerSummary``), fits on the histogram of distinct rows and scores
 every customer from the distinct rows; ``cpu_s`` is the CPU time of all its threads.
 
@@ -46,6 +46,7 @@ def generate(path: str, n: int, n_customers: int) -> None:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"""
         COPY (
@@ -114,7 +115,7 @@ def run_duckdb(path: str, out: str) -> dict[str, float]:
     from crmlab.clv import BGNBD
     from crmlab.engines.duckdb_engine import CustomerSummary
 
-    limit = os.environ.get("CRMLAB_BENCH_MEMORY_LIMIT", "2GB")
+    limit = os.environ.get("CRMLAB_BENCH_MEMORY_LIMIT", "1GB")
     t = {}
     t0 = time.perf_counter()
     with CustomerSummary(path, time_unit="W", memory_limit=limit) as summary:

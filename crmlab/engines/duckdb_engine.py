@@ -78,6 +78,7 @@ def connect(
         "preserve_insertion_order": False,
     }
     con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # no bar on a notebook's or script's stderr
     try:
         yield con
     finally:
