@@ -12,7 +12,8 @@ e.g. Spark's JVM). The logs are written by DuckDB itself (``COPY (SELECT ... FRO
 into a temporary folder that is deleted at the end. Not a test: timings depend on the machine and
 its load (``uptime`` is printed with the results). DuckDB runs with ``memory_limit`` from the
 environment variable ``CRMLAB_BENCH_MEMORY_LIMIT`` (default ``1GB``: with Python's own memory,
-the process stays under issue 16's 1 GB floor of peak RSS). The DuckDB case checks and summarises the log once (``CustomerSummary``), fits on the histogram of distinct rows and scores
+the process stays under issue 16's 1 GB floor of peak RSS). The DuckDB case checks and
+summarises the log once (``CustomerSummary``), fits on the histogram of distinct rows and scores
 every customer from the distinct rows; ``cpu_s`` is the CPU time of all its threads.
 
 ``run()`` returns the DuckDB rows at 10^7 transactions for ``make bench`` (``name``, ``value``,
