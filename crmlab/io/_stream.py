@@ -129,11 +129,16 @@ def stream_transactions(
     label = repr(str(source))
     lines = plan.lines(n, label, options["encoding"])
     frame.attrs = {
-        v.LINES_ATTR: v.RowKeys(frame.index, np.arange(n), lines=lines),
+        v.LINES_ATTR: v.RowKeys(frame.index, np.arange(n, dtype=_positions(n)), lines=lines),
         v.SOURCE_ATTR: str(source),
         STREAM_LINES_ATTR: lines,
     }
     return frame
+
+
+def _positions(n: int) -> type:
+    """The integer type of row positions below ``n`` (int32 halves their memory)."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 def _record_chunks(path: Path):

@@ -217,16 +217,16 @@ def read_transactions(
     streamed_lines = frame.attrs.get(STREAM_LINES_ATTR)  # the streamed file's rows, in order
     del frame, amounts  # the raw columns are no longer needed: free them before sorting
     index_type = np.int32 if len(out) < 2**31 else np.int64  # row positions, in half the bytes
-    positions = np.arange(len(out), dtype=index_type)
+    positions = None  # 0, 1, 2, ...: made only when needed
     if not keep.all():
-        out, positions = out[keep], positions[keep]
+        positions = np.flatnonzero(keep).astype(index_type)
+        out = out[keep]
         if len(out) == 0:
             raise DataError(
                 "No transactions are left after dropping returns and zero amounts; check the "
                 f"amounts, or pass {pass_hint(returns='keep')}."
             )
     order, codes, decoded = _sort_order(out["customer_id"], out["date"])
-    dropped = not keep.all()
     del keep
     if not _is_identity(order):
         integer_ids = ptypes.is_integer_dtype(out["customer_id"].dtype)
@@ -237,8 +237,10 @@ def read_transactions(
                 given[0] = decoded[0].astype(out["customer_id"].dtype, copy=False)
         codes = decoded[0] if decoded is not None else codes[order]
         out = _take_rows(out, order, given)
-        positions = positions[order] if dropped else order.astype(index_type)
+        positions = order.astype(index_type) if positions is None else positions[order]
     del order
+    if positions is None:
+        positions = np.arange(len(out), dtype=index_type)
     repeated = _duplicated_sorted(out, codes)
     del codes
     if repeated.any():
@@ -703,7 +705,7 @@ def _stable_order(
         key |= steps
         del steps
         key <<= position_bits
-        key |= np.arange(n)
+        key |= np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # cast in buffers
         key.sort()
         order = key & ((1 << position_bits) - 1)
         key >>= position_bits
