@@ -2,7 +2,7 @@
 
 Interface: a benchmark module ``benchmarks/bench_*.py`` takes part in the table by defining
 
-    def run(quick: bool = False) -> list[dict]
+    def run(quick: bool = False) -> list[dict]   (or run() without the quick option)
 
 that measures in its own process (ratios of timings taken in that one process; CPU time of the
 process where the work is single-threaded, as the machine may be shared) and returns one
@@ -12,7 +12,8 @@ dict per floor-checked number, with the keys
 - ``value`` (float): the measured number;
 - ``floor`` (float): the floor it must meet (issue 16), or None for a number shown without one;
 - ``unit`` (str): ``"x"`` for a ratio, ``"s"``, ``"MB"``...;
-- ``kind`` (str): ``"min"`` when the value must be at least the floor, ``"max"`` when at most;
+- ``kind`` (str): ``"min"`` when the value must be at least the floor, ``"max"`` when at most
+  (a kind ending in ``max``, such as ``"seconds_max"``, is a maximum);
 - ``detail`` (str, optional): the raw numbers behind it, with the load average when measured.
 
 Run: ``python benchmarks/_report.py [--quick] [--out benchmarks/results.md] [bench_x ...]``.
@@ -32,6 +33,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
 import importlib
+import inspect
 import platform
 import subprocess
 import sys
@@ -90,12 +92,18 @@ class _quiet:
         return self._ctx.__exit__(*exc)
 
 
+def _at_least(row: dict) -> bool:
+    """Whether the row's floor is a minimum: kind "min" (or "ratio_min"...); "max",
+    "ratio_max", "seconds_max", "bytes_max" are maxima."""
+    return not str(row.get("kind", "min")).endswith("max")
+
+
 def verdict(row: dict) -> str:
     """The verdict of one result row: "pass", "FAIL" or "-" (no floor)."""
     floor = row.get("floor")
     if floor is None:
         return "-"
-    ok = row["value"] >= floor if row.get("kind", "min") == "min" else row["value"] <= floor
+    ok = row["value"] >= floor if _at_least(row) else row["value"] <= floor
     return "pass" if ok else "FAIL"
 
 
@@ -110,7 +118,7 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         unit = row.get("unit", "")
         floor = row.get("floor")
-        bound = "-" if floor is None else ("≥ " if row.get("kind", "min") == "min" else "≤ ")
+        bound = "-" if floor is None else ("≥ " if _at_least(row) else "≤ ")
         bound = bound if floor is None else bound + _number(floor, unit)
         lines.append(
             f"| {row['name']} | {_number(row['value'], unit)} | {bound} | {verdict(row)} | "
@@ -201,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             scripts.append(name)
             continue
         print(f"--- {name}.run()", flush=True)
-        for row in run(quick=args.quick):
+        takes_quick = "quick" in inspect.signature(run).parameters
+        for row in run(quick=args.quick) if takes_quick else run():
             rows.append({"module": name, **row})
             print(
                 f"    {row['name']}: {_number(row['value'], row.get('unit', ''))} "

@@ -11,7 +11,14 @@ peak resident memory (``resource.getrusage``: the process itself and its waited-
 e.g. Spark's JVM). The logs are written by DuckDB itself (``COPY (SELECT ... FROM range(n))``)
 into a temporary folder that is deleted at the end. Not a test: timings depend on the machine and
 its load (``uptime`` is printed with the results). DuckDB runs with ``memory_limit`` from the
-environment variable ``CRMLAB_BENCH_MEMORY_LIMIT`` (default ``2GB``).
+environment variable ``CRMLAB_BENCH_MEMORY_LIMIT`` (default ``1GB``: with Python's own memory,
+the process stays under issue 16's 1 GB floor of peak RSS). The DuckDB case checks and
+summarises the log once (``CustomerSummary``), fits on the histogram of distinct rows and scores
+every customer from the distinct rows; ``cpu_s`` is the CPU time of all its threads.
+
+``run()`` returns the DuckDB rows at 10^7 transactions for ``make bench`` (``name``, ``value``,
+``floor``, ``unit``, ``kind``: issue 16's floors, 5 s and 1 GB peak RSS); ``--big`` here runs
+10^8 as well (no floor but finishing within the memory limit).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ def generate(path: str, n: int, n_customers: int) -> None:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"""
         COPY (
@@ -103,22 +111,27 @@ def run_pandas(path: str, out: str) -> dict[str, float]:
 
 
 def run_duckdb(path: str, out: str) -> dict[str, float]:
+    """The log checked and summarised once in DuckDB (``CustomerSummary``), its histogram of
+    distinct rows fitted, every customer scored from distinct rows and written by DuckDB."""
     from crmlab.clv import BGNBD
-    from crmlab.engines.duckdb_engine import score_to_parquet, summary_histogram
+    from crmlab.engines.duckdb_engine import CustomerSummary
 
-    limit = os.environ.get("CRMLAB_BENCH_MEMORY_LIMIT", "2GB")
+    limit = os.environ.get("CRMLAB_BENCH_MEMORY_LIMIT", "1GB")
     t = {}
     t0 = time.perf_counter()
-    hist = summary_histogram(path, time_unit="W", memory_limit=limit)
-    t["histogram_s"] = time.perf_counter() - t0
-    t["distinct_rows"] = len(hist)
-    t["customers"] = float(hist["weight"].sum())
-    t0 = time.perf_counter()
-    model = BGNBD().fit(hist)
-    t["fit_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    score_to_parquet(path, out, model, horizon=HORIZON, time_unit="W", memory_limit=limit)
-    t["score_s"] = time.perf_counter() - t0
+    with CustomerSummary(path, time_unit="W", memory_limit=limit) as summary:
+        t["summary_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        hist = summary.histogram()
+        t["histogram_s"] = time.perf_counter() - t0
+        t["distinct_rows"] = len(hist)
+        t["customers"] = float(hist["weight"].sum())
+        t0 = time.perf_counter()
+        model = BGNBD().fit(hist)
+        t["fit_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        summary.score_to_parquet(out, model, horizon=HORIZON)
+        t["score_s"] = time.perf_counter() - t0
     return t
 
 
@@ -210,14 +223,69 @@ CASES = {"pandas": run_pandas, "duckdb": run_duckdb, "spark": run_spark}
 
 
 def child(engine: str, path: str, out: str) -> None:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if engine == "lifetimes":
         result = run_lifetimes_comparison(path)
     else:
         result = CASES[engine](path, out)
     result["total_s"] = time.perf_counter() - t0
+    result["cpu_s"] = time.process_time() - c0  # every thread of this process
     result.update(rss_mb())
     print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in result.items()}))
+
+
+def measure(n: int, engine: str, folder: str) -> dict:
+    """One (size, engine) case in a fresh subprocess: its JSON result, or ``{"failed": ...}``."""
+    path = os.path.join(folder, f"tx_{n}.parquet")
+    if not os.path.exists(path):
+        generate(path, n, max(n // 10, 1))
+    out = os.path.join(folder, f"scores_{engine}_{n}.parquet")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", engine, path, out], capture_output=True, text=True
+    )
+    line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    if os.path.isdir(out):  # Spark writes a folder
+        shutil.rmtree(out, ignore_errors=True)
+    elif os.path.exists(out):
+        os.remove(out)
+    if proc.returncode != 0 or not line.startswith("{"):
+        return {"failed": f"rc={proc.returncode}: {proc.stderr.strip()[-500:]}"}
+    return json.loads(line)
+
+
+#: Issue 16's floors for the DuckDB engine at 10^7 transactions.
+FLOOR_SECONDS, FLOOR_BYTES = 5.0, 10**9
+
+
+def run(sizes: tuple[int, ...] = (10**7,)) -> list[dict]:
+    """The DuckDB rows for ``make bench``: end-to-end seconds and peak RSS per size (10^8 with
+    ``sizes=(10**8,)``: no floor on its time, the floor is that it finishes)."""
+    rows = []
+    folder = tempfile.mkdtemp(prefix="crmlab-bench-")
+    try:
+        for n in sizes:
+            result = measure(n, "duckdb", folder)
+            label = f"DuckDB, 10^{len(str(n)) - 1} transactions: summary, fit, scores"
+            if "failed" in result:
+                rows.append(
+                    {"name": f"{label} FAILED {result['failed'][:200]}", "value": float("inf"),
+                     "floor": FLOOR_SECONDS, "unit": "s", "kind": "seconds_max"}
+                )  # fmt: skip
+                continue
+            seconds_floor = FLOOR_SECONDS if n <= 10**7 else float("inf")
+            rows.append(
+                {"name": f"{label} (wall; {result['cpu_s']:.1f} s CPU)",
+                 "value": result["total_s"], "floor": seconds_floor, "unit": "s",
+                 "kind": "seconds_max"}
+            )  # fmt: skip
+            rows.append(
+                {"name": f"{label}, peak RSS", "value": result["peak_rss_mb"] * 2**20,
+                 "floor": FLOOR_BYTES if n <= 10**7 else float("inf"), "unit": "bytes",
+                 "kind": "bytes_max"}
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
 
 
 def main() -> None:

@@ -232,12 +232,16 @@ def clean_csvs(draw):
     return end.join(rows) + end
 
 
-def _outcome(path, careful, monkeypatch, **options):
-    from crmlab.io import _files
+def _outcome(path, careful, monkeypatch, *, stream=False, **options):
+    """What reading ``path`` gives: the careful reader (``careful``), the fast pyarrow reader,
+    or (``stream``) the streaming path of read_transactions, which else is switched off."""
+    from crmlab.io import _files, transactions_reader
 
     with monkeypatch.context() as patch:
         if careful:
             patch.setattr(_files, "_read_csv_fast", lambda *a, **k: None)
+        if not stream:
+            patch.setattr(transactions_reader, "stream_transactions", lambda *a, **k: None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -257,15 +261,16 @@ def _outcome(path, careful, monkeypatch, **options):
 def test_fast_and_careful_readers_agree(tmp_path, monkeypatch, text, returns):
     path = tmp_path / "same.csv"
     path.write_bytes(text.encode("utf-8"))
-    fast, fast_notes = _outcome(path, False, monkeypatch, returns=returns)
     careful, careful_notes = _outcome(path, True, monkeypatch, returns=returns)
-    assert fast[0] == careful[0]
-    if fast[0] == "error":
-        assert fast[1:] == careful[1:]
-    else:
-        pd.testing.assert_frame_equal(fast[1], careful[1])
-        assert fast[2] == careful[2]
-    assert fast_notes == careful_notes
+    for stream in (False, True):
+        fast, fast_notes = _outcome(path, False, monkeypatch, stream=stream, returns=returns)
+        assert fast[0] == careful[0]
+        if fast[0] == "error":
+            assert fast[1:] == careful[1:]
+        else:
+            pd.testing.assert_frame_equal(fast[1], careful[1])
+            assert fast[2] == careful[2]
+        assert fast_notes == careful_notes
 
 
 def test_fast_reader_counts_lines_only_when_asked(tmp_path, monkeypatch):
@@ -283,3 +288,60 @@ def test_fast_reader_counts_lines_only_when_asked(tmp_path, monkeypatch):
     assert line_numbers(tx).iloc[0] == 3  # the blank line is counted, on demand
     assert calls == [1]
     assert np.array_equal(np.sort(line_numbers(tx).to_numpy()), np.arange(3, 53))
+
+
+def _agree_in_small_blocks(path, monkeypatch, **options):
+    """The streaming reader, parsing ``path`` in blocks of a few rows, gives what the careful
+    reader gives: frame, file lines and notes, or the same error."""
+    from crmlab.io import _stream
+
+    careful, careful_notes = _outcome(path, True, monkeypatch, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(_stream, "_BLOCK_BYTES", 97)
+        streamed, streamed_notes = _outcome(path, False, monkeypatch, stream=True, **options)
+    assert streamed[0] == careful[0]
+    if careful[0] == "ok":
+        pd.testing.assert_frame_equal(streamed[1], careful[1])
+        assert streamed[2] == careful[2]
+    else:
+        assert streamed[1:] == careful[1:]
+    assert streamed_notes == careful_notes
+    return careful
+
+
+def test_streaming_reader_keeps_records_whole_across_blocks(tmp_path, monkeypatch):
+    rows = []
+    for i in range(120):
+        note = f'"line one\nline {i}, two"' if i % 17 == 3 else f"n{i}"
+        amount = "0" if i == 40 else ("-3.5" if i == 41 else f"{i % 9}.25")
+        rows.append(f"{i % 13},2024-{i % 12 + 1:02d}-{i % 27 + 1:02d},{amount},{note}")
+    rows.insert(60, "")  # a blank line in the middle
+    rows.append(rows[10])  # one duplicate, many blocks later
+    path = write(tmp_path, "q.csv", "customer_id,date,amount,note\n" + "\n".join(rows) + "\n")
+    outcome = _agree_in_small_blocks(path, monkeypatch, returns="keep")
+    assert outcome[0] == "ok" and len(outcome[1]) == 121
+    assert _agree_in_small_blocks(path, monkeypatch)[0] == "error"  # the return at line 43
+
+
+@pytest.mark.parametrize(
+    "late",
+    ["C7,2024-03-01,1.5", "007,2024-03-01,1.5", "7,2024-03-01 10:30,1.5", "7,,1.5", "7,x,1.5",
+     "7,2024-03-01,12,5", "7,2024-03-01,$3", "7,2400-01-01,1"],
+)  # fmt: skip
+def test_streaming_reader_hands_late_surprises_to_the_careful_reader(tmp_path, monkeypatch, late):
+    rows = [f"{i % 11 + 1},2024-01-{i % 28 + 1:02d},{i}.5" for i in range(80)]
+    rows.insert(70, late)
+    path = write(tmp_path, "late.csv", "customer_id,date,amount\n" + "\n".join(rows) + "\n")
+    _agree_in_small_blocks(path, monkeypatch)
+
+
+def test_streaming_reader_is_taken_for_clean_files(tmp_path, monkeypatch):
+    from crmlab.io import _files
+
+    rows = "".join(f"{i % 7},2024-01-{i % 28 + 1:02d},{i}.5\n" for i in range(50))
+    path = write(tmp_path, "clean.csv", "customer_id,date,amount\n" + rows)
+    monkeypatch.setattr(_files, "_read_csv_fast", lambda *a, **k: pytest.fail("not streamed"))
+    tx = read_transactions(path)
+    assert tx.dtypes.astype(str).tolist() == ["int64", "datetime64[ns]", "float64"]
+    assert tx["date"].is_monotonic_increasing is False  # sorted by customer, then date
+    assert line_numbers(tx).iloc[0] == 2

@@ -461,3 +461,63 @@ def test_no_notebook_default_is_a_bundled_data_date():
         for p in nb.parameters:
             if p.name.endswith("_end"):
                 assert p.default == "", (nb.stem, p.name, p.default)
+
+
+# ------------------------------------------------------------------------------------------------
+# notebooks side by side
+# ------------------------------------------------------------------------------------------------
+def _exporting_notebook(folder: Path, stem: str, pause: float) -> None:
+    """A notebook that writes a file into its working folder and exports a table, both marked
+    with its own name, while another runs (``pause`` seconds)."""
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('who: str = "me"  # a label')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {stem}"),
+        params,
+        nbformat.v4.new_code_cell(
+            "import time\nimport pandas as pd\nfrom crmlab.report import export\n"
+            f"time.sleep({pause})\n"
+            f"open('{stem}.note.txt', 'w').write('{stem}')\n"
+            f"export('table', pd.DataFrame({{'written_by': ['{stem}']}}))"
+        ),
+    ]
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+
+
+def test_notebooks_side_by_side_keep_their_own_files_and_exports(tmp_path):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    _exporting_notebook(folder, "00_slow", 3.0)
+    _exporting_notebook(folder, "01_quick", 0.5)
+    results = {}
+    for jobs in (1, 2):
+        progress = io.StringIO()
+        result = run_notebooks(
+            None, out=tmp_path / f"jobs{jobs}", notebooks_dir=folder, progress=progress, jobs=jobs
+        )
+        assert result.ok
+        lines = [line for line in progress.getvalue().splitlines() if line.startswith("[")]
+        assert [line.split(" ... ")[0] for line in lines] == ["[1/2] 00_slow", "[2/2] 01_quick"]
+        manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+        results[jobs] = manifest
+        for record in manifest["notebooks"]:
+            stem = record["notebook"]
+            assert f"{stem}.note.txt" in record["outputs"]
+            assert (result.run_dir / f"{stem}.note.txt").read_text() == stem
+            (table,) = [e for e in record["exports"] if e["table"] == "table"]
+            written = (result.run_dir / table["path"]).read_text(encoding="utf-8")
+            assert written.split() == ["written_by", stem]
+        assert not (result.run_dir / ".crmlab-work").exists()
+    one, two = (
+        [(r["notebook"], r["outputs"], [e["sha256"] for e in r["exports"]]) for r in m["notebooks"]]
+        for m in (results[1], results[2])
+    )
+    assert one == two
+
+
+def test_jobs_must_be_a_positive_number(tmp_path):
+    with pytest.raises(ParameterError, match="jobs"):
+        run_notebooks(["00"], out=tmp_path / "out", notebooks_dir=FIXTURES, jobs=0)
+    assert not (tmp_path / "out").exists()

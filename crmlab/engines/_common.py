@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,9 @@ def check_contract(
     amount_expr: str,
     returns: str,
     label: str,
+    *,
+    typed_columns: Sequence[str] = (),
+    stats: dict | None = None,
 ) -> str:
     """Check the source ``raw`` (a table expression of dialect ``d``) against the contract of
     :func:`crmlab.io.read_transactions`, with its messages, and return the typed source.
@@ -43,18 +46,33 @@ def check_contract(
     1-based position in the source. Negative amounts follow ``returns`` (``"error"`` refuses
     them; ``"keep"``/``"drop"`` warn with the count; ``"drop"`` filters them out of the typed
     source). The typed source has the columns ``customer_id``, ``date`` and ``amount``.
+    ``typed_columns``: contract columns not stored as text (see :func:`_sql.contract_checks`).
+    A ``stats`` dict is filled with what :func:`window` needs of the typed source (``n``,
+    ``first``, ``last``), counted in the same pass as the checks.
     """
     io.check_returns(pd.DataFrame(), np.zeros(0, bool), returns)  # the option, before reading
-    checks = _sql.contract_checks(d, names, date_expr, amount_expr)
+    checks = _sql.contract_checks(d, names, date_expr, amount_expr, typed_columns)
     amount = d.quote(names["amount"])
     negative = f"({amount_expr} < 0)"
     conditions = [c[2] for c in checks] + [negative]
-    counts = run(
+    extra = ""
+    if stats is not None:  # the window of the rows the typed source keeps
+        kept = f"NOT coalesce({negative}, FALSE)" if returns == "drop" else "TRUE"
+        day = f"CAST({date_expr} AS DATE)"
+        extra = (
+            f", count_if({kept}) AS n_kept, min(CASE WHEN {kept} THEN {day} END) AS first_day, "
+            f"max(CASE WHEN {kept} THEN {day} END) AS last_day"
+        )
+    row = run(
         "SELECT count(*) AS n, "
         + ", ".join(f"count_if({c}) AS n{i}" for i, c in enumerate(conditions))
+        + extra
         + f" FROM {raw}"
     )[0]
-    n_rows, *counts = [int(c) for c in counts]
+    if stats is not None:
+        stats.update(n=int(row[-3]), first=row[-2], last=row[-1])
+        row = row[:-3]
+    n_rows, *counts = [int(c) for c in row]
 
     def offending(value: str, condition: str) -> tuple[list[int], list]:
         rows = run(
@@ -106,11 +124,16 @@ def window(
     calibration_end: Any,
     observation_end: Any,
     time_unit: str,
+    stats: dict | None = None,
 ) -> tuple[pd.Timestamp, pd.Timestamp | None]:
-    """The checked ``(observation_end, calibration_end)`` of the typed source."""
-    n, first, last = run(
-        f"SELECT count(*), min(CAST(date AS DATE)), max(CAST(date AS DATE)) FROM {typed} t"
-    )[0]
+    """The checked ``(observation_end, calibration_end)`` of the typed source (from ``stats``
+    of :func:`check_contract` when given, else counted here)."""
+    if stats:
+        n, first, last = stats["n"], stats["first"], stats["last"]
+    else:
+        n, first, last = run(
+            f"SELECT count(*), min(CAST(date AS DATE)), max(CAST(date AS DATE)) FROM {typed} t"
+        )[0]
     return resolve_window(first, last, n, calibration_end, observation_end, time_unit)
 
 

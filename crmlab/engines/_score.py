@@ -12,7 +12,7 @@ from crmlab.clv.value import customer_lifetime_value
 from crmlab.errors import NotFittedError, ParameterError
 from crmlab.transactions import TIME_UNITS
 
-__all__ = ["detached", "score_batch", "score_columns"]
+__all__ = ["detached", "score_batch", "score_columns", "score_distinct"]
 
 # Training data a fitted model keeps for ``data=None`` predictions. The models do not yet offer
 # a public copy without it (the accessor the engines need: ``model.without_data()``); until they
@@ -102,4 +102,49 @@ def score_batch(
         )
         out["expected_purchases"] = value["expected_purchases"].to_numpy(dtype=float)
         out["clv"] = value["clv"].to_numpy(dtype=float)
+    return out
+
+
+def score_distinct(
+    rows: pd.DataFrame,
+    transaction_model,
+    spend_model,
+    horizon: float,
+    discount_rate: float,
+    time_unit: str,
+    *,
+    with_dert: bool = False,
+) -> pd.DataFrame:
+    """Scores of distinct summary rows (a RangeIndex; one model at a time), as columns.
+
+    With ``transaction_model``: ``p_alive`` and ``expected_purchases`` (its
+    ``probability_alive`` and ``conditional_expected_purchases(horizon)``) and, with
+    ``with_dert``, ``expected_purchases`` and ``dert`` from
+    :func:`crmlab.clv.customer_lifetime_value` (discounted expected transactions). With
+    ``spend_model``: ``expected_spend`` (its ``expected_average_spend``). The engines join these
+    back to the customers; ``clv`` is then ``margin_rate * expected_spend * dert``, as
+    :func:`~crmlab.clv.customer_lifetime_value` computes it.
+    """
+    out = pd.DataFrame(index=rows.index)
+    if spend_model is not None:
+        if len(rows):
+            spend = spend_model.expected_average_spend(rows).to_numpy(dtype=float)
+        else:
+            spend = np.zeros(0)
+        out["expected_spend"] = spend
+        return out
+    if len(rows) == 0:
+        for col in ["p_alive", "expected_purchases"] + (["dert"] if with_dert else []):
+            out[col] = np.zeros(0)
+        return out
+    out["p_alive"] = transaction_model.probability_alive(rows).to_numpy(dtype=float)
+    if with_dert:
+        value = customer_lifetime_value(
+            transaction_model, None, rows, horizon, discount_rate, time_unit, 1.0
+        )
+        out["expected_purchases"] = value["expected_purchases"].to_numpy(dtype=float)
+        out["dert"] = value["dert"].to_numpy(dtype=float)
+    else:
+        purchases = transaction_model.conditional_expected_purchases(horizon, rows)
+        out["expected_purchases"] = np.asarray(purchases, dtype=float)
     return out

@@ -90,28 +90,46 @@ SPARK = Dialect("spark", "`")
 
 
 def contract_checks(
-    d: Dialect, names: Mapping[str, str], date_expr: str, amount_expr: str
+    d: Dialect,
+    names: Mapping[str, str],
+    date_expr: str,
+    amount_expr: str,
+    typed: Sequence[str] = (),
 ) -> list[tuple[str, str, str, str, str | None]]:
     """The checks of :func:`crmlab.io.read_transactions` as SQL conditions, in its order.
 
     Each is ``(contract column, raw value, condition, problem, advice)``; ``advice`` None means
     "computed from the offending values" (dates: :func:`crmlab.io.date_advice`; amounts:
     :func:`crmlab.io.number_advice`). ``date_expr``/``amount_expr`` are the typed values.
+    ``typed``: contract columns stored with a type that is not text (numbers, dates): they
+    cannot be blank or unreadable, so only their missing values are looked for (no value is
+    turned into text to check it).
     """
     cid, date, amount = (d.quote(names[c]) for c in REQUIRED)
     low, high = "TIMESTAMP '1677-09-22 00:00:00'", "TIMESTAMP '2262-04-12 00:00:00'"
+
+    def blank(column: str, quoted: str) -> str:
+        if column in typed:
+            return f"({quoted} IS NULL)"
+        return f"({quoted} IS NULL OR {d.text(quoted)} = '')"
+
+    def unreadable(column: str, quoted: str, parsed: str) -> str:
+        if column in typed:
+            return "FALSE"
+        return f"({quoted} IS NOT NULL AND {d.text(quoted)} <> '' AND {parsed} IS NULL)"
+
     return [
         (
             "customer_id",
             cid,
-            f"({cid} IS NULL OR {d.text(cid)} = '')",
+            blank("customer_id", cid),
             "missing customer ids",
             "Every transaction needs a customer id: fill them in or remove these rows.",
         ),
         (
             "date",
             date,
-            f"({date} IS NOT NULL AND {d.text(date)} <> '' AND {date_expr} IS NULL)",
+            unreadable("date", date, date_expr),
             "dates that cannot be read",
             None,
         ),
@@ -125,21 +143,21 @@ def contract_checks(
         (
             "date",
             date,
-            f"({date} IS NULL OR {d.text(date)} = '')",
+            blank("date", date),
             "missing dates",
             "Every transaction needs a date: fill them in or remove these rows.",
         ),
         (
             "amount",
             amount,
-            f"({amount} IS NOT NULL AND {d.text(amount)} <> '' AND {amount_expr} IS NULL)",
+            unreadable("amount", amount, amount_expr),
             "amounts that are not numbers",
             None,
         ),
         (
             "amount",
             amount,
-            f"({amount} IS NULL OR {d.text(amount)} = '')",
+            blank("amount", amount),
             "missing amounts",
             "Every transaction needs an amount: fill them in (0 for free items) or remove "
             "these rows.",

@@ -26,15 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from crmlab import io
 from crmlab.engines import _sql
 from crmlab.engines._common import check_contract, shape_histogram, shape_summary, window
-from crmlab.engines._score import check_options, detached, score_batch, score_columns
+from crmlab.engines._score import check_options, detached, score_distinct
 from crmlab.errors import DataError, ParameterError
 
-__all__ = ["connect", "rfm_summary", "score_to_parquet", "summary_histogram"]
+__all__ = ["CustomerSummary", "connect", "rfm_summary", "score_to_parquet", "summary_histogram"]
 
 _PARQUET = (".parquet", ".pq", ".parq")
 _CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
@@ -77,6 +78,7 @@ def connect(
         "preserve_insertion_order": False,
     }
     con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # no bar on a notebook's or script's stderr
     try:
         yield con
     finally:
@@ -217,8 +219,15 @@ def _prepare(
     def run(sql: str) -> list:
         return con.execute(sql).fetchall()
 
-    typed = check_contract(d, run, raw, names, date_expr, amount_expr, returns, label)
-    obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit)
+    numeric_id = any(t in types[names["customer_id"]] for t in ("INT", "DECIMAL", "NUMERIC"))
+    stored = [c for c, typed_ in (("customer_id", numeric_id), ("date", date_type != "VARCHAR"),
+              ("amount", amount_type != "VARCHAR")) if typed_]  # fmt: skip
+    stats: dict = {}
+    typed = check_contract(
+        d, run, raw, names, date_expr, amount_expr, returns, label, typed_columns=stored,
+        stats=stats,
+    )  # fmt: skip
+    obs_end, cal_end = window(run, typed, calibration_end, observation_end, time_unit, stats)
     return typed, {c: c for c in _sql.REQUIRED}, obs_end, cal_end
 
 
@@ -274,15 +283,12 @@ def rfm_summary(
     ParameterError
         As :func:`crmlab.rfm.rfm_summary` (time_unit, calibration_end, observation_end).
     """
-    with connect(memory_limit, temp_directory, threads) as con:
-        reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
-        )
-        query = _sql.summary_sql(
-            _sql.DUCKDB, reader, names, time_unit, obs_end, cal_end, keep_excluded=True
-        )
-        frame = con.sql(query).to_arrow_table().to_pandas()
-    return shape_summary(frame, obs_end, cal_end, time_unit)
+    with CustomerSummary(
+        source, calibration_end, observation_end, time_unit, columns, returns=returns,
+        file_format=file_format, memory_limit=memory_limit, temp_directory=temp_directory,
+        threads=threads, keep_excluded=True,
+    ) as summary:  # fmt: skip
+        return summary.to_pandas()
 
 
 def summary_histogram(
@@ -304,16 +310,12 @@ def summary_histogram(
     See :func:`crmlab.engines.summary_histogram`.
     """
     by = _sql.check_by(by)
-    with connect(memory_limit, temp_directory, threads) as con:
-        reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
-        )
-        summary = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
-        query = _sql.histogram_sql(_sql.DUCKDB, summary, by)
-        frame = con.sql(query).to_arrow_table().to_pandas()
-    out = shape_histogram(frame, by)
-    out.attrs = {"time_unit": time_unit, "calibration_end": cal_end, "observation_end": obs_end}
-    return out
+    with CustomerSummary(
+        source, calibration_end, observation_end, time_unit, columns, returns=returns,
+        file_format=file_format, memory_limit=memory_limit, temp_directory=temp_directory,
+        threads=threads,
+    ) as summary:  # fmt: skip
+        return summary.histogram(by)
 
 
 def score_to_parquet(
@@ -370,39 +372,200 @@ def score_to_parquet(
         eq. 10); with a spend model ``clv`` (discounted margin over the horizon, see
         :func:`crmlab.clv.customer_lifetime_value`). Rows in no particular order.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    check_options(horizon, discount_rate, time_unit)
+    check_options(horizon, discount_rate, time_unit)  # before reading anything
     if int(batch_size) < 1:
         raise ParameterError(
             f"batch_size must be >= 1, got {batch_size!r}.", parameter="batch_size"
         )
-    tm, sm = detached(transaction_model), detached(spend_model)
-    out_path = Path(path)
-    with connect(memory_limit, temp_directory, threads) as con:
-        reader, names, obs_end, cal_end = _prepare(
-            con, source, calibration_end, observation_end, time_unit, columns, file_format, returns
-        )
-        query = _sql.summary_sql(_sql.DUCKDB, reader, names, time_unit, obs_end, cal_end)
-        batches = con.sql(query).to_arrow_reader(int(batch_size))
-        writer = None
+    detached(transaction_model), detached(spend_model)  # fitted?
+    with CustomerSummary(
+        source, calibration_end, observation_end, time_unit, columns, returns=returns,
+        file_format=file_format, memory_limit=memory_limit, temp_directory=temp_directory,
+        threads=threads,
+    ) as summary:  # fmt: skip
+        return summary.score_to_parquet(
+            path, transaction_model, spend_model, horizon=horizon, discount_rate=discount_rate,
+            margin_rate=margin_rate, batch_size=batch_size,
+        )  # fmt: skip
+
+
+class CustomerSummary:
+    """The customer summary of a transaction log, checked and computed once in DuckDB and kept
+    there, so that a histogram to fit on and the scores of every customer need one pass over the
+    log between them.
+
+    The log is checked against the transactions contract (as :func:`rfm_summary` checks it) and
+    summarised into a DuckDB table when the object is made; :meth:`histogram` and
+    :meth:`score_to_parquet` then read that table, not the log. Use it as a context manager (or
+    call :meth:`close`): the connection and its spill folder live until then.
+
+    Parameters
+    ----------
+    source, calibration_end, observation_end, time_unit, columns, returns, file_format
+        As in :func:`rfm_summary`.
+    memory_limit, temp_directory, threads
+        DuckDB settings, see :func:`connect`.
+
+    Examples
+    --------
+    >>> from crmlab.engines.duckdb_engine import CustomerSummary  # doctest: +SKIP
+    >>> with CustomerSummary("orders/*.parquet", time_unit="W") as summary:  # doctest: +SKIP
+    ...     model = BGNBD().fit(summary.histogram())
+    ...     summary.score_to_parquet("scores.parquet", model, horizon=52)
+    """
+
+    def __init__(
+        self,
+        source: str | os.PathLike | Sequence[str | os.PathLike],
+        calibration_end: Any = None,
+        observation_end: Any = None,
+        time_unit: str = "W",
+        columns: Mapping[Any, str] | None = None,
+        *,
+        returns: str = "error",
+        file_format: str | None = None,
+        memory_limit: str | None = None,
+        temp_directory: str | os.PathLike | None = None,
+        threads: int | None = None,
+        keep_excluded: bool = False,
+    ) -> None:
+        self._stack = contextlib.ExitStack()
+        con = self._stack.enter_context(connect(memory_limit, temp_directory, threads))
         try:
-            for batch in batches:
-                frame = batch.to_pandas().set_index("customer_id")
-                scores = score_batch(
-                    frame, tm, sm, float(horizon), discount_rate, time_unit, margin_rate
+            reader, names, obs_end, cal_end = _prepare(
+                con, source, calibration_end, observation_end, time_unit, columns, file_format,
+                returns,
+            )  # fmt: skip
+            query = _sql.summary_sql(
+                _sql.DUCKDB, reader, names, time_unit, obs_end, cal_end, keep_excluded
+            )
+            con.execute(
+                f"CREATE TABLE crmlab_summary AS {query}"
+            )  # in the private in-memory database
+        except BaseException:
+            self._stack.close()
+            raise
+        self._con = con
+        self.time_unit, self.observation_end, self.calibration_end = time_unit, obs_end, cal_end
+        self._keep_excluded = keep_excluded
+
+    def __enter__(self) -> CustomerSummary:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the DuckDB connection and delete its spill folder."""
+        self._stack.close()
+
+    def _rows(self) -> str:
+        """The summary table without the customers first seen in the holdout window."""
+        if self._keep_excluded:
+            return "(SELECT * FROM crmlab_summary WHERE frequency IS NOT NULL)"
+        return "(SELECT * FROM crmlab_summary)"
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The summary in pandas, exactly as :func:`rfm_summary` returns it."""
+        frame = self._con.sql("SELECT * FROM crmlab_summary").to_arrow_table().to_pandas()
+        return shape_summary(frame, self.observation_end, self.calibration_end, self.time_unit)
+
+    def histogram(self, by: Sequence[str] = ("frequency", "recency", "T")) -> pd.DataFrame:
+        """Distinct rows of ``by`` and their number of customers, as :func:`summary_histogram`."""
+        by = _sql.check_by(by)
+        query = _sql.histogram_sql(_sql.DUCKDB, self._rows(), by)
+        out = shape_histogram(self._con.sql(query).to_arrow_table().to_pandas(), by)
+        out.attrs = {
+            "time_unit": self.time_unit,
+            "calibration_end": self.calibration_end,
+            "observation_end": self.observation_end,
+        }
+        return out
+
+    def score_to_parquet(
+        self,
+        path: str | os.PathLike,
+        transaction_model,
+        spend_model=None,
+        *,
+        horizon: float,
+        discount_rate: float = 0.1,
+        margin_rate: float = 1.0,
+        batch_size: int = 200_000,
+    ) -> Path:
+        """Scores of every customer written to one Parquet file, as :func:`score_to_parquet`.
+
+        The models score the distinct (frequency, recency, T) rows (and, for the spend model,
+        the distinct (frequency, monetary_value) rows), fetched from DuckDB ``batch_size`` at a
+        time; DuckDB joins the scores back to the customers and writes the file, with row
+        groups of about ``batch_size`` rows. ``clv`` is ``margin_rate * expected_spend * dert``
+        as in :func:`crmlab.clv.customer_lifetime_value`.
+        """
+        check_options(horizon, discount_rate, self.time_unit)
+        if int(batch_size) < 1:
+            raise ParameterError(
+                f"batch_size must be >= 1, got {batch_size!r}.", parameter="batch_size"
+            )
+        tm, sm = detached(transaction_model), detached(spend_model)
+        con, rows, d = self._con, self._rows(), _sql.DUCKDB
+        keys = ["frequency", "recency", "T"]
+        spend_keys = ["frequency", "monetary_value"]
+        self._score_distinct(
+            "crmlab_scores", rows, keys, int(batch_size),
+            lambda part: score_distinct(
+                part, tm, None, float(horizon), discount_rate, self.time_unit, with_dert=sm is not None
+            ),
+        )  # fmt: skip
+        on = " AND ".join(f"s.{d.quote(k)} = a.{d.quote(k)}" for k in keys)
+        columns = "s.customer_id, a.p_alive, a.expected_purchases"
+        joins = f"JOIN crmlab_scores a ON {on}"
+        if sm is not None:
+            self._score_distinct(
+                "crmlab_spend", rows, spend_keys, int(batch_size),
+                lambda part: score_distinct(part, None, sm, float(horizon), discount_rate,
+                                            self.time_unit),
+            )  # fmt: skip
+            on_spend = " AND ".join(f"s.{k} = m.{k}" for k in spend_keys)
+            joins += f" JOIN crmlab_spend m ON {on_spend}"
+            margin = repr(float(margin_rate))
+            columns += f", {margin} * m.expected_spend * a.dert AS clv"
+        out_path = Path(path)
+        target = _sql_string(os.fspath(out_path))
+        con.execute(
+            f"COPY (SELECT {columns} FROM {rows} s {joins}) TO {target} "
+            f"(FORMAT parquet, ROW_GROUP_SIZE {int(batch_size)})"
+        )
+        for table in ("crmlab_scores", "crmlab_spend"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        return out_path
+
+    def _score_distinct(self, table: str, rows: str, keys: list[str], batch: int, score) -> None:
+        """``table``: the distinct ``keys`` rows of the summary with ``score(rows)``'s columns."""
+        import pyarrow as pa
+
+        cols = ", ".join(_sql.DUCKDB.quote(k) for k in keys)
+        created = False
+        with contextlib.closing(self._con.cursor()) as cursor:  # reads while ``_con`` writes
+            reader = cursor.sql(f"SELECT DISTINCT {cols} FROM {rows}").to_arrow_reader(batch)
+            for part in reader:
+                frame = part.to_pandas()
+                scored = pa.Table.from_pandas(
+                    pd.concat([frame, score(frame)], axis=1), preserve_index=False
                 )
-                table = pa.Table.from_pandas(scores.reset_index(), preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(out_path, table.schema)
-                writer.write_table(table)
-            if writer is None:  # no customer at all: still write an empty table
-                empty = pd.DataFrame({"customer_id": pd.Series([], dtype="int64")})
-                for col in score_columns(sm):
-                    empty[col] = pd.Series([], dtype="float64")
-                pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), out_path)
-        finally:
-            if writer is not None:
-                writer.close()
-    return out_path
+                self._con.register("crmlab_part", scored)
+                if created:
+                    self._con.execute(f"INSERT INTO {table} SELECT * FROM crmlab_part")
+                else:
+                    self._con.execute(
+                        f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM crmlab_part"
+                    )
+                    created = True
+                self._con.unregister("crmlab_part")
+        if not created:  # no customer at all: an empty table of the same columns
+            empty = pd.DataFrame({k: np.zeros(0) for k in keys})
+            scored = pa.Table.from_pandas(
+                pd.concat([empty, score(empty)], axis=1), preserve_index=False
+            )
+            self._con.register("crmlab_part", scored)
+            self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM crmlab_part")
+            self._con.unregister("crmlab_part")

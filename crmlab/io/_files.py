@@ -325,6 +325,153 @@ def _read_csv_fast(
     file and gives today's messages. File line numbers are not counted here: the returned
     :class:`~crmlab._validation.LineMap` counts them when an error or a note first needs them.
     """
+    plan = fast_csv_plan(
+        path, as_text, as_date, encoding=encoding, sep=sep, decimal=decimal,
+        date_format=date_format, tsv=tsv,
+    )  # fmt: skip
+    if plan is None:
+        return None
+    import pyarrow as pa
+
+    try:
+        # streamed block by block: the parser's buffers of one block at a time, not the file's
+        with plan.open() as reader:
+            table = pa.Table.from_batches(list(reader), schema=reader.schema)
+    except (pa.ArrowException, OSError, ValueError):
+        # a later block needs a wider type than the first (int, then 1.5): the whole-file
+        # reader infers each column over every block
+        try:
+            table = plan.read_all()
+        except (pa.ArrowException, OSError, ValueError):
+            return None
+    if table.num_rows == 0:
+        return None
+    # other columns than the date must keep their text, as the careful reader keeps it
+    temporal = [
+        name
+        for name, field in zip(plan.clean, table.schema, strict=False)
+        if not as_date(name) and pa.types.is_temporal(field.type)
+    ]
+    if temporal or not all(
+        _in_pandas_range(table.column(i)) for i, name in enumerate(plan.clean) if as_date(name)
+    ):
+        return None  # dates outside 1677-2262 are reported as written: the careful path
+    columns = {}
+    for i, name in enumerate(plan.clean):
+        columns[name] = arrow_to_pandas(table.column(i))
+    del table
+    frame = pd.DataFrame(columns, copy=False)
+    return frame, plan.lines(len(frame), label, encoding), label
+
+
+def _in_pandas_range(values: Any) -> bool:
+    """Whether a column pyarrow read holds no date or time outside pandas' 1677-2262."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if not (pa.types.is_date(kind) or pa.types.is_timestamp(kind)) or values.null_count == len(
+        values
+    ):
+        return True
+    low, high = (pc.min_max(values)[k].as_py() for k in ("min", "max"))
+    return low.year >= 1678 and high.year <= 2261
+
+
+def arrow_to_pandas(values: Any) -> Any:
+    """One column read by pyarrow as the fast reader hands it on: text as pyarrow-backed
+    ``str``, numbers and times as numpy, a column of nothing but missing values as float NaN."""
+    import pyarrow as pa
+
+    out = values.to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get,
+        date_as_object=False,
+    )
+    if out.dtype == object and out.isna().all():
+        return pd.Series(np.full(len(out), np.nan))
+    return out
+
+
+class FastPlan:
+    """How the fast reader parses one file: delimiter, header and pyarrow's options."""
+
+    def __init__(self, path: Path, delimiter: str, header: list[str], options: dict) -> None:
+        self.path, self.delimiter, self.header = path, delimiter, header
+        self.clean = [name.strip() for name in header]
+        self.options = options
+
+    def open(self, column_types: dict[str, Any] | None = None, block_size: int = 1 << 20) -> Any:
+        """A pyarrow streaming CSV reader; ``column_types`` (by clean name) override."""
+        from pyarrow import csv as pacsv
+
+        types = dict(self.options["convert"]["column_types"])
+        raw_of = dict(zip(self.clean, self.header, strict=True))
+        for name, kind in (column_types or {}).items():
+            types[raw_of[name]] = kind
+        convert = pacsv.ConvertOptions(**{**self.options["convert"], "column_types": types})
+        return pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(
+                use_threads=False, encoding="utf8", block_size=block_size
+            ),
+            parse_options=self.options["parse"],
+            convert_options=convert,
+        )
+
+    def read_buffer(
+        self, data: bytes, column_types: dict[str, Any], names: list[str] | None
+    ) -> Any:
+        """One piece of the file (whole records) as a pyarrow table; ``names``: the header's
+        names as pyarrow read them from the first piece (None for the first piece itself)."""
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        types = dict(self.options["convert"]["column_types"])
+        raw_of = dict(zip(self.clean, self.header, strict=True))
+        types.update({raw_of[name]: kind for name, kind in column_types.items()})
+        read = {"use_threads": False, "encoding": "utf8"}
+        if names is not None:
+            read["column_names"] = names
+        return pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(**read),
+            parse_options=self.options["parse"],
+            convert_options=pacsv.ConvertOptions(
+                **{**self.options["convert"], "column_types": types}
+            ),
+        )
+
+    def read_all(self) -> Any:
+        """The whole file as one pyarrow table (types inferred over every block)."""
+        from pyarrow import csv as pacsv
+
+        return pacsv.read_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(use_threads=False, encoding="utf8"),
+            parse_options=self.options["parse"],
+            convert_options=pacsv.ConvertOptions(**self.options["convert"]),
+        )
+
+    def lines(self, n_rows: int, label: str, encoding: str | None = None) -> v.LineMap:
+        """File line of each data row, counted when first asked for."""
+        path, delimiter = self.path, self.delimiter
+        return v.LineMap(lambda: _count_lines(path, label, encoding, delimiter, n_rows))
+
+
+def fast_csv_plan(
+    path: Path,
+    as_text: Any,
+    as_date: Any,
+    *,
+    encoding: str | None,
+    sep: str | None,
+    decimal: str,
+    date_format: str | None,
+    tsv: bool,
+) -> FastPlan | None:
+    """The fast reader's plan for ``path`` from its first 64 KiB, or None when the file is not
+    plain enough (another encoding, a byte-order mark other than UTF-8's, repeated or blank
+    header names, fewer than two columns, the delimiter equal to the decimal mark)."""
     if encoding is not None and codecs_name(encoding) not in ("utf-8", "utf-8-sig"):
         return None
     try:
@@ -361,45 +508,15 @@ def _read_csv_fast(
             types[raw_name] = pa.string()
         elif as_date(name) and date_format is not None and "%" in date_format:
             types[raw_name] = pa.timestamp("s")
-    convert = pacsv.ConvertOptions(
-        column_types=types,
-        null_values=sorted(_NA_VALUES),
-        strings_can_be_null=True,
-        decimal_point=decimal,
-        timestamp_parsers=[date_format] if date_format and "%" in date_format else None,
-    )
-    try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=False, encoding="utf8"),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample),
-            convert_options=convert,
-        )
-    except (pa.ArrowException, OSError, ValueError):
-        return None
-    if table.num_rows == 0:
-        return None
-    # other columns than the date must keep their text, as the careful reader keeps it
-    temporal = [
-        raw_name
-        for raw_name, name, field in zip(header, clean, table.schema, strict=False)
-        if not as_date(name) and (pa.types.is_temporal(field.type))
-    ]
-    if temporal:
-        return None
-    frame = table.to_pandas(
-        types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get,
-        date_as_object=False,
-        split_blocks=True,
-        self_destruct=True,
-    )
-    del table
-    for name in frame.columns:
-        if frame[name].dtype == object and frame[name].isna().all():
-            frame[name] = np.full(len(frame), np.nan)
-    frame.columns = clean
-    n_rows = len(frame)
-    return frame, v.LineMap(lambda: _count_lines(path, label, encoding, delimiter, n_rows)), label
+    convert = {
+        "null_values": sorted(_NA_VALUES),
+        "strings_can_be_null": True,
+        "decimal_point": decimal,
+        "timestamp_parsers": [date_format] if date_format and "%" in date_format else None,
+        "column_types": types,
+    }
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in sample)
+    return FastPlan(path, delimiter, header, {"convert": convert, "parse": parse})
 
 
 _NA_VALUES = {

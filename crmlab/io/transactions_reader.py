@@ -16,11 +16,14 @@ from pandas.api import types as ptypes
 
 from crmlab import _validation as v
 from crmlab.errors import CrmlabWarning, DataError, ParameterError
+from crmlab.io._stream import STREAM_LINES_ATTR, stream_transactions
 from crmlab.io.options import merge_read_options, pass_hint
 from crmlab.io.tables import (
     Source,
+    _apply_mapping,
     _check_choice,
     _check_mapping,
+    _check_separators,
     _whole,
     read_table,
     require_columns,
@@ -178,20 +181,29 @@ def read_transactions(
                 f"Transaction columns: {v.list_columns(ours)}; other columns need no mapping.",
                 parameter="columns",
             )
-    frame = read_table(
-        source,
-        REQUIRED_TRANSACTION_COLUMNS,
-        mapping,
-        optional=OPTIONAL_TRANSACTION_COLUMNS,
-        encoding=options["encoding"],
-        sep=options["sep"],
-        decimal=decimal,
-        thousands=thousands,
-        text_columns=("customer_id", "product", "category", "channel"),
-        what="transactions",
-        read_options={"date_format": date_format} if date_format is not None else None,
-        date_columns=("date",),
-    )
+    text_columns = ("customer_id", "product", "category", "channel")
+    _check_separators(options["sep"], decimal, thousands)
+    frame = stream_transactions(source, mapping, text_columns=text_columns, options=options)
+    if frame is not None:
+        frame = _apply_mapping(
+            frame, mapping, REQUIRED_TRANSACTION_COLUMNS, OPTIONAL_TRANSACTION_COLUMNS,
+            what="transactions", label=repr(str(source)),
+        )  # fmt: skip
+    else:
+        frame = read_table(
+            source,
+            REQUIRED_TRANSACTION_COLUMNS,
+            mapping,
+            optional=OPTIONAL_TRANSACTION_COLUMNS,
+            encoding=options["encoding"],
+            sep=options["sep"],
+            decimal=decimal,
+            thousands=thousands,
+            text_columns=text_columns,
+            what="transactions",
+            read_options={"date_format": date_format} if date_format is not None else None,
+            date_columns=("date",),
+        )
     rows = _row_map(frame)
     out = _typed_transactions(
         frame, date_format=date_format, dayfirst=dayfirst, decimal=decimal, thousands=thousands
@@ -202,18 +214,35 @@ def read_transactions(
     counts["zero_amounts"] = int((keep & (amounts == 0)).sum())
     keep = check_zero_amounts(frame, amounts == 0, zero_amounts, keep=keep, stacklevel=2)
     source, names = frame.attrs.get(v.SOURCE_ATTR), dict(frame.attrs.get(v.NAMES_ATTR) or {})
+    streamed_lines = frame.attrs.get(STREAM_LINES_ATTR)  # the streamed file's rows, in order
     del frame, amounts  # the raw columns are no longer needed: free them before sorting
-    positions = np.arange(len(out))
+    index_type = np.int32 if len(out) < 2**31 else np.int64  # row positions, in half the bytes
+    positions = None  # 0, 1, 2, ...: made only when needed
     if not keep.all():
-        out, positions = out[keep], positions[keep]
+        positions = np.flatnonzero(keep).astype(index_type)
+        out = out[keep]
         if len(out) == 0:
             raise DataError(
                 "No transactions are left after dropping returns and zero amounts; check the "
                 f"amounts, or pass {pass_hint(returns='keep')}."
             )
-    order, codes = _sort_order(out["customer_id"], out["date"])
-    out, positions = out.iloc[order], positions[order]
-    repeated = _duplicated_sorted(out, codes[order])
+    order, codes, decoded = _sort_order(out["customer_id"], out["date"])
+    del keep
+    if not _is_identity(order):
+        integer_ids = ptypes.is_integer_dtype(out["customer_id"].dtype)
+        given = {}
+        if decoded is not None:  # sorted ids and times read back from the sort key itself
+            given[1] = decoded[1].view("datetime64[ns]")
+            if integer_ids:
+                given[0] = decoded[0].astype(out["customer_id"].dtype, copy=False)
+        codes = decoded[0] if decoded is not None else codes[order]
+        out = _take_rows(out, order, given)
+        positions = order.astype(index_type) if positions is None else positions[order]
+    del order
+    if positions is None:
+        positions = np.arange(len(out), dtype=index_type)
+    repeated = _duplicated_sorted(out, codes)
+    del codes
     if repeated.any():
         where = _where(rows, np.sort(positions[repeated]))
         if duplicates == "drop":
@@ -233,16 +262,40 @@ def read_transactions(
     out = writable(out.reset_index(drop=True))
     out.attrs = {
         COUNTS_ATTR: counts,
-        v.LINES_ATTR: rows.take(out.index, positions),
+        v.LINES_ATTR: (
+            rows.take(out.index, positions)
+            if streamed_lines is None
+            else v.RowKeys(out.index, positions, lines=streamed_lines)
+        ),
         v.SOURCE_ATTR: source,
         v.NAMES_ATTR: names,
     }
     return out
 
 
+def _is_identity(order: np.ndarray) -> bool:
+    """Whether ``order`` is 0, 1, 2, ... (the rows are already in order)."""
+    return bool(len(order) < 2 or (np.diff(order) == 1).all()) and (not len(order) or order[0] == 0)
+
+
+def _take_rows(frame: pd.DataFrame, order: np.ndarray, given: dict[int, Any]) -> pd.DataFrame:
+    """``frame.iloc[order]`` with a fresh RangeIndex, one column at a time (``frame`` is not
+    used afterwards): each column's old values are freed as soon as its new ones exist.
+    ``given`` holds columns (by position) already in that order."""
+    out = frame.reset_index(drop=True)
+    del frame
+    for i in range(out.shape[1]):
+        values = given.pop(i) if i in given else out.iloc[:, i].array.take(order)
+        out.isetitem(i, pd.Series(values, copy=False))
+        del values
+    return out
+
+
 def _row_map(frame: pd.DataFrame) -> v.RowKeys:
     """Where each row of ``frame`` (by position) came from: its file map, or its index labels."""
     rows = frame.attrs.get(v.LINES_ATTR)
+    if isinstance(rows, v.RowKeys) and rows.index.equals(frame.index):
+        return rows  # the file's own map, in its order: nothing to look up
     if isinstance(rows, v.RowKeys):
         positions = rows.positions(frame.index)
         if positions is not None:
@@ -280,7 +333,7 @@ def _concat_transactions(parts: list[pd.DataFrame]) -> pd.DataFrame:
         parts = [p.assign(customer_id=p["customer_id"].astype(str)) for p in parts]
     frame = pd.concat(parts, ignore_index=True)
     frame.attrs = {}
-    order, _ = _sort_order(frame["customer_id"], frame["date"])
+    order, _, _ = _sort_order(frame["customer_id"], frame["date"])
     return frame.iloc[order].reset_index(drop=True)
 
 
@@ -473,13 +526,18 @@ def _typed_transactions(
     decimal: str,
     thousands: str | None,
 ) -> pd.DataFrame:
-    ids = check_customer_ids(frame)
-    dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst)
-    numbers = check_amounts(frame, decimal=decimal, thousands=thousands)
+    typed = _already_typed(frame)
+    if typed is not None:  # the streaming reader's columns: nothing to parse, nothing to copy
+        ids, dates, numbers = typed
+    else:
+        ids = check_customer_ids(frame).array
+        dates = check_dates(frame, date_format=date_format, dayfirst=dayfirst).to_numpy()
+        dates = dates.astype("datetime64[ns]", copy=False)
+        numbers = np.asarray(check_amounts(frame, decimal=decimal, thousands=thousands), "float64")
     columns = {
-        "customer_id": pd.Series(ids.array, index=frame.index, copy=False),
-        "date": pd.Series(dates.to_numpy().astype("datetime64[ns]", copy=False), index=frame.index),
-        "amount": pd.Series(np.asarray(numbers, dtype="float64"), index=frame.index, copy=False),
+        "customer_id": pd.Series(ids, index=frame.index, copy=False),
+        "date": pd.Series(dates, index=frame.index, copy=False),
+        "amount": pd.Series(numbers, index=frame.index, copy=False),
     }
     out = pd.DataFrame(columns, copy=False)
     if "quantity" in frame.columns:
@@ -504,6 +562,30 @@ def _typed_transactions(
         if name not in out.columns:
             out[name] = frame[name]
     return out
+
+
+def _already_typed(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Customer ids, dates and amounts of ``frame`` when they hold int64, datetime64[ns] and
+    float64 values that pass every check as they are (no missing or infinite value, no date
+    outside 1677-2262), else None: then the checks parse and report them."""
+    ids, dates, amounts = (frame[c] for c in REQUIRED_TRANSACTION_COLUMNS)
+    if not (
+        ids.dtype == np.dtype("int64")
+        and dates.dtype == np.dtype("datetime64[ns]")
+        and amounts.dtype == np.dtype("float64")
+    ):
+        return None
+    id_values, date_values = ids.to_numpy(), dates.to_numpy()
+    amount_values = amounts.to_numpy()
+    if not len(date_values) or np.isnat(date_values).any():
+        return None
+    low = np.datetime64("1677-09-22", "D").astype("M8[ns]")
+    high = np.datetime64("2262-04-11", "D").astype("M8[ns]")
+    if date_values.min() < low or date_values.max() > high:
+        return None
+    if not np.isfinite(amount_values).all():
+        return None
+    return id_values, date_values, amount_values
 
 
 def date_advice(bad: Any, date_format: str | None = None, dayfirst: bool = False) -> str:
@@ -578,8 +660,11 @@ def _duplicated_sorted(out: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
     return result
 
 
-def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Stable order by customer and date, and the customers' sort codes."""
+def _sort_order(
+    ids: pd.Series, dates: pd.Series
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """Stable order by customer and date, the customers' sort codes, and (when the sort could
+    use one int64 key) the sorted codes and times (int64) read back from that key."""
     if ptypes.is_integer_dtype(ids.dtype):
         codes = ids.to_numpy()
     else:
@@ -587,32 +672,50 @@ def _sort_order(ids: pd.Series, dates: pd.Series) -> tuple[np.ndarray, np.ndarra
     times = dates.to_numpy().view("int64")
     n = len(codes)
     if n < 2:
-        return np.arange(n), codes
+        return np.arange(n), codes, None
     step = np.diff(codes)
     if (step >= 0).all() and ((np.diff(times) >= 0) | (step > 0)).all():
-        return np.arange(n), codes  # already in order
-    return _stable_order(codes, times), codes
+        return np.arange(n), codes, None  # already in order
+    order, decoded = _stable_order(codes, times)
+    return order, codes, decoded
 
 
-def _stable_order(codes: np.ndarray, times: np.ndarray) -> np.ndarray:
+def _stable_order(
+    codes: np.ndarray, times: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """``np.lexsort((times, codes))``, faster: one key (customer, time, position) when it fits
-    in int64, sorted without the cost of a stable sort."""
+    in int64, sorted without the cost of a stable sort; then the sorted codes and times are
+    read back from the key (no gather) and returned too."""
     n = len(codes)
     low_c, high_c = int(codes.min()), int(codes.max())
     low_t, high_t = int(times.min()), int(times.max())
-    unit = 1
-    for candidate in (86_400 * 10**9, 10**9, 1):
-        if not (times % candidate).any():
-            unit = candidate
+    offsets = times - low_t
+    for unit in (86_400 * 10**9, 10**9, 1):  # whole days, whole seconds, or nanoseconds
+        steps, rest = np.divmod(offsets, unit) if unit > 1 else (offsets, None)
+        if rest is None or not rest.any():
             break
-    span = (high_t - low_t) // unit + 1
-    if (high_c - low_c + 1) * span * n < 2**63:
-        key = (codes - low_c) * span + (times - low_t) // unit
-        key *= n
-        key += np.arange(n)
+    del offsets, rest
+    span_bits = int((high_t - low_t) // unit).bit_length()
+    position_bits = int(n - 1).bit_length()
+    if (high_c - low_c).bit_length() + span_bits + position_bits < 63:
+        # key = customer, then time, then position: bit fields, so that reading them back
+        # takes shifts and masks, not divisions
+        key = codes - low_c
+        key <<= span_bits
+        key |= steps
+        del steps
+        key <<= position_bits
+        key |= np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)  # cast in buffers
         key.sort()
-        return key % n
-    return np.lexsort((times, codes))
+        order = key & ((1 << position_bits) - 1)
+        key >>= position_bits
+        sorted_times = key & ((1 << span_bits) - 1)
+        sorted_times *= unit
+        sorted_times += low_t
+        key >>= span_bits
+        key += low_c
+        return order, (key, sorted_times)
+    return np.lexsort((times, codes)), None
 
 
 def _count(mask: np.ndarray) -> str:

@@ -31,11 +31,13 @@ two manifests can be diffed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
 import shutil
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -295,16 +297,27 @@ def _run_one(
     bundled: list[dict[str, Any]],
     execution_timeout: float | None = None,
     dry_run: bool = False,
+    staging: Path | None = None,
+    shared: threading.Lock | None = None,
 ) -> tuple[NotebookRun, dict[str, Any]]:
-    """Execute one notebook into ``folder``, write its HTML; its outcome and manifest record."""
+    """Execute one notebook into ``folder``, write its HTML; its outcome and manifest record.
+
+    With ``staging`` (notebooks running side by side) the kernel starts in that folder of its
+    own, so the files and exports its cells write are its own; they are moved into ``folder``
+    afterwards, with ``shared`` held (as is every use of ``writer``).
+    """
     from crmlab.report import manifest as _manifest
     from crmlab.report.execute import execute_notebook, prepare_notebook
 
     if stream is not None:
         stream.write(f"{label} ... ")
         stream.flush()
+    shared = shared if shared is not None else contextlib.nullcontext()
     before = {p.name for p in folder.iterdir()}
     executed = folder / f"{info.stem}.ipynb"
+    if staging is not None:
+        staging.mkdir()
+        _exports.prepare(staging)
     if dry_run:
         outcome = prepare_notebook(info.path, executed, overrides, stem=info.stem)
     else:
@@ -312,7 +325,7 @@ def _run_one(
             info.path,
             executed,
             overrides,
-            cwd=folder,
+            cwd=folder if staging is None else staging,
             log_path=logs / f"{info.stem}.log",
             stem=info.stem,
             execution_timeout=execution_timeout,
@@ -335,14 +348,19 @@ def _run_one(
     elif executed.is_file():
         _tidy_executed(executed, info.stem, notes, provenance)
         full, client = folder / f"{info.stem}.html", folder / f"{info.stem}.client.html"
-        writer.write(executed, full, client, _header_values(info, started, status))
+        with shared:
+            writer.write(executed, full, client, _header_values(info, started, status))
         names += [executed.name, full.name, client.name]
-    exported = [] if dry_run else _exports.collect(folder, info.stem)  # exports/ (deliverable)
     if outcome.error is not None and outcome.kernel_log.strip():
         log_name = f"{info.stem}.kernel.log"
         (folder / log_name).write_text(outcome.kernel_log + "\n", encoding="utf-8")
         names.append(log_name)
-    extra = sorted({p.name for p in folder.iterdir()} - before - set(names))  # written by cells
+    with shared:
+        if staging is not None:
+            extra = _unstage(staging, folder)  # written by cells, in the notebook's own folder
+        exported = [] if dry_run else _exports.collect(folder, info.stem)  # exports/
+    if staging is None:
+        extra = sorted({p.name for p in folder.iterdir()} - before - set(names))  # by cells
     err = outcome.error
     run = NotebookRun(
         notebook=info.stem,
@@ -376,6 +394,101 @@ def _run_one(
     return run, record
 
 
+def _unstage(staging: Path, folder: Path) -> list[str]:
+    """Move what a notebook's cells wrote in ``staging`` into the run ``folder`` (its exports
+    into ``folder/exports``) and remove ``staging``; the names of the other files moved."""
+    moved = []
+    exports = staging / _exports.EXPORTS_DIR
+    for path in sorted(exports.iterdir()):
+        if path.name != _exports.READY:
+            os.replace(path, folder / _exports.EXPORTS_DIR / path.name)
+    for path in sorted(staging.iterdir()):
+        if path.name != _exports.EXPORTS_DIR:
+            os.replace(path, folder / path.name)
+            moved.append(path.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved
+
+
+#: Environment variable: how many notebooks run side by side (default: the usable cores).
+JOBS_ENV = "CRMLAB_JOBS"
+
+
+def _jobs(n_notebooks: int, jobs: int | None) -> int:
+    """Notebooks run side by side: ``jobs``, else ``$CRMLAB_JOBS``, else the cores this process
+    may use (each kernel is one process), at most 4 and at most the number of notebooks."""
+    if jobs is None:
+        given = os.environ.get(JOBS_ENV, "").strip()
+        if given:
+            try:
+                jobs = int(given)
+            except ValueError:
+                raise ParameterError(
+                    f"{JOBS_ENV}={given!r} must be a whole number of notebooks run side by side",
+                    parameter="jobs",
+                ) from None
+        else:
+            try:
+                jobs = min(4, len(os.sched_getaffinity(0)))
+            except (AttributeError, OSError):  # pragma: no cover - not Linux
+                jobs = min(4, os.cpu_count() or 1)
+    if int(jobs) < 1:
+        raise ParameterError(f"jobs must be >= 1, got {jobs!r}", parameter="jobs")
+    return max(1, min(int(jobs), n_notebooks))
+
+
+def _longest_first(selected: Sequence[NotebookInfo], reports: Path | None) -> list[int]:
+    """Positions of ``selected`` in the order to start them: the longest first, by the
+    durations in the last run's manifest (``reports/latest``), else by notebook size."""
+    previous: dict[str, float] = {}
+    try:
+        manifest = json.loads((reports / LATEST / MANIFEST).read_text(encoding="utf-8"))
+        previous = {r["notebook"]: float(r["duration_s"]) for r in manifest["notebooks"]}
+    except (OSError, TypeError, ValueError, KeyError):
+        previous = {}
+
+    def cost(i: int) -> tuple[float, float]:
+        info = selected[i]
+        size = info.path.stat().st_size if info.path.is_file() else 0
+        return (previous.get(info.stem, -1.0), float(size))
+
+    return sorted(range(len(selected)), key=cost, reverse=True)
+
+
+def _children() -> list[int]:
+    """Process ids of this process's children (Linux ``/proc``; empty elsewhere)."""
+    me, found = os.getpid(), []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # pragma: no cover - not Linux
+        return found
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (name) "
+        if len(fields) > 1 and fields[1] == str(me):
+            found.append(int(entry))
+    return found
+
+
+def _kill_kernels_of_this_run() -> None:
+    """Kill every child process (the kernels of notebooks running side by side) and its
+    process group: after an interruption nothing of the run may outlive it."""
+    import signal as _signal
+
+    for pid in _children():
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) == pid:  # a kernel leads its own session and group
+                os.killpg(pid, _signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.kill(pid, _signal.SIGKILL)
+
+
 def run_notebooks(
     notebooks: Sequence[str] | str | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -391,6 +504,7 @@ def run_notebooks(
     execution_timeout: float | None = None,
     dry_run: bool = False,
     pdf: bool = False,
+    jobs: int | None = None,
 ) -> RunResult:
     """Execute notebooks with papermill into a run folder of reports.
 
@@ -435,6 +549,12 @@ def run_notebooks(
         Also print every client report to ``NN_name.client.pdf`` with headless Chromium
         (:mod:`crmlab.report.pdf`); without a browser a ParameterError is raised before any
         kernel starts.
+    jobs : int, optional
+        How many notebooks run side by side, each in its own kernel (and its own working
+        folder, so that the files and exports of one never mix with another's); default
+        ``$CRMLAB_JOBS``, else the cores this process may use (at most 4). The longest notebooks
+        (by the last run's manifest) start first; progress lines, the manifest and the index
+        keep the notebooks' order. ``jobs=1`` runs them one after the other.
 
     Returns
     -------
@@ -472,6 +592,7 @@ def run_notebooks(
             f"execution timeout must be a number of seconds > 0, got {execution_timeout!r}",
             parameter="execution_timeout",
         )
+    _jobs(len(selected), jobs)  # a wrong number of jobs fails here, before any kernel
     if pdf and not dry_run:
         from crmlab.report.pdf import find_browser
 
@@ -518,6 +639,7 @@ def run_notebooks(
                 dry_run=dry_run,
                 pdf=pdf,
                 point_latest=reports if use_default and not dry_run else None,
+                jobs=jobs,
             )
         finally:
             lock.release()
@@ -582,6 +704,7 @@ def _execute_all(
     dry_run: bool,
     point_latest: Path | None,
     pdf: bool = False,
+    jobs: int | None = None,
 ) -> tuple[Path, list[NotebookRun]]:
     """Steps 2 and 3 (see the module docstring), with ``dest``'s lock held."""
     from crmlab.report import manifest as _manifest
@@ -602,22 +725,24 @@ def _execute_all(
         runs: list[NotebookRun] = []
         records: list[dict[str, Any]] = []
         clock = time.perf_counter()
-        for i, info in enumerate(selected, start=1):
-            run, record = _run_one(
-                info,
-                overrides[info.stem],
-                folder=tmp,
-                logs=work,
-                writer=writer,
-                stream=stream,
-                label=f"[{i}/{len(selected)}] {info.stem}",
-                started=started,
-                bundled=bundled,
-                execution_timeout=execution_timeout,
-                dry_run=dry_run,
+        labels = [f"[{i}/{len(selected)}] {info.stem}" for i, info in enumerate(selected, 1)]
+        common = {
+            "folder": tmp, "logs": work, "writer": writer, "started": started,
+            "bundled": bundled, "execution_timeout": execution_timeout, "dry_run": dry_run,
+        }  # fmt: skip
+        workers = 1 if dry_run else _jobs(len(selected), jobs)
+        if workers == 1:
+            for label, info in zip(labels, selected, strict=True):
+                run, record = _run_one(
+                    info, overrides[info.stem], stream=stream, label=label, **common
+                )
+                runs.append(run)
+                records.append(record)
+        else:
+            outcomes = _run_side_by_side(
+                selected, overrides, labels, workers, stream, common, point_latest
             )
-            runs.append(run)
-            records.append(record)
+            runs, records = [o[0] for o in outcomes], [o[1] for o in outcomes]
         shutil.rmtree(work)
         _exports.finish(tmp)
         (tmp / _rf.TMP_MARKER).unlink()
@@ -672,3 +797,54 @@ def _execute_all(
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final, runs
+
+
+def _run_side_by_side(
+    selected: Sequence[NotebookInfo],
+    overrides: Mapping[str, Mapping[str, Any]],
+    labels: Sequence[str],
+    workers: int,
+    stream: TextIO | None,
+    common: dict[str, Any],
+    reports: Path | None,
+) -> list[tuple[NotebookRun, dict[str, Any]]]:
+    """Run the notebooks ``workers`` at a time (the longest first), each kernel in a folder of
+    its own; progress lines appear in the notebooks' order, as in a run one at a time. An
+    interruption kills every kernel, waits for the workers, and re-raises."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import wait as wait_for
+
+    shared = threading.Lock()
+    work: Path = common["logs"]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crmlab-notebook")
+    futures: dict[int, Any] = {}
+    try:
+        for i in _longest_first(selected, reports):
+            info = selected[i]
+            logs = work / f"logs-{info.stem}"  # its own kernel connection file, log and notes
+            logs.mkdir()
+            futures[i] = pool.submit(
+                _run_one, info, overrides[info.stem], stream=None, label=labels[i],
+                staging=work / f"cwd-{info.stem}", shared=shared, **{**common, "logs": logs},
+            )  # fmt: skip
+        outcomes = []
+        for i, label in enumerate(labels):
+            if stream is not None:
+                stream.write(f"{label} ... ")
+                stream.flush()
+            while not wait_for([futures[i]], timeout=0.25).done:  # signals are handled between
+                pass
+            run, record = futures[i].result()
+            if stream is not None:
+                stream.write(f"{run.status} ({run.duration_s:.1f} s)\n")
+                _write_notes(stream, list(run.notes))
+                stream.flush()
+            outcomes.append((run, record))
+    except BaseException:
+        for future in futures.values():
+            future.cancel()
+        _kill_kernels_of_this_run()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return outcomes

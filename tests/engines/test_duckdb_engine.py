@@ -188,7 +188,7 @@ def test_score_to_parquet_matches_local_scores(cdnow_tx, cdnow_files, tmp_path):
         batch_size=500,  # several batches
         **window,
     )
-    assert pq.ParquetFile(out).metadata.num_row_groups >= 4
+    assert pq.ParquetFile(out).metadata.num_row_groups >= 2  # DuckDB rounds up to 2048 rows
     scores = pd.read_parquet(out).set_index("customer_id").sort_index()
     assert scores.columns.tolist() == ["p_alive", "expected_purchases", "clv"]
     assert scores.index.equals(full.index)

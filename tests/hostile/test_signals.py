@@ -45,15 +45,23 @@ def _gone(pid: int, limit: float = 30) -> bool:
     return False
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_mid_run_cleans_up_everything(tmp_path, signum, code):
+@pytest.mark.parametrize(
+    ("signum", "code", "selection"),
+    [
+        (signal.SIGTERM, 143, ("00",)),
+        (signal.SIGINT, 130, ("00",)),
+        (signal.SIGTERM, 143, ("00", "01")),  # two notebooks side by side
+    ],
+)
+def test_a_signal_mid_run_cleans_up_everything(tmp_path, signum, code, selection):
     env, tmpdir, runtime = _isolated_env(tmp_path)
+    env["CRMLAB_JOBS"] = str(len(selection))
     work = tmp_path / "work"
     work.mkdir()
     beacon = tmp_path / "beacon"
     proc = start_crmlab(
-        "run", "00", "-p", "seconds", "120", "-p", "beacon", str(beacon), "--out", "client",
-        cwd=work, env=env,
+        "run", *selection, "-p", "seconds", "120", "-p", "beacon", str(beacon), "--out",
+        "client", cwd=work, env=env,
     )  # fmt: skip
     try:
         kernel_pid = int(wait_for(beacon, proc).split()[0])
