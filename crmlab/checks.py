@@ -34,6 +34,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_date",
+    "check_delta",
     "check_fraction",
     "check_number",
     "check_period",
@@ -121,6 +122,18 @@ def check_fraction(value: Any, name: str, *, zero: bool = True, one: bool = True
 def check_rate(value: Any, name: str) -> float:
     """A finite rate >= 0 (a discount rate; 0.1 is 10%)."""
     return check_number(value, name, low=0.0)
+
+
+def check_delta(value: Any, name: str = "delta") -> float:
+    """A continuously compounded discount rate per time unit, finite and > 0 (DERT's delta)."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not (np.isfinite(value) and value > 0):
+        raise ParameterError(
+            f"{name} must be a finite continuously compounded discount rate > 0 per time unit "
+            f"(e.g. log(1.1) * 7 / 365.25 for 10% a year in weeks), got {_shown(value)}.",
+            parameter=name,
+        )
+    return float(value)
 
 
 def check_count(value: Any, name: str, minimum: int = 1) -> int:

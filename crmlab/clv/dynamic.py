@@ -63,9 +63,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyperu
 
+from crmlab.checks import check_delta
 from crmlab.clv.base import check_horizon
 from crmlab.clv.covariates import CovariateModel
-from crmlab.clv.paretonbd import _check_delta, _log_integral_quadrature, _one_minus_pow_over
+from crmlab.clv.paretonbd import _log_integral_quadrature, _one_minus_pow_over
 from crmlab.errors import ConvergenceError, DataError, ParameterError
 from crmlab.estimation import FitData, MaximumLikelihoodModel, dot
 from crmlab.transactions import TIME_UNITS, check_transactions, to_day
@@ -768,7 +769,7 @@ class ParetoNBDDynamic(CovariateModel, MaximumLikelihoodModel):
         Series
             Indexed by ``customer_id``, named ``dert``.
         """
-        delta = _check_delta(delta)
+        delta = check_delta(delta)
         if t is not None:
             t = check_horizon(t)
         thetas, draws = self._thetas(params)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
+from crmlab.checks import check_delta
 from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row
 from crmlab.clv.covariates import CovariateDispatch, CovariateModel
 from crmlab.errors import ConvergenceError, ParameterError
@@ -186,17 +187,6 @@ def ggomnbd_expected(r, alpha, b, s, beta, t):
     return r / alpha * (surv @ _WEIGHTS) * 0.5 * t
 
 
-def _check_delta(delta) -> float:
-    ok = isinstance(delta, (int, float, np.integer, np.floating))
-    if not ok or not (np.isfinite(delta) and delta > 0):
-        raise ParameterError(
-            f"delta must be a finite continuously compounded discount rate > 0 per time unit "
-            f"(e.g. log(1.1) * 7 / 365.25 for 10% a year in weeks), got {delta!r}.",
-            parameter="delta",
-        )
-    return float(delta)
-
-
 class GGomNBD(CovariateDispatch, TransactionModel):
     """Gamma-Gompertz/NBD model (Bemmaor and Glady 2012).
 
@@ -319,7 +309,7 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         self, delta: float, data: pd.DataFrame | None = None
     ) -> pd.Series:
         """DERT per customer at continuously compounded rate ``delta`` per time unit."""
-        delta = _check_delta(delta)
+        delta = check_delta(delta)
         (r, alpha, b, s, beta), x, tx, T, index = self._rows(data)
         out = per_unique_row(
             lambda x_, tx_, T_, a_, be_: ggomnbd_dert(r, a_, b, s, be_, delta, x_, tx_, T_),

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln, hyperu
 
 from crmlab._special import log_hyp2f1_c_eq_a_plus_1
+from crmlab.checks import check_delta
 from crmlab.clv.base import (
     TransactionModel,
     check_counts,
@@ -385,17 +386,6 @@ def paretonbd_probability_of_purchases(r, alpha, s, beta, k, t):
     return alive + integral
 
 
-def _check_delta(delta) -> float:
-    ok = isinstance(delta, (int, float, np.integer, np.floating))
-    if not ok or not (np.isfinite(delta) and delta > 0):
-        raise ParameterError(
-            f"delta must be a finite continuously compounded discount rate > 0 per time unit "
-            f"(e.g. log(1.1) * 7 / 365.25 for 10% a year in weeks), got {delta!r}.",
-            parameter="delta",
-        )
-    return float(delta)
-
-
 @_underflow_is_zero
 def _dert(r, alpha, s, beta, delta, x, tx, T):
     """DERT (Fader, Hardie and Lee 2005, JMR, eq. 2); alpha, beta scalars or per row."""
@@ -599,7 +589,7 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
         Series
             Indexed like ``data``, named ``dert``.
         """
-        delta = _check_delta(delta)
+        delta = check_delta(delta)
         x, tx, T, index = self._customers(data)
         r, alpha, s, beta = self._param_arrays(params)
 
@@ -749,7 +739,7 @@ class PosteriorPredictions:
 
     def discounted_expected_residual_transactions(self, delta: float, data=None, params=None):
         """DERT per customer (Fader, Hardie and Lee 2005, JMR, eq. 2), named ``dert``."""
-        delta = _check_delta(delta)
+        delta = check_delta(delta)
         return self._predict(dert(delta), data, params, "dert")
 
     def probability_alive_after(self, t: float, data=None, params=None):
