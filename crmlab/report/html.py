@@ -62,10 +62,13 @@ ASSUMPTIONS = {
     "overdue_multiple": "Overdue after this many usual gaps",
     "fit_periods": "Periods used to fit the sBG model",
     "alpha": "Significance level",
+    "key_account_share": "Key accounts: top share of customers by CLV",
+    "key_account_min_active_weeks": "Key accounts: least share of weeks with a purchase",
 }
 #: Assumptions that only matter when the user gave this input (else their section is textbook).
 _ASSUMPTION_NEEDS = {"fit_periods": "subscriptions_path"}
-_SHARES = {"margin_rate", "discount_rate", "alpha"}
+_SHARES = {"margin_rate", "discount_rate", "alpha", "key_account_share"}
+_SHARES |= {"key_account_min_active_weeks"}
 _MONEY = {"cost_per_purchase"}
 TEACHING, RESEARCHER, SUMMARY, CLIENT_ONLY, TEXTBOOK = (
     "teaching",
@@ -206,15 +209,38 @@ def assumptions(nb: Any, currency: str = "") -> list[dict[str, str]] | None:
         source = "given" if entry.get("given") else "default"
         if source == "default" and entry.get("resolved"):
             source = "default, from the data"  # e.g. the calibration end of the 2/3 rule
+        shown = _value_shown(name, entry.get("value"), currency)
+        if name == "horizon":
+            shown = _with_time_unit(entry.get("value"), params.get("time_unit"), shown)
+        elif name == "time_unit" and entry.get("value") in _unit_names():
+            shown = f"{_unit_names()[entry['value']]} ({entry['value']})"
         rows.append(
             {
                 "name": name,
                 "label": label,
-                "value": _value_shown(name, entry.get("value"), currency),
+                "value": shown,
                 "source": source,
             }
         )
     return rows
+
+
+def _unit_names() -> dict[str, str]:
+    from crmlab.transactions import TIME_UNITS
+
+    return {code: unit.plural for code, unit in TIME_UNITS.items()}
+
+
+def _with_time_unit(value: Any, unit_entry: Any, shown: str) -> str:
+    """The CLV horizon with its unit ("52 weeks"), from the run's ``time_unit``."""
+    from crmlab import text
+    from crmlab.transactions import TIME_UNITS, unit_word
+
+    unit = unit_entry.get("value") if isinstance(unit_entry, Mapping) else None
+    if unit not in TIME_UNITS or not isinstance(value, int | float) or isinstance(value, bool):
+        return shown
+    number = text.count(value) if float(value).is_integer() else f"{value:g}"
+    return f"{number} {unit_word(unit, value)}"
 
 
 def data_notes(nb: Any) -> list[dict[str, str]] | None:
