@@ -351,6 +351,8 @@ def _run_one(
         with shared:
             writer.write(executed, full, client, _header_values(info, started, status))
         names += [executed.name, full.name, client.name]
+        if client.with_suffix(".pdf").is_file():  # printed by the writer (--pdf)
+            names.append(client.with_suffix(".pdf").name)
     if outcome.error is not None and outcome.kernel_log.strip():
         log_name = f"{info.stem}.kernel.log"
         (folder / log_name).write_text(outcome.kernel_log + "\n", encoding="utf-8")

@@ -99,11 +99,13 @@ def test_german_style_export_runs_00_03_04_first_try(tmp_path):
     # the CDNOW calibration date did not leak: two thirds of the client's window
     nb = nbformat.read(run / "03_clv_estimation.ipynb", as_version=4)
     given = nb.metadata["crmlab"]["parameters"]
-    assert given["calibration_end"] == {
-        "value": "",
-        "given": False,
-        "help": given["calibration_end"]["help"],
-    }
+    used = given["calibration_end"]  # not given: resolved by the notebook from the client's data
+    assert used["given"] is False and used.get("resolved") is True
+    client = _client_lines(np.random.default_rng(13))["date"]
+    two_thirds = client.min() + (client.max() - client.min()) * 2 / 3
+    assert abs(pd.Timestamp(used["value"]) - two_thirds) <= pd.Timedelta(days=7), used
+    entry = next(nb for nb in manifest["notebooks"] if nb["notebook"] == "03_clv_estimation")
+    assert entry["resolved"]["calibration_end"] == {"declared": "", "value": used["value"]}
     assert given["margin_rate"]["given"] is True and given["discount_rate"]["given"] is False
     source = "".join(
         out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
