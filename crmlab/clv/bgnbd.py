@@ -494,6 +494,9 @@ class BGNBDWithCovariates(ParameterSetPredictions, CovariateModel, BGNBD):
     def _new_customer_expected(self, params, t):
         return bgnbd_expected(*params, t)
 
+    def _new_customer_pmf(self, params, k, t):
+        return bgnbd_probability_of_purchases(*params, k, t)
+
     def probability_alive(self, data: pd.DataFrame | None = None, params=None):
         """P(alive) per customer with her own covariates (Fader, Hardie and Lee 2008)."""
         return self._predict(bgnbd_probability_alive, data, params, "probability_alive")

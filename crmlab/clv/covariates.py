@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crmlab.clv.base import check_columns, check_times, per_unique_row
+from crmlab.clv.base import check_columns, check_counts, check_horizon, check_times, per_unique_row
 from crmlab.errors import DataError, ParameterError
 from crmlab.estimation import FitData, check_penalizer
 
@@ -226,9 +226,10 @@ class CovariateModel:
     - ``_rows_loglik_grad(params, x, tx, T)``: per-row log-likelihood and its gradient with
       respect to the per-row base parameters ``params`` (a list of scalars or row arrays in
       the order of the base parameter names);
-    - ``_new_customer_expected(params, t)`` (optional): expected purchases in ``(0, t]`` of a
-      new customer with base parameters ``params`` (scalars), for
-      :meth:`expected_purchases_new_customer`.
+    - ``_new_customer_expected(params, t)`` and ``_new_customer_pmf(params, k, t)``
+      (optional): expected purchases in ``(0, t]`` and P(X(t) = k) of a new customer with
+      base parameters ``params`` (scalars), for :meth:`expected_purchases_new_customer` and
+      :meth:`probability_of_purchases`.
 
     Parameters
     ----------
@@ -596,6 +597,21 @@ class CovariateModel:
             for p in sets.itertuples(index=False)
         ]
         return np.stack(rows) if isinstance(params, pd.DataFrame) else rows[0]
+
+    def probability_of_purchases(
+        self, k: int | np.ndarray, t: float, *, covariates=None
+    ) -> np.ndarray:
+        """P(X(t) = k) for a new customer with the given ``covariates`` (required, as for
+        :meth:`expected_purchases_new_customer`)."""
+        func = getattr(self, "_new_customer_pmf", None)
+        if func is None:
+            raise ParameterError(
+                f"{self._model_name} has no new-customer purchase distribution.",
+                parameter="covariates",
+            )
+        k, t = check_counts(k), check_horizon(t)
+        params = self.new_customer_parameter_sets(covariates).iloc[0]
+        return func(list(params), k, t)
 
     def _after_fit_keep(self, fd) -> None:
         base, zp, zd = self._split(fd.arrays)

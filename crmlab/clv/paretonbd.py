@@ -762,6 +762,9 @@ class ParetoNBDWithCovariates(PosteriorPredictions, CovariateModel, ParetoNBD):
     def _new_customer_expected(self, params, t):
         return paretonbd_expected(*params, t)
 
+    def _new_customer_pmf(self, params, k, t):
+        return paretonbd_probability_of_purchases(*params, k, t)
+
     def _parameter_sets(self, data, params):
         """Each customer's (r, alpha_i, s, beta_i) under the estimates or each draw."""
         return self._customer_parameter_sets(data, params)

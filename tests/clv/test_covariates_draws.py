@@ -199,3 +199,30 @@ def test_clv_with_draws_of_a_covariate_model(models, data, sample):
     assert np.all(out["clv_lower"] < out["clv_upper"])
     total = out.attrs["total_clv"]
     assert total["lower"] < total["upper"]
+
+
+def test_new_customer_count_distribution_takes_her_covariates(models):
+    model = models["BGNBD"]
+    z = {"log_first_spend": 2.5, "multi_cd": 0.0}
+    params = _scaled(model, model._all_params_, np.array([[z[c] for c in COV]]))
+    plain = _plain(model, {k: v[0] for k, v in params.items()})
+    k = np.arange(4)
+    np.testing.assert_allclose(
+        model.probability_of_purchases(k, 20.0, covariates=z),
+        plain.probability_of_purchases(k, 20.0),
+        rtol=1e-12,
+    )
+    with pytest.raises(ParameterError, match="multi_cd"):
+        model.probability_of_purchases(k, 20.0, covariates={"log_first_spend": 2.5})
+
+
+def test_new_customer_value_takes_her_covariates(models):
+    model = models["BGNBD"]
+    z = {"log_first_spend": 2.5, "multi_cd": 1.0}
+    params = _scaled(model, model._all_params_, np.array([[z[c] for c in COV]]))
+    plain = _plain(model, {k: v[0] for k, v in params.items()})
+    got = crmlab.clv.new_customer_value(model, None, 52, 0.1, "W", covariates=z)
+    want = crmlab.clv.new_customer_value(plain, None, 52, 0.1, "W")
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-12)
+    with pytest.raises(ParameterError, match="multi_cd"):
+        crmlab.clv.new_customer_value(model, None, 52, 0.1, "W")
