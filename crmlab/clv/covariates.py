@@ -588,7 +588,7 @@ class CovariateModel:
         func = getattr(self, "_new_customer_expected", None)
         if func is None:
             raise ParameterError(
-                f"{self._model_name} has no new-customer expectation.", parameter="params"
+                f"{self._model_name} has no new-customer expectation.", parameter="covariates"
             )
         t = check_times(t)
         sets = self.new_customer_parameter_sets(covariates, params)
