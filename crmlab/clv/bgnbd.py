@@ -27,8 +27,13 @@ from crmlab.clv.base import (
     dot,
     per_unique_row,
 )
-from crmlab.clv.bgcnbd import CountPredictions, exact_fallback
-from crmlab.clv.covariates import CovariateDispatch, CovariateModel
+from crmlab.clv.bgcnbd import (
+    CountPredictions,
+    exact_fallback,
+    xbgcnbd_alive_after,
+    xbgcnbd_conditional_pmf,
+)
+from crmlab.clv.covariates import CovariateDispatch, CovariateModel, ParameterSetPredictions
 from crmlab.errors import ParameterError
 
 
@@ -465,14 +470,16 @@ class BGNBD(CovariateDispatch, PairScoring, CountPredictions, TransactionModel):
         return bgnbd_probability_of_purchases(r, alpha, a, b, k, t)
 
 
-class BGNBDWithCovariates(CovariateModel, BGNBD):
+class BGNBDWithCovariates(ParameterSetPredictions, CovariateModel, BGNBD):
     """BG/NBD with static covariates (built by ``BGNBD(purchase_covariates=...)``).
 
     CLVTools' parameterisation: ``alpha_i = alpha exp(-g_p . z_i)``, ``a_i = a exp(g_d . z_i)``,
     ``b_i = b exp(g_d . z_i)`` (Fader and Hardie 2007, note 019, for the purchase side). The
     drop-out covariates scale ``a`` and ``b`` alike, so they move the heterogeneity of the
     drop-out probability (its beta distribution's concentration ``a + b``), not its mean
-    ``a / (a + b)``. Predictions use each customer's own covariates.
+    ``a / (a + b)``. Predictions use each customer's own covariates; with ``params`` (the
+    frame of :meth:`draw_params`, base parameters and coefficients) each returns an array
+    (n_draws, n_customers). A new customer's expectation takes her ``covariates=``.
     """
 
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
@@ -484,50 +491,61 @@ class BGNBDWithCovariates(CovariateModel, BGNBD):
     def _rows_loglik_grad(self, params, x, tx, T):
         return bgnbd_loglik(params, x, tx, T)
 
-    def probability_alive(self, data: pd.DataFrame | None = None) -> pd.Series:
+    def _new_customer_expected(self, params, t):
+        return bgnbd_expected(*params, t)
+
+    def _new_customer_pmf(self, params, k, t):
+        return bgnbd_probability_of_purchases(*params, k, t)
+
+    def probability_alive(self, data: pd.DataFrame | None = None, params=None):
         """P(alive) per customer with her own covariates (Fader, Hardie and Lee 2008)."""
-        (r, alpha, a, b), x, tx, T, index = self._customer_params(data)
-        p = bgnbd_probability_alive(r, alpha, a, b, x, tx, T)
-        return pd.Series(p, index=index, name="probability_alive")
+        return self._predict(bgnbd_probability_alive, data, params, "probability_alive")
 
     def conditional_expected_purchases(
         self, t: float, data: pd.DataFrame | None = None, params=None
-    ) -> pd.Series:
+    ) -> pd.Series | np.ndarray:
         """Expected purchases in ``(T, T + t]`` per customer (FHL 2005, eq. 10)."""
-        if params is not None:
-            raise ParameterError(
-                "params draws are not supported with covariates; pass params=None.",
-                parameter="params",
-            )
         t = check_horizon(t)
-        (r, alpha, a, b), x, tx, T, index = self._customer_params(data)
-        out = bgnbd_conditional_expected(r, alpha, a, b, x, tx, T, t)
-        return pd.Series(out, index=index, name="conditional_expected_purchases")
+        return self._predict(
+            lambda *p: bgnbd_conditional_expected(*p, t),
+            data,
+            params,
+            "conditional_expected_purchases",
+        )
 
     def _per_customer(self, func, data, params, name):
-        """The count predictions with each customer's own alpha_i, a_i, b_i (and draws).
-
-        Without it the inherited :class:`~crmlab.clv.bgcnbd.CountPredictions` methods
-        (``conditional_probability_of_purchases``, ``probability_no_purchase``,
-        ``probability_alive_after``) would use the base parameters of a customer with z = 0.
-        """
-        sets, x, tx, T, index = self._customer_parameter_sets(data, params)
+        """The count predictions with each customer's own alpha_i, a_i, b_i (and draws)."""
         k, d = self._k, self._dropout_at_zero
-        outs = []
-        for r, alpha, a, b in sets:
-            cols = [np.broadcast_to(np.asarray(v, dtype=float), x.shape) for v in (alpha, a, b)]
-            outs.append(
-                per_unique_row(
-                    lambda x_, tx_, T_, al, a_, b_, r=r: func(r, al, a_, b_, k, d, x_, tx_, T_),
-                    x,
-                    tx,
-                    T,
-                    *cols,
-                )
-            )
-        if params is not None and not isinstance(params, pd.Series):
-            return np.vstack(outs)
-        return pd.Series(outs[0], index=index, name=name)
+        return self._predict(
+            lambda r, al, a, b, x, tx, T: func(r, al, a, b, k, d, x, tx, T), data, params, name
+        )
+
+    def conditional_probability_of_purchases(
+        self, n: int, t: float, data: pd.DataFrame | None = None, params=None
+    ) -> pd.Series | np.ndarray:
+        """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
+        n = check_counts(n, "n")
+        if n.ndim != 0:
+            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        t = check_horizon(t)
+        return self._per_customer(
+            lambda *a: xbgcnbd_conditional_pmf(*a, t, [int(n)])[0],
+            data,
+            params,
+            "conditional_probability_of_purchases",
+        )
+
+    def probability_no_purchase(self, t: float, data: pd.DataFrame | None = None, params=None):
+        """P(no purchase in ``(T, T + t]``) per customer, named ``probability_no_purchase``."""
+        out = self.conditional_probability_of_purchases(0, t, data, params)
+        return out.rename("probability_no_purchase") if isinstance(out, pd.Series) else out
+
+    def probability_alive_after(self, t: float, data: pd.DataFrame | None = None, params=None):
+        """P(alive at ``T + t``) per customer, named ``probability_alive_after``."""
+        t = check_horizon(t)
+        return self._per_customer(
+            lambda *a: xbgcnbd_alive_after(*a, t), data, params, "probability_alive_after"
+        )
 
 
 BGNBD._covariate_variant = BGNBDWithCovariates

@@ -34,20 +34,21 @@ Estimation, R package 0.12.1 (documentation of ``SetStaticCovariates``, ``reg.la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crmlab.clv.base import check_columns
+from crmlab.clv.base import check_columns, check_counts, check_horizon, check_times, per_unique_row
 from crmlab.errors import DataError, ParameterError
 from crmlab.estimation import FitData, check_penalizer
 
 __all__ = [
     "CovariateDispatch",
     "CovariateModel",
+    "ParameterSetPredictions",
     "covariate_matrix",
 ]
 
@@ -179,6 +180,42 @@ class CovariateDispatch:
         return object.__new__(cls)
 
 
+class ParameterSetPredictions:
+    """Per-customer predictions under the estimates or each parameter draw, through one path.
+
+    A model supplies ``_parameter_sets(data, params)``: a list of parameter sets (the
+    estimates, or one per row of the ``draw_params`` frame), each in the order of the base
+    parameters with scalars or one value per customer (covariates), then the data columns
+    ``x, tx, T`` and the index. By default the sets of :class:`CovariateModel`. A model may
+    override ``_expect(func, parameter_set, x, tx, T)`` (the correlated Pareto/NBD mixes
+    components). A prediction is ``func(*parameter_set, x, tx, T)`` on the distinct rows of
+    the data and per-customer parameters; with ``params`` draws (a DataFrame) an array
+    (n_draws, n_customers), else a Series named ``name``.
+    """
+
+    def _parameter_sets(self, data, params):
+        return self._customer_parameter_sets(data, params)
+
+    def _expect(self, func, parameter_set, x, tx, T):
+        rows = [i for i, v in enumerate(parameter_set) if np.ndim(v)]
+        cols = [np.broadcast_to(np.asarray(parameter_set[i], float), np.shape(x)) for i in rows]
+
+        def one(x_, tx_, T_, *values):
+            p = list(parameter_set)
+            for i, v in zip(rows, values, strict=True):
+                p[i] = v
+            return func(*p, x_, tx_, T_)
+
+        return per_unique_row(one, x, tx, T, *cols)
+
+    def _predict(self, func, data, params, name):
+        sets, x, tx, T, index = self._parameter_sets(data, params)
+        rows = [self._expect(func, p, x, tx, T) for p in sets]
+        if isinstance(params, pd.DataFrame):
+            return np.vstack(rows)
+        return pd.Series(rows[0], index=index, name=name)
+
+
 class CovariateModel:
     """Mixin that adds static covariates to a summary model (put it first in the bases).
 
@@ -188,7 +225,11 @@ class CovariateModel:
       each process's covariates scale, ``param_i = param * exp(sign * g . z_i)``;
     - ``_rows_loglik_grad(params, x, tx, T)``: per-row log-likelihood and its gradient with
       respect to the per-row base parameters ``params`` (a list of scalars or row arrays in
-      the order of the base parameter names).
+      the order of the base parameter names);
+    - ``_new_customer_expected(params, t)`` and ``_new_customer_pmf(params, k, t)``
+      (optional): expected purchases in ``(0, t]`` and P(X(t) = k) of a new customer with
+      base parameters ``params`` (scalars), for :meth:`expected_purchases_new_customer` and
+      :meth:`probability_of_purchases`.
 
     Parameters
     ----------
@@ -432,21 +473,6 @@ class CovariateModel:
         return super().draw_params(n_draws, seed)
 
     # -------------------------------------------------------------- predictions
-    def _customer_params(self, data: pd.DataFrame | None):
-        """Per-customer base parameters (list of arrays), data columns and index."""
-        self._check_fitted()
-        if data is None:
-            self._customers(None)  # DataError when loaded without data
-            x, tx, T, zp, zd = self._fitted_cov
-            index = self._fitted_index
-        else:
-            x, tx, T = self._extract(data)
-            zp, zd = self._design(data, fitting=False)
-            index = data.index
-        params, _ = self._row_params(self._all_params_.to_numpy(), zp, zd)
-        params = [np.broadcast_to(np.asarray(p, dtype=float), x.shape) for p in params]
-        return params, x, tx, T, index
-
     def _param_thetas(self, params) -> np.ndarray:
         """All parameters (fit's order) per set: the estimates, a Series or draws (rows)."""
         self._check_fitted()
@@ -480,6 +506,7 @@ class CovariateModel:
             x, tx, T, zp, zd = self._fitted_cov
             index = self._fitted_index
         else:
+            self.check_time_unit(data)
             x, tx, T = self._extract(data)
             zp, zd = self._design(data, fitting=False)
             index = data.index
@@ -488,6 +515,103 @@ class CovariateModel:
             base, _ = self._row_params(theta, zp, zd)
             sets.append([np.asarray(v, dtype=float) if np.ndim(v) else float(v) for v in base])
         return sets, x, tx, T, index
+
+    def _new_customer_design(self, covariates):
+        """Covariate rows (1, k) of a new customer from a mapping or a one-row frame."""
+        names = list(dict.fromkeys([*self.purchase_covariates, *self.dropout_covariates]))
+        if covariates is None:
+            row = {}
+        elif isinstance(covariates, pd.DataFrame):
+            if len(covariates) != 1:
+                raise ParameterError(
+                    f"covariates must be one row (the new customer), got {len(covariates)} rows.",
+                    parameter="covariates",
+                )
+            row = {c: covariates[c].iloc[0] for c in covariates.columns}
+        elif isinstance(covariates, (Mapping, pd.Series)):
+            row = dict(covariates)
+        else:
+            raise ParameterError(
+                "covariates must be a mapping {covariate: value} or a one-row DataFrame, got "
+                f"{type(covariates).__name__}.",
+                parameter="covariates",
+            )
+        missing = [n for n in names if n not in row]
+        if missing:
+            raise ParameterError(
+                f"{self._model_name}: a new customer's predictions depend on her covariates; "
+                f"covariates= lacks {missing} (the model's covariates: {names}). Pass "
+                "covariates={name: value, ...}; zeros describe the base customer of params_.",
+                parameter="covariates",
+            )
+        frame = pd.DataFrame({n: [row[n]] for n in names})
+        return self._design(frame, fitting=False)
+
+    def new_customer_parameter_sets(self, covariates, params=None) -> pd.DataFrame:
+        """Base parameters of a new customer with ``covariates``, one row per parameter set.
+
+        Parameters
+        ----------
+        covariates : mapping or one-row DataFrame
+            The new customer's value of every covariate (categorical ones as their levels).
+        params : Series or DataFrame, optional
+            Parameters or draws (:meth:`draw_params`); None: the estimates.
+
+        Returns
+        -------
+        DataFrame
+            Columns the base parameters (as ``params_``), e.g. ``alpha exp(-g_p . z)``.
+        """
+        thetas = self._param_thetas(params)
+        zp, zd = self._new_customer_design(covariates)
+        rows = []
+        for theta in thetas:
+            base, _ = self._row_params(theta, zp, zd)
+            rows.append([float(np.ravel(v)[0]) for v in base])
+        return pd.DataFrame(rows, columns=list(self._base_names))
+
+    def expected_purchases_new_customer(
+        self, t: float | np.ndarray, params=None, *, covariates=None
+    ) -> np.ndarray:
+        """Expected purchases in ``(0, t]`` of a new customer with the given ``covariates``.
+
+        Parameters
+        ----------
+        t : float or array
+            Lengths of time in the model's time unit.
+        params : DataFrame, optional
+            Parameter draws (:meth:`draw_params`); one row of output per draw.
+        covariates : mapping or one-row DataFrame
+            The new customer's value of every covariate (required: a ParameterError names
+            the missing ones; zeros give the base customer of ``params_``).
+        """
+        func = getattr(self, "_new_customer_expected", None)
+        if func is None:
+            raise ParameterError(
+                f"{self._model_name} has no new-customer expectation.", parameter="covariates"
+            )
+        t = check_times(t)
+        sets = self.new_customer_parameter_sets(covariates, params)
+        rows = [
+            np.asarray(func(list(p), t), dtype=float).reshape(np.shape(t))
+            for p in sets.itertuples(index=False)
+        ]
+        return np.stack(rows) if isinstance(params, pd.DataFrame) else rows[0]
+
+    def probability_of_purchases(
+        self, k: int | np.ndarray, t: float, *, covariates=None
+    ) -> np.ndarray:
+        """P(X(t) = k) for a new customer with the given ``covariates`` (required, as for
+        :meth:`expected_purchases_new_customer`)."""
+        func = getattr(self, "_new_customer_pmf", None)
+        if func is None:
+            raise ParameterError(
+                f"{self._model_name} has no new-customer purchase distribution.",
+                parameter="covariates",
+            )
+        k, t = check_counts(k), check_horizon(t)
+        params = self.new_customer_parameter_sets(covariates).iloc[0]
+        return func(list(params), k, t)
 
     def _after_fit_keep(self, fd) -> None:
         base, zp, zd = self._split(fd.arrays)

@@ -40,7 +40,7 @@ from scipy.special import digamma, gammaln
 
 from crmlab.checks import check_delta
 from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row
-from crmlab.clv.covariates import CovariateDispatch, CovariateModel
+from crmlab.clv.covariates import CovariateDispatch, CovariateModel, ParameterSetPredictions
 from crmlab.errors import ConvergenceError, ParameterError
 
 __all__ = ["GGomNBD", "GGomNBDWithCovariates", "ggomnbd_loglik"]
@@ -376,11 +376,30 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         )
 
 
-class GGomNBDWithCovariates(CovariateModel, GGomNBD):
+def _alive_after(t):
+    def func(r, a, b, s, be, x, tx, T):
+        alive = ggomnbd_probability_alive(r, a, b, s, be, x, tx, T)
+        return alive * np.exp(_log_survival_after(b, s, be, T, t))
+
+    return func
+
+
+def _conditional_pmf(n, t):
+    def func(r, a, b, s, be, x, tx, T):
+        alive = ggomnbd_probability_alive(r, a, b, s, be, x, tx, T)
+        fresh = ggomnbd_conditional_pmf_alive(r + x, a + T, b, s, be, T, n, t)
+        return alive * fresh + (1.0 - alive) * (n == 0)
+
+    return func
+
+
+class GGomNBDWithCovariates(ParameterSetPredictions, CovariateModel, GGomNBD):
     """GGom/NBD with static covariates (built by ``GGomNBD(purchase_covariates=...)``).
 
     ``alpha_i = alpha exp(-g_p . z_i)``, ``beta_i = beta exp(-g_d . z_i)``; predictions use
-    each customer's covariates.
+    each customer's covariates; with ``params`` (the frame of :meth:`draw_params`, base
+    parameters and coefficients) each returns an array (n_draws, n_customers). A new
+    customer's expectation takes her ``covariates=``.
     """
 
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
@@ -388,9 +407,54 @@ class GGomNBDWithCovariates(CovariateModel, GGomNBD):
     def _rows_loglik_grad(self, params, x, tx, T):
         return ggomnbd_loglik(params, x, tx, T)
 
-    def _rows(self, data):
-        (r, alpha, b, s, beta), x, tx, T, index = self._customer_params(data)
-        return (r[0], alpha, b[0], s[0], beta), x, tx, T, index
+    def _new_customer_expected(self, params, t):
+        return ggomnbd_expected(*params, t)
+
+    def probability_alive(self, data: pd.DataFrame | None = None, params=None):
+        """P(alive | x, t_x, T) per customer, named ``probability_alive``."""
+        return self._predict(ggomnbd_probability_alive, data, params, "probability_alive")
+
+    def conditional_expected_purchases(self, t: float, data=None, params=None):
+        """Expected purchases in ``(T, T + t]`` per customer."""
+        t = check_horizon(t)
+        return self._predict(
+            lambda *p: ggomnbd_conditional_expected(*p, t),
+            data,
+            params,
+            "conditional_expected_purchases",
+        )
+
+    def discounted_expected_residual_transactions(self, delta: float, data=None, params=None):
+        """DERT per customer at continuously compounded rate ``delta``, named ``dert``."""
+        delta = check_delta(delta)
+        return self._predict(
+            lambda r, a, b, s, be, x, tx, T: ggomnbd_dert(r, a, b, s, be, delta, x, tx, T),
+            data,
+            params,
+            "dert",
+        )
+
+    def probability_alive_after(self, t: float, data=None, params=None):
+        """P(alive at ``T + t``) per customer, named ``probability_alive_after``."""
+        t = check_horizon(t)
+        return self._predict(_alive_after(t), data, params, "probability_alive_after")
+
+    def conditional_probability_of_purchases(self, n: int, t: float, data=None, params=None):
+        """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
+        from crmlab.clv.base import check_counts
+
+        n = check_counts(n, "n")
+        if np.ndim(n) != 0:
+            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        t = check_horizon(t)
+        return self._predict(
+            _conditional_pmf(int(n), t), data, params, "conditional_probability_of_purchases"
+        )
+
+    def probability_no_purchase(self, t: float, data=None, params=None):
+        """P(no purchase in ``(T, T + t]``) per customer, named ``probability_no_purchase``."""
+        out = self.conditional_probability_of_purchases(0, t, data, params)
+        return out.rename("probability_no_purchase") if isinstance(out, pd.Series) else out
 
 
 GGomNBD._covariate_variant = GGomNBDWithCovariates

@@ -42,7 +42,7 @@ from crmlab.clv.base import (
     per_unique_row,
     unique_rows,
 )
-from crmlab.clv.covariates import CovariateDispatch, CovariateModel
+from crmlab.clv.covariates import CovariateDispatch, CovariateModel, ParameterSetPredictions
 from crmlab.errors import ParameterError
 
 __all__ = ["ParetoNBD", "ParetoNBDWithCovariates"]
@@ -695,36 +695,19 @@ def conditional_pmf(n: int, t: float):
     return func
 
 
-class PosteriorPredictions:
+class PosteriorPredictions(ParameterSetPredictions):
     """The per-customer predictions of the Pareto/NBD variants, through one path.
 
-    A variant supplies ``_parameter_sets(data, params)``: the parameter sets (one per draw,
-    or the estimates), each ``(r, alpha, s, beta)`` with ``alpha`` and ``beta`` scalars or one
-    value per customer (covariates), the data columns and the index; and may override
-    ``_expect(func, parameter_set, x, tx, T)`` (the correlated model mixes four components).
-    Every prediction is then ``func(r, alpha, s, beta, x, tx, T)`` under each set; with
-    ``params`` draws (a DataFrame from ``draw_params``) an array (n_draws, n_customers).
+    The shared machinery is :class:`~crmlab.clv.covariates.ParameterSetPredictions`: a
+    variant supplies ``_parameter_sets(data, params)``, each set ``(r, alpha, s, beta, ...)``
+    with ``alpha`` and ``beta`` scalars or one value per customer (covariates), and may
+    override ``_expect`` (the correlated model mixes four components). Every prediction is
+    ``func(r, alpha, s, beta, x, tx, T)`` under each set; with ``params`` draws (a DataFrame
+    from ``draw_params``) an array (n_draws, n_customers).
     """
 
     #: CLV sums conditional expectations step by step (no shortcut with per-customer rates).
     _discounted_increments = None
-
-    def _parameter_sets(self, data, params):  # pragma: no cover - each variant defines it
-        raise NotImplementedError
-
-    def _expect(self, func, parameter_set, x, tx, T):
-        r, a, s, b = parameter_set[:4]
-        a, b = np.broadcast_to(a, x.shape), np.broadcast_to(b, x.shape)
-        return per_unique_row(
-            lambda x_, tx_, T_, a_, b_: func(r, a_, s, b_, x_, tx_, T_), x, tx, T, a, b
-        )
-
-    def _predict(self, func, data, params, name):
-        sets, x, tx, T, index = self._parameter_sets(data, params)
-        rows = [self._expect(func, p, x, tx, T) for p in sets]
-        if isinstance(params, pd.DataFrame):
-            return np.vstack(rows)
-        return pd.Series(rows[0], index=index, name=name)
 
     def probability_alive(self, data: pd.DataFrame | None = None, params=None):
         """P(alive | x, t_x, T) per customer (FH 2005 note, eq. 27), ``probability_alive``."""
@@ -775,6 +758,12 @@ class ParetoNBDWithCovariates(PosteriorPredictions, CovariateModel, ParetoNBD):
 
     def _rows_loglik_grad(self, params, x, tx, T):
         return paretonbd_loglik(params, x, tx, T, quadrature=True)
+
+    def _new_customer_expected(self, params, t):
+        return paretonbd_expected(*params, t)
+
+    def _new_customer_pmf(self, params, k, t):
+        return paretonbd_probability_of_purchases(*params, k, t)
 
     def _parameter_sets(self, data, params):
         """Each customer's (r, alpha_i, s, beta_i) under the estimates or each draw."""

@@ -266,6 +266,7 @@ def new_customer_value(
     margin_rate: float = 1.0,
     *,
     step: float = 1.0,
+    covariates=None,
 ) -> pd.Series:
     """Expected purchases, spend and discounted CLV of a customer acquired today.
 
@@ -281,6 +282,9 @@ def new_customer_value(
     spend_model : GammaGamma (or GammaGammaIndividual), fitted, or None (each transaction 1)
     horizon, discount_rate, time_unit, margin_rate, step
         As in :func:`customer_lifetime_value` (finite horizon).
+    covariates : mapping or one-row DataFrame, optional
+        The new customer's covariates, required by a model with static covariates (a
+        ParameterError names the missing ones).
 
     Returns
     -------
@@ -304,7 +308,10 @@ def new_customer_value(
     _check_model_unit(transaction_model, time_unit)
     n_steps = int(min(max(np.ceil(horizon / step), 1), 2000))
     grid = np.linspace(0.0, horizon, n_steps + 1)
-    expected = np.asarray(transaction_model.expected_purchases_new_customer(grid), dtype=float)
+    extra = {} if covariates is None else {"covariates": covariates}
+    expected = np.asarray(
+        transaction_model.expected_purchases_new_customer(grid, **extra), dtype=float
+    )
     mid = 0.5 * (grid[1:] + grid[:-1])
     dert = float(np.sum(np.exp(-delta * mid) * np.diff(expected)))
     spend = 1.0 if spend_model is None else float(spend_model.population_mean_spend())
