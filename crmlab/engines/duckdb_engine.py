@@ -31,7 +31,7 @@ import pandas as pd
 
 from crmlab import io
 from crmlab.engines import _sql
-from crmlab.engines._common import check_contract, shape_histogram, shape_summary, window
+from crmlab.engines._common import check_contract, shape_summary, window
 from crmlab.engines._score import check_options, detached, score_distinct
 from crmlab.errors import DataError, ParameterError
 
@@ -471,10 +471,21 @@ class CustomerSummary:
         return shape_summary(frame, self.observation_end, self.calibration_end, self.time_unit)
 
     def histogram(self, by: Sequence[str] = ("frequency", "recency", "T")) -> pd.DataFrame:
-        """Distinct rows of ``by`` and their number of customers, as :func:`summary_histogram`."""
+        """Distinct rows of ``by`` and their number of customers, as :func:`summary_histogram`.
+
+        Grouped and sorted in DuckDB and fetched as numpy arrays (no Arrow-to-pandas copy, no
+        sort in pandas). The distinct rows are kept in the connection, so that
+        :meth:`score_to_parquet` scores them without grouping the summary again.
+        """
         by = _sql.check_by(by)
-        query = _sql.histogram_sql(_sql.DUCKDB, self._rows(), by)
-        out = shape_histogram(self._con.sql(query).to_arrow_table().to_pandas(), by)
+        d = _sql.DUCKDB
+        table = _distinct_table(by)
+        self._con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS {_sql.histogram_sql(d, self._rows(), by)}"
+        )
+        order = ", ".join(d.quote(c) for c in by)
+        arrays = self._con.sql(f"SELECT * FROM {table} ORDER BY {order}").fetchnumpy()
+        out = pd.DataFrame({c: _float64(arrays[c]) for c in [*by, "weight"]})
         out.attrs = {
             "time_unit": self.time_unit,
             "calibration_end": self.calibration_end,
@@ -540,32 +551,52 @@ class CustomerSummary:
         return out_path
 
     def _score_distinct(self, table: str, rows: str, keys: list[str], batch: int, score) -> None:
-        """``table``: the distinct ``keys`` rows of the summary with ``score(rows)``'s columns."""
+        """``table``: the distinct ``keys`` rows of the summary with ``score(rows)``'s columns
+        (the distinct rows :meth:`histogram` kept when it was called with ``keys``)."""
         import pyarrow as pa
 
-        cols = ", ".join(_sql.DUCKDB.quote(k) for k in keys)
+        d = _sql.DUCKDB
+        cols = ", ".join(d.quote(k) for k in keys)
+        known = self._con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [_distinct_table(keys)]
+        ).fetchall()[0][0]
+        source = f"SELECT {cols} FROM {_distinct_table(keys)}" if known else (
+            f"SELECT DISTINCT {cols} FROM {rows}"
+        )  # fmt: skip
+
+        def scored(columns: dict[str, np.ndarray]) -> pa.Table:
+            frame = pd.DataFrame(columns, copy=False)
+            out = score(frame)
+            return pa.table({**columns, **{c: out[c].to_numpy(dtype=np.float64) for c in out}})
+
         created = False
         with contextlib.closing(self._con.cursor()) as cursor:  # reads while ``_con`` writes
-            reader = cursor.sql(f"SELECT DISTINCT {cols} FROM {rows}").to_arrow_reader(batch)
+            reader = cursor.sql(source).to_arrow_reader(batch)
             for part in reader:
-                frame = part.to_pandas()
-                scored = pa.Table.from_pandas(
-                    pd.concat([frame, score(frame)], axis=1), preserve_index=False
+                part_table = scored(
+                    {
+                        k: _float64(part.column(i).to_numpy(zero_copy_only=False))
+                        for i, k in enumerate(keys)
+                    }
                 )
-                self._con.register("crmlab_part", scored)
-                if created:
-                    self._con.execute(f"INSERT INTO {table} SELECT * FROM crmlab_part")
-                else:
-                    self._con.execute(
-                        f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM crmlab_part"
-                    )
-                    created = True
+                self._con.register("crmlab_part", part_table)
+                verb = f"INSERT INTO {table}" if created else f"CREATE OR REPLACE TABLE {table} AS"
+                self._con.execute(f"{verb} SELECT * FROM crmlab_part")
+                created = True
                 self._con.unregister("crmlab_part")
         if not created:  # no customer at all: an empty table of the same columns
-            empty = pd.DataFrame({k: np.zeros(0) for k in keys})
-            scored = pa.Table.from_pandas(
-                pd.concat([empty, score(empty)], axis=1), preserve_index=False
-            )
-            self._con.register("crmlab_part", scored)
+            self._con.register("crmlab_part", scored({k: np.zeros(0) for k in keys}))
             self._con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM crmlab_part")
             self._con.unregister("crmlab_part")
+
+
+def _distinct_table(by: Sequence[str]) -> str:
+    """Name of the table of the distinct ``by`` rows that :meth:`CustomerSummary.histogram` keeps."""
+    return "crmlab_distinct_" + "_".join(c.lower() for c in by)
+
+
+def _float64(values: Any) -> np.ndarray:
+    """A fetched column as float64, missing values (a masked array) as NaN."""
+    if isinstance(values, np.ma.MaskedArray):
+        return values.astype(np.float64).filled(np.nan)
+    return np.asarray(values, dtype=np.float64)

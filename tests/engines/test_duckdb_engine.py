@@ -12,7 +12,7 @@ import pytest
 
 from crmlab.clv import BGNBD, GammaGamma, customer_lifetime_value
 from crmlab.engines import engine_of, summary_histogram
-from crmlab.engines.duckdb_engine import score_to_parquet
+from crmlab.engines.duckdb_engine import CustomerSummary, score_to_parquet
 from crmlab.errors import DataError, ParameterError
 from crmlab.rfm import rfm_summary
 from tests.engines.conftest import make_log
@@ -171,6 +171,31 @@ def test_histogram_fit_equals_full_fit(cdnow_tx, cdnow_files):
     np.testing.assert_allclose(g_hist.params_, g_full.params_, rtol=1e-5)
     local = summary_histogram(cdnow_tx, by=("frequency", "monetary_value"), **window)
     np.testing.assert_allclose(GammaGamma().fit(local).params_, g_full.params_, rtol=1e-12)
+
+
+def test_customer_summary_histogram_then_scores(cdnow_tx, cdnow_files, tmp_path):
+    """The histogram's distinct rows, kept in DuckDB and scored again, give the local scores of
+    every customer; the histogram equals the pandas engine's."""
+    window = {"time_unit": "W", "calibration_end": "1997-09-30"}
+    full = rfm_summary(cdnow_tx, **window)
+    with CustomerSummary(cdnow_files["parquet"], **window) as summary:
+        hist = summary.histogram()
+        pd.testing.assert_frame_equal(hist, summary_histogram(cdnow_tx, **window))
+        spend_hist = summary.histogram(("frequency", "monetary_value"))
+        model = BGNBD().fit(hist)
+        spend = GammaGamma().fit(full)
+        out = summary.score_to_parquet(
+            tmp_path / "s.parquet", model, spend, horizon=39, batch_size=300
+        )
+    assert len(spend_hist) < len(full)
+    scores = pd.read_parquet(out).set_index("customer_id").sort_index()
+    assert scores.index.equals(full.index)
+    np.testing.assert_allclose(scores["p_alive"], model.probability_alive(full), rtol=1e-12)
+    value = customer_lifetime_value(model, spend, full, 39, 0.1, "W")
+    np.testing.assert_allclose(
+        scores["expected_purchases"], value["expected_purchases"], rtol=1e-10
+    )
+    np.testing.assert_allclose(scores["clv"], value["clv"], rtol=1e-10)
 
 
 def test_score_to_parquet_matches_local_scores(cdnow_tx, cdnow_files, tmp_path):
