@@ -117,7 +117,11 @@ def _check_client_page(result: dict, page: Path) -> None:
 
 def _findings(executed: Path) -> list[str]:
     nb = nbformat.read(executed, as_version=4)
-    cell = next(c for c in nb.cells if "text.Findings(findings)" in c.source)
+    cell = next(
+        c
+        for c in nb.cells
+        if "summary" in c.metadata.get("tags", []) and "text.Findings(" in c.source
+    )
     plain = "".join(o["data"]["text/plain"] for o in cell.outputs if "data" in o)
     return [line[2:] for line in plain.splitlines() if line.startswith("- ")]
 
