@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the names for type checkers and the import graph; at run ti
 
 # ``reliability`` is both a submodule and its function: bound now, so the package attribute is the
 # function (as with the former star imports) whichever import loads the submodule first.
-from crmlab.satisfaction.reliability import reliability
+from crmlab.satisfaction.reliability import reliability as reliability
 
 #: Submodule -> the public names it defines (its ``__all__``).
 _SUBMODULES: dict[str, list[str]] = {
