@@ -94,6 +94,23 @@ def _raw(name: str) -> pd.DataFrame:
     return pd.read_parquet(_data_folder() / f"{name}.parquet")
 
 
+def _product_attribute(values: pd.Series, row: np.ndarray) -> pd.Categorical:
+    """``values`` (one per product) at the product rows ``row`` of the lines, as a categorical.
+
+    Missing values and products outside the table (``row == -1``) are ``"UNKNOWN"``; the
+    categories are the values present, sorted: what ``map(values).fillna("UNKNOWN")
+    .astype("category")`` gives, computed on the product table instead of the lines.
+    """
+    per_product = pd.concat([values, pd.Series(["UNKNOWN"])], ignore_index=True).fillna("UNKNOWN")
+    codes, labels = pd.factorize(per_product)
+    line_codes = codes[row]  # row -1 takes the appended "UNKNOWN"
+    present = np.unique(line_codes)
+    categories = pd.Index(labels[present]).sort_values()
+    remap = np.empty(len(labels), dtype=np.int64)
+    remap[present] = categories.get_indexer(labels[present])
+    return pd.Categorical.from_codes(remap[line_codes], categories=categories)
+
+
 def load_complete_journey(households: int | None = None) -> CompleteJourney:
     """The Complete Journey as tidy frames (transactions in crmlab's contract).
 
@@ -129,29 +146,36 @@ def load_complete_journey(households: int | None = None) -> CompleteJourney:
     else:
         keep = None
     prod = products.set_index("product")
+    # Sorted once by customer, date and basket (a stable lexsort of the key columns: the order of
+    # ``sort_values(..., kind="stable")``), every column taken in that order as it is built.
+    order = np.lexsort(
+        (
+            tx["basket_id"].to_numpy(),
+            tx["transaction_timestamp"].to_numpy(),
+            tx["household_id"].to_numpy(),
+        )
+    )
     out = pd.DataFrame(
         {
-            "customer_id": tx["household_id"].to_numpy(),
-            "date": tx["transaction_timestamp"].to_numpy(),
-            "amount": tx["sales_value"].to_numpy(dtype=float),
-            "quantity": tx["quantity"].to_numpy(),
-            "basket_id": tx["basket_id"].to_numpy(),
-            "product": tx["product_id"].to_numpy(),
-            "store_id": tx["store_id"].to_numpy(),
-            "week": tx["week"].to_numpy(),
-            "retail_disc": tx["retail_disc"].abs().to_numpy(dtype=float),
-            "coupon_disc": tx["coupon_disc"].abs().to_numpy(dtype=float),
-            "coupon_match_disc": tx["coupon_match_disc"].abs().to_numpy(dtype=float),
+            "customer_id": tx["household_id"].to_numpy()[order],
+            "date": tx["transaction_timestamp"].to_numpy()[order],
+            "amount": tx["sales_value"].to_numpy(dtype=float)[order],
+            "quantity": tx["quantity"].to_numpy()[order],
+            "basket_id": tx["basket_id"].to_numpy()[order],
+            "product": tx["product_id"].to_numpy()[order],
+            "store_id": tx["store_id"].to_numpy()[order],
+            "week": tx["week"].to_numpy()[order],
+            "retail_disc": np.abs(tx["retail_disc"].to_numpy(dtype=float))[order],
+            "coupon_disc": np.abs(tx["coupon_disc"].to_numpy(dtype=float))[order],
+            "coupon_match_disc": np.abs(tx["coupon_match_disc"].to_numpy(dtype=float))[order],
         }
     )
     out["discount"] = out["retail_disc"] + out["coupon_disc"] + out["coupon_match_disc"]
+    # each line's product row (-1: not in the product table), looked up once for the three columns
+    row = prod.index.get_indexer(out["product"].to_numpy())
     for col in ("department", "category", "brand"):
-        values = out["product"].map(prod[col])
-        out.insert(6, col, values.fillna("UNKNOWN").astype("category"))
-    out = out.sort_values(["customer_id", "date", "basket_id"], kind="stable")
-    out = out.reset_index(drop=True)
-
-    receipts = _raw("campaigns").rename(columns={"household_id": "customer_id"})
+        out.insert(6, col, _product_attribute(prod[col], row))
+        receipts = _raw("campaigns").rename(columns={"household_id": "customer_id"})
     receipts = receipts[["customer_id", "campaign_id"]].copy()
     redemptions = _raw("coupon_redemptions").rename(
         columns={"household_id": "customer_id", "redemption_date": "date"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
@@ -82,6 +81,8 @@ def plot_rfm_heatmap(
     grid = grid.iloc[::-1]
     with crmlab_theme():
         ax = _new_axes(ax)
+        import seaborn as sns  # here: seaborn imports scipy.stats (1 s)
+
         sns.heatmap(
             grid,
             ax=ax,

@@ -91,6 +91,8 @@ def plot_cluster_profiles(
     with crmlab_theme():
         ax = _new_axes(ax, figsize=(max(6, 0.7 * len(cols) + 2), 0.5 * len(profiles) + 2.5))
         lim = max(1.0, float(np.abs(z.to_numpy()).max()))
+        import seaborn  # noqa: F401  (registers the "vlag" colour map; imported here, 1 s)
+
         image = ax.imshow(z.to_numpy(), cmap="vlag", vmin=-lim, vmax=lim, aspect="auto")
         for (i, j), v in np.ndenumerate(values.to_numpy()):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter, PercentFormatter
@@ -144,6 +143,8 @@ def plot_cohort_heatmap(
             rows = pd.Index([str(p.start_time.date()) for p in rows])  # a week by its first day
         frame = pd.DataFrame(values, index=_texts(rows), columns=_texts(data.columns))
         x_step, y_step = _tick_step(n_cols, 20), _tick_step(n_rows, 25)
+        import seaborn as sns  # here: seaborn imports scipy.stats (1 s)
+
         sns.heatmap(
             frame,
             ax=ax,

@@ -28,8 +28,13 @@ def _incidence(transactions: pd.DataFrame, level: str, unit: str) -> tuple[Any, 
         units = transactions["basket_id"]
     else:
         units = transactions["customer_id"]
-    u_codes, u_labels = pd.factorize(units.to_numpy(), sort=True)
-    i_codes, i_labels = pd.factorize(items.astype(str).to_numpy(), sort=True)
+    # Factorised as columns (fast on any dtype), then labels as arrays of the distinct values
+    # only: the codes and labels of factorising ``units.to_numpy()`` and ``items.astype(str)``.
+    u_codes, u_index = pd.factorize(units, sort=True)
+    u_labels = np.asarray(u_index.to_numpy())
+    raw_codes, raw_items = pd.factorize(items)
+    text_codes, i_labels = pd.factorize(pd.Index(raw_items).astype(str).to_numpy(), sort=True)
+    i_codes = text_codes[raw_codes]
     m = sparse.csr_matrix(
         (np.ones(len(u_codes), dtype=np.float32), (u_codes, i_codes)),
         shape=(len(u_labels), len(i_labels)),

@@ -64,7 +64,10 @@ def category_profitability(
         ``revenue_share``, ``margin_share`` and ``revenue_per_customer``.
     """
     frame = check_transactions(transactions)
-    key = _level_values(transactions, level).to_numpy()
+    # levels and customers as integer codes (levels in order of first appearance, as a
+    # groupby(sort=False) on the labels): the same groups without hashing a million labels
+    key, labels = pd.factorize(_level_values(transactions, level))
+    labels = pd.DataFrame({"key": np.asarray(labels, dtype=object)})["key"]  # the labels' dtype
     amount = frame["amount"].to_numpy(dtype=float)
     if "discount" in transactions.columns:
         discount = transactions["discount"].to_numpy(dtype=float)
@@ -89,7 +92,7 @@ def category_profitability(
             "net_revenue": amount,
             "discount": discount,
             "margin": margin,
-            "customer_id": frame["customer_id"].to_numpy(),
+            "customer_id": pd.factorize(frame["customer_id"])[0],
             "basket": basket,
         }
     )
@@ -110,6 +113,7 @@ def category_profitability(
         "margin_rate", "customers", "baskets", "lines", "revenue_share", "margin_share",
         "revenue_per_customer",
     ]  # fmt: skip
+    out.index = pd.Index(labels.iloc[out.index.to_numpy()])
     out = out[cols].sort_values("net_revenue", ascending=False)
     out.index.name = level
     return out
@@ -185,17 +189,21 @@ def price_tiers(
         raise ParameterError(f"n_tiers must be 2..5, got {n_tiers!r}.", parameter="n_tiers")
     frame = check_transactions(transactions)
     _require(transactions, "product", "price tiers need product ids (map a 'product' column).")
-    cat = _level_values(transactions, level).to_numpy()
+    # Integer codes throughout (products, categories, customers, tiers): the same tables as with
+    # the labels, without converting a million string labels to Python objects.
+    cat_codes = pd.factorize(_level_values(transactions, level))[0]
     if "quantity" in transactions.columns:
         qty = transactions["quantity"].to_numpy(dtype=float)
     else:
         qty = np.ones(len(frame))
     amount = frame["amount"].to_numpy(dtype=float)
     ok = (qty > 0) & (amount > 0)
-    prod = transactions["product"].to_numpy()
-    unit = pd.DataFrame({"product": prod[ok], "cat": cat[ok], "price": amount[ok] / qty[ok]})
-    per = unit.groupby("product", sort=False).agg(price=("price", "median"), cat=("cat", "first"))
-    pct = per.groupby("cat", observed=True)["price"].rank(method="average", pct=True)
+    # products in order of first appearance among the priced lines (as groupby(sort=False))
+    prod_codes, products = pd.factorize(transactions["product"].to_numpy()[ok])
+    unit = pd.DataFrame({"product": prod_codes, "price": amount[ok] / qty[ok]})
+    price = unit.groupby("product", sort=True)["price"].median()
+    first = np.unique(prod_codes, return_index=True)[1]
+    pct = price.groupby(cat_codes[ok][first]).rank(method="average", pct=True)
     tier_idx = np.clip(np.ceil(pct.to_numpy() * n_tiers).astype(int) - 1, 0, n_tiers - 1)
     names = {
         2: ["economy", "premium"],
@@ -204,29 +212,31 @@ def price_tiers(
         5: ["economy", "lower", "standard", "upper", "premium"],
     }[int(n_tiers)]
     product_tiers = pd.Series(
-        pd.Categorical(np.asarray(names)[tier_idx], categories=names), index=per.index, name="tier"
+        pd.Categorical.from_codes(tier_idx, categories=names),
+        index=pd.Index(products, name="product"),
+        name="tier",
     )
     spend = frame.groupby("customer_id")["amount"].sum()
     v = spend if value is None else pd.Series(value, dtype=float).reindex(spend.index).fillna(0)
     ranks = v.rank(method="first", pct=True)
-    decile = pd.Series(
-        np.clip(np.ceil(ranks.to_numpy() * n_deciles).astype(int), 1, n_deciles), index=v.index
-    )
-    line_decile = frame["customer_id"].map(decile).to_numpy()[ok]
-    line_tier = product_tiers.reindex(prod[ok]).to_numpy()
+    decile = np.clip(np.ceil(ranks.to_numpy() * n_deciles).astype(int), 1, n_deciles)
+    customer = spend.index.get_indexer(frame["customer_id"])[ok]
     lines = pd.DataFrame(
-        {"decile": line_decile, "tier": pd.Categorical(line_tier, categories=names)}
+        {
+            "decile": decile[customer],
+            "tier": pd.Categorical.from_codes(tier_idx[prod_codes], categories=names),
+        }
     )
     lines["amount"] = amount[ok]
-    lines["customer_id"] = frame["customer_id"].to_numpy()[ok]
+    lines["customer"] = customer
     counts = pd.crosstab(lines["decile"], lines["tier"]).reindex(columns=names, fill_value=0)
     per_customer = lines.pivot_table(
-        index="customer_id", columns="tier", values="amount", aggfunc="sum", observed=False
+        index="customer", columns="tier", values="amount", aggfunc="sum", observed=False
     ).reindex(columns=names, fill_value=0.0)
     per_customer = per_customer.loc[per_customer.fillna(0).sum(axis=1) > 0].fillna(0.0)
     main_tier = pd.Categorical(per_customer.idxmax(axis=1), categories=names)
     customer_counts = pd.crosstab(
-        decile.reindex(per_customer.index).to_numpy(), main_tier, dropna=False
+        decile[per_customer.index.to_numpy()], main_tier, dropna=False
     ).reindex(columns=names, fill_value=0)
     customer_counts.index.name, customer_counts.columns.name = "decile", "tier"
     money = lines.pivot_table(

@@ -2,40 +2,105 @@
 analysis, driver models and PLS satisfaction-index models (ECSI/ACSI).
 
 The survey contract (long format) is described in :mod:`crmlab.satisfaction.survey`.
+
+The submodules are imported on first use of one of their names (PEP 562): the driver models'
+statsmodels is imported only when they are used (tests/test_lazy_imports.py checks the table below
+against every submodule's ``__all__``).
 """
 
 from __future__ import annotations
 
-from crmlab.satisfaction.chain import *  # noqa: F403
-from crmlab.satisfaction.chain import __all__ as _chain
-from crmlab.satisfaction.drivers import *  # noqa: F403
-from crmlab.satisfaction.drivers import __all__ as _drivers
-from crmlab.satisfaction.findings import *  # noqa: F403
-from crmlab.satisfaction.findings import __all__ as _findings
-from crmlab.satisfaction.gaps import *  # noqa: F403
-from crmlab.satisfaction.gaps import __all__ as _gaps
-from crmlab.satisfaction.ipa import *  # noqa: F403
-from crmlab.satisfaction.ipa import __all__ as _ipa
-from crmlab.satisfaction.pls import *  # noqa: F403
-from crmlab.satisfaction.pls import __all__ as _pls
-from crmlab.satisfaction.pls_quality import *  # noqa: F403
-from crmlab.satisfaction.pls_quality import __all__ as _pls_quality
-from crmlab.satisfaction.reliability import *  # noqa: F403
-from crmlab.satisfaction.reliability import __all__ as _reliability
-from crmlab.satisfaction.servperf import *  # noqa: F403
-from crmlab.satisfaction.servperf import __all__ as _servperf
-from crmlab.satisfaction.survey import *  # noqa: F403
-from crmlab.satisfaction.survey import __all__ as _survey
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    *_chain,
-    *_drivers,
-    *_findings,
-    *_gaps,
-    *_ipa,
-    *_pls,
-    *_pls_quality,
-    *_reliability,
-    *_servperf,
-    *_survey,
-]
+if TYPE_CHECKING:  # the names for type checkers and the import graph; at run time: __getattr__
+    from crmlab.satisfaction.chain import *  # noqa: F403
+    from crmlab.satisfaction.drivers import *  # noqa: F403
+    from crmlab.satisfaction.findings import *  # noqa: F403
+    from crmlab.satisfaction.gaps import *  # noqa: F403
+    from crmlab.satisfaction.ipa import *  # noqa: F403
+    from crmlab.satisfaction.pls import *  # noqa: F403
+    from crmlab.satisfaction.pls_quality import *  # noqa: F403
+    from crmlab.satisfaction.reliability import *  # noqa: F403
+    from crmlab.satisfaction.servperf import *  # noqa: F403
+    from crmlab.satisfaction.survey import *  # noqa: F403
+
+# ``reliability`` is both a submodule and its function: bound now, so the package attribute is the
+# function (as with the former star imports) whichever import loads the submodule first.
+from crmlab.satisfaction.reliability import reliability as reliability
+
+#: Submodule -> the public names it defines (its ``__all__``).
+_SUBMODULES: dict[str, list[str]] = {
+    "chain": [
+        "value_chain",
+    ],
+    "drivers": [
+        "driver_model",
+        "satisfaction_drivers",
+    ],
+    "findings": [
+        "satisfaction_findings",
+    ],
+    "gaps": [
+        "SERVQUAL_DIMENSIONS",
+        "compare_gaps_to_truth",
+        "dimension_gaps",
+        "gap_scores",
+    ],
+    "ipa": [
+        "QUADRANTS",
+        "importance_performance",
+        "ipa_actions",
+    ],
+    "pls": [
+        "ECSI_MOBI_MODEL",
+        "ECSI_SATISFACTION_MODEL",
+        "PLSPathModel",
+        "index_by_segment",
+    ],
+    "pls_quality": [
+        "cross_loadings",
+        "discriminant_validity",
+        "effects_table",
+        "fornell_larcker",
+        "goodness_of_fit",
+        "htmt",
+    ],
+    "reliability": [
+        "cronbach_alpha",
+        "reliability",
+    ],
+    "servperf": [
+        "servqual_vs_servperf",
+    ],
+    "survey": [
+        "OPTIONAL_SURVEY_COLUMNS",
+        "REQUIRED_SURVEY_COLUMNS",
+        "load_survey_or_example",
+        "read_survey",
+        "respondent_table",
+        "segment_column_or_default",
+        "infer_scale",
+        "overall_column_or_default",
+        "survey_from_wide",
+        "validate_survey",
+    ],
+}
+_WHERE = {name: module for module, names in _SUBMODULES.items() for name in names}
+
+__all__ = [name for names in _SUBMODULES.values() for name in names]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES and name not in _WHERE:
+        return import_module(f"{__name__}.{name}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBMODULES})

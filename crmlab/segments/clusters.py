@@ -70,46 +70,96 @@ def customer_features(
     )
     keep = (frame["date"] <= end).to_numpy()
     frame = frame.loc[keep]
-    daily = (
-        frame.rename(columns={"date": "day"})
-        .groupby(["customer_id", "day"], sort=True)["amount"]
-        .sum()
-    )
-    days = daily.reset_index()
-    g = days.groupby("customer_id", sort=True)
-    last = g["day"].max()
+    # Customers as integer codes (sorted ids, the order of a sorted groupby): the groupings below
+    # add the same amounts in the same order as grouping by the ids, without hashing strings.
+    codes, customers = pd.factorize(frame["customer_id"], sort=True)
+    amount = frame["amount"].to_numpy()
+    daily = pd.Series(amount).groupby([codes, frame["date"].to_numpy()], sort=True).sum()
+    day_customer = daily.index.get_level_values(0).to_numpy()
+    g = daily.groupby(day_customer, sort=True)
+    last = pd.Series(daily.index.get_level_values(1), index=day_customer).groupby(level=0).max()
     out = pd.DataFrame(
         {
             "log_recency": np.log1p((end - last).dt.days.to_numpy(dtype=float)),
             "log_frequency": np.log(g.size().to_numpy(dtype=float)),
-            "log_monetary": np.log1p(np.clip(g["amount"].mean().to_numpy(dtype=float), 0, None)),
+            "log_monetary": np.log1p(np.clip(g.mean().to_numpy(dtype=float), 0, None)),
         },
-        index=last.index,
+        index=pd.Index(customers, name="customer_id"),
     )
     if category_column is not None and category_column in transactions.columns:
-        cat = pd.Series(transactions[category_column].to_numpy()[keep], index=frame.index).astype(
-            str
-        )
-        totals = frame.groupby(cat.to_numpy())["amount"].sum().sort_values(ascending=False)
-        top = list(totals.index[: int(top_categories)])
-        label = np.where(cat.isin(top), cat, "other")
-        spend = (
-            frame.assign(_cat=label)
-            .pivot_table(
-                index="customer_id", columns="_cat", values="amount", aggfunc="sum", fill_value=0
-            )
-            .reindex(index=out.index, columns=[*top, "other"], fill_value=0.0)
-            .clip(lower=0)
-        )
-        total = spend.sum(axis=1).replace(0, np.nan)
-        shares = spend.div(total, axis=0).fillna(0.0)
-        shares.columns = [f"share_{c}" for c in shares.columns]
+        column = transactions[category_column]
+        if column.isna().any():  # labels "nan" / missing as before: the label path
+            shares = _category_shares_by_label(frame, column, keep, out.index, top_categories)
+        else:
+            shares = _category_shares(frame, column, keep, codes, out.index, top_categories)
         out = out.join(shares)
     if clv is not None:
         values = pd.Series(clv).reindex(out.index).fillna(0.0).to_numpy(dtype=float)
         out["log_clv"] = np.log1p(np.clip(values, 0, None))
     out.index.name = "customer_id"
     return out
+
+
+def _category_shares_by_label(
+    frame: pd.DataFrame, column: pd.Series, keep: np.ndarray, index: pd.Index, top: int
+) -> pd.DataFrame:
+    """Spend shares of the ``top`` largest categories and ``other`` per customer (string labels)."""
+    cat = pd.Series(column.to_numpy()[keep], index=frame.index).astype(str)
+    totals = frame.groupby(cat.to_numpy())["amount"].sum().sort_values(ascending=False)
+    kept = list(totals.index[: int(top)])
+    label = np.where(cat.isin(kept), cat, "other")
+    spend = (
+        frame.assign(_cat=label)
+        .pivot_table(
+            index="customer_id", columns="_cat", values="amount", aggfunc="sum", fill_value=0
+        )
+        .reindex(index=index, columns=[*kept, "other"], fill_value=0.0)
+    )
+    return _shares(spend)
+
+
+def _category_shares(
+    frame: pd.DataFrame,
+    column: pd.Series,
+    keep: np.ndarray,
+    customer: np.ndarray,
+    index: pd.Index,
+    top: int,
+) -> pd.DataFrame:
+    """What :func:`_category_shares_by_label` returns, from integer codes (no missing labels).
+
+    Categories are coded once, their labels turned to text on the distinct values only (equal
+    texts merged, as ``astype(str)`` of the lines merges them); sums run over the same amounts in
+    the same order as the label version, so the shares are identical.
+    """
+    raw_codes, uniques = pd.factorize(column.to_numpy()[keep])
+    text_codes, labels = pd.factorize(pd.Index(uniques).astype(str))
+    cat = text_codes[raw_codes]
+    amount = pd.Series(frame["amount"].to_numpy())
+    sums = amount.groupby(cat, sort=True).sum()
+    totals = pd.Series(sums.to_numpy(), index=labels[sums.index.to_numpy()]).sort_index()
+    totals = totals.sort_values(ascending=False)
+    kept = list(totals.index[: int(top)])
+    column_of = np.full(len(labels), len(kept))  # "other"
+    column_of[pd.Index(labels).get_indexer(kept)] = np.arange(len(kept))
+    col = column_of[cat]
+    n_cols = len(kept) + 1
+    cell = amount.groupby(customer * n_cols + col, sort=True).sum()
+    matrix = np.zeros((len(index), n_cols))
+    keys = cell.index.to_numpy()
+    matrix[keys // n_cols, keys % n_cols] = cell.to_numpy()
+    # copy=False keeps the (customers, columns) layout of a pivot table's block: the row sums of
+    # _shares then add in the same order as for the label version (identical, not 1 ulp off)
+    spend = pd.DataFrame(matrix, index=index, columns=[*kept, "other"], copy=False)
+    return _shares(spend)
+
+
+def _shares(spend: pd.DataFrame) -> pd.DataFrame:
+    spend = spend.clip(lower=0)
+    total = spend.sum(axis=1).replace(0, np.nan)
+    shares = spend.div(total, axis=0).fillna(0.0)
+    shares.columns = [f"share_{c}" for c in shares.columns]
+    return shares
 
 
 @dataclass
