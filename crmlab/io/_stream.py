@@ -25,8 +25,9 @@ from crmlab.io._files import _CSV_SUFFIXES, arrow_to_pandas, fast_csv_plan
 #: ``attrs`` key of the file's line map (row ``i`` of the file is row ``i`` of the frame).
 STREAM_LINES_ATTR = "crmlab_stream_lines"
 
-#: Rows per parsed block are about this many bytes of the file.
-_BLOCK_BYTES = 1 << 20
+#: Rows per parsed block are about this many bytes of the file (4 MiB: on 10^6 lines 1.2-1.4x
+#: pandas.read_csv time and 1.34x its peak memory; 1 MiB was 1.4-1.5x time, 8 MiB 1.6x memory).
+_BLOCK_BYTES = 1 << 22
 
 #: pandas' nanosecond range in whole days, as ``_validation`` checks it.
 _LOW = np.datetime64("1677-09-22", "D")
