@@ -534,15 +534,7 @@ class ParetoNBDCorrelatedWithCovariates(PosteriorPredictions, CovariateModel, Pa
     def _parameter_sets(self, data, params):
         """(r, alpha, s, beta, rho, fp, fd) per parameter set; ``params``: draw_params rows."""
         thetas = self._param_thetas(params)
-        if data is None:
-            self._customers(None)  # DataError when loaded without data
-            x, tx, T, zp, zd = self._fitted_cov
-            index = self._fitted_index
-        else:
-            self.check_time_unit(data)
-            x, tx, T = self._extract(data)
-            zp, zd = self._design(data, fitting=False)
-            index = data.index
+        x, tx, T, zp, zd, index = self._covariate_rows(data)
         sets = []
         for theta in thetas:
             base, u, fp, fd = self._rates(theta, zp, zd)

@@ -493,6 +493,18 @@ class CovariateModel:
             )
         return thetas
 
+    def _covariate_rows(self, data: pd.DataFrame | None):
+        """``(x, t_x, T, z_purchase, z_dropout, index)`` of ``data``, or of the fitted customers
+        when ``data`` is None (a DataError for a model loaded without its data)."""
+        if data is None:
+            self._customers(None)  # DataError when loaded without data
+            x, tx, T, zp, zd = self._fitted_cov
+            return x, tx, T, zp, zd, self._fitted_index
+        self.check_time_unit(data)
+        x, tx, T = self._extract(data)
+        zp, zd = self._design(data, fitting=False)
+        return x, tx, T, zp, zd, data.index
+
     def _customer_parameter_sets(self, data: pd.DataFrame | None, params):
         """Per-customer base parameters under the estimates or each draw, and the data.
 
@@ -501,15 +513,7 @@ class CovariateModel:
         the order of the base parameters: scalars, and per-customer arrays for the scaled ones.
         """
         thetas = self._param_thetas(params)
-        if data is None:
-            self._customers(None)  # DataError when loaded without data
-            x, tx, T, zp, zd = self._fitted_cov
-            index = self._fitted_index
-        else:
-            self.check_time_unit(data)
-            x, tx, T = self._extract(data)
-            zp, zd = self._design(data, fitting=False)
-            index = data.index
+        x, tx, T, zp, zd, index = self._covariate_rows(data)
         sets = []
         for theta in thetas:
             base, _ = self._row_params(theta, zp, zd)
