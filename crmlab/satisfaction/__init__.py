@@ -10,8 +10,9 @@ against every submodule's ``__all__``).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from crmlab._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names for type checkers and the import graph; at run time: __getattr__
     from crmlab.satisfaction.chain import *  # noqa: F403
@@ -86,21 +87,4 @@ _SUBMODULES: dict[str, list[str]] = {
         "validate_survey",
     ],
 }
-_WHERE = {name: module for module, names in _SUBMODULES.items() for name in names}
-
-__all__ = [name for names in _SUBMODULES.values() for name in names]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES and name not in _WHERE:
-        return import_module(f"{__name__}.{name}")
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_SUBMODULES})
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _SUBMODULES)
