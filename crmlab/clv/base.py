@@ -33,6 +33,7 @@ __all__ = [
     "check_columns",
     "check_counts",
     "check_horizon",
+    "check_purchase_number",
     "check_times",
     "compress",
     "dot",
@@ -150,6 +151,14 @@ def check_counts(k, name: str = "k") -> np.ndarray:
             parameter=name,
         )
     return arr
+
+
+def check_purchase_number(n, name: str = "n") -> int:
+    """One whole number of purchases >= 0 (:func:`check_counts`, and a single value)."""
+    value = check_counts(n, name)
+    if np.ndim(value) != 0:
+        raise ParameterError(f"{name} must be one whole number of purchases.", parameter=name)
+    return int(value)
 
 
 def weight_column(data: pd.DataFrame, weight: str | None) -> np.ndarray:

@@ -38,6 +38,7 @@ from crmlab.clv.base import (
     _rows,
     check_counts,
     check_horizon,
+    check_purchase_number,
     check_times,
     dot,
     per_unique_row,
@@ -282,9 +283,7 @@ class CountPredictions:
         Series
             Named ``conditional_probability_of_purchases``.
         """
-        n = check_counts(n, "n")
-        if n.ndim != 0:
-            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        n = check_purchase_number(n)
         t = check_horizon(t)
         return self._per_customer(
             lambda *a: xbgcnbd_conditional_pmf(*a, t, [int(n)])[0],

@@ -22,6 +22,7 @@ from crmlab.clv.base import (
     TransactionModel,
     check_counts,
     check_horizon,
+    check_purchase_number,
     check_times,
     distinct_rows,
     dot,
@@ -34,7 +35,6 @@ from crmlab.clv.bgcnbd import (
     xbgcnbd_conditional_pmf,
 )
 from crmlab.clv.covariates import CovariateDispatch, CovariateModel, ParameterSetPredictions
-from crmlab.errors import ParameterError
 
 
 def _trigamma(x):
@@ -524,9 +524,7 @@ class BGNBDWithCovariates(ParameterSetPredictions, CovariateModel, BGNBD):
         self, n: int, t: float, data: pd.DataFrame | None = None, params=None
     ) -> pd.Series | np.ndarray:
         """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
-        n = check_counts(n, "n")
-        if n.ndim != 0:
-            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        n = check_purchase_number(n)
         t = check_horizon(t)
         return self._per_customer(
             lambda *a: xbgcnbd_conditional_pmf(*a, t, [int(n)])[0],

@@ -39,7 +39,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from crmlab.checks import check_delta
-from crmlab.clv.base import TransactionModel, check_horizon, per_unique_row
+from crmlab.clv.base import TransactionModel, check_horizon, check_purchase_number, per_unique_row
 from crmlab.clv.covariates import CovariateDispatch, CovariateModel, ParameterSetPredictions
 from crmlab.errors import ConvergenceError, ParameterError
 
@@ -355,11 +355,7 @@ class GGomNBD(CovariateDispatch, TransactionModel):
         f(u | T) du`` (the death-time density ``f = -dS/du``), by Gauss-Legendre in log time;
         dead at T, none. Named ``conditional_probability_of_purchases``.
         """
-        from crmlab.clv.base import check_counts
-
-        n = check_counts(n, "n")
-        if np.ndim(n) != 0:
-            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        n = check_purchase_number(n)
         t = check_horizon(t)
 
         def func(r, a, b, s, be, x, tx, T):
@@ -441,11 +437,7 @@ class GGomNBDWithCovariates(ParameterSetPredictions, CovariateModel, GGomNBD):
 
     def conditional_probability_of_purchases(self, n: int, t: float, data=None, params=None):
         """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
-        from crmlab.clv.base import check_counts
-
-        n = check_counts(n, "n")
-        if np.ndim(n) != 0:
-            raise ParameterError("n must be one whole number of purchases.", parameter="n")
+        n = check_purchase_number(n)
         t = check_horizon(t)
         return self._predict(
             _conditional_pmf(int(n), t), data, params, "conditional_probability_of_purchases"

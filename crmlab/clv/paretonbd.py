@@ -37,6 +37,7 @@ from crmlab.clv.base import (
     TransactionModel,
     check_counts,
     check_horizon,
+    check_purchase_number,
     check_times,
     dot,
     per_unique_row,
@@ -622,7 +623,7 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
         ``conditional_probability_of_n_purchases_up_to_time``). Named
         ``conditional_probability_of_purchases``.
         """
-        n, t = _check_n(n), check_horizon(t)
+        n, t = check_purchase_number(n), check_horizon(t)
         x, tx, T, index = self._customers(data)
         r, alpha, s, beta = self._param_arrays(None)
         p = per_unique_row(lambda *d: conditional_pmf(n, t)(r, alpha, s, beta, *d), x, tx, T)
@@ -633,13 +634,6 @@ class ParetoNBD(CovariateDispatch, TransactionModel):
         return self.conditional_probability_of_purchases(0, t, data).rename(
             "probability_no_purchase"
         )
-
-
-def _check_n(n) -> int:
-    n = check_counts(n, "n")
-    if np.ndim(n) != 0:
-        raise ParameterError("n must be one whole number of purchases.", parameter="n")
-    return int(n)
 
 
 def alive_after(t: float):
@@ -732,7 +726,7 @@ class PosteriorPredictions(ParameterSetPredictions):
 
     def conditional_probability_of_purchases(self, n: int, t: float, data=None, params=None):
         """P(exactly ``n`` purchases in ``(T, T + t]``) per customer."""
-        n, t = _check_n(n), check_horizon(t)
+        n, t = check_purchase_number(n), check_horizon(t)
         return self._predict(
             conditional_pmf(n, t), data, params, "conditional_probability_of_purchases"
         )
