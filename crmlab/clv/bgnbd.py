@@ -483,8 +483,6 @@ class BGNBDWithCovariates(ParameterSetPredictions, CovariateModel, BGNBD):
     """
 
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
-    #: CLV steps through conditional_expected_purchases (per-customer parameters)
-    _discounted_increments = None
     #: the covariate likelihood has no analytic Hessian (L-BFGS-B, finite differences)
     _total_loglik_grad_hess = None
 

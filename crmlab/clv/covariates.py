@@ -193,6 +193,10 @@ class ParameterSetPredictions:
     (n_draws, n_customers), else a Series named ``name``.
     """
 
+    #: CLV sums the conditional expectations step by step: a model's closed-form increments
+    #: (``_discounted_increments``) take one parameter set for all customers, not these.
+    _discounted_increments = None
+
     def _parameter_sets(self, data, params):
         return self._customer_parameter_sets(data, params)
 

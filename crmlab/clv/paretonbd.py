@@ -700,9 +700,6 @@ class PosteriorPredictions(ParameterSetPredictions):
     from ``draw_params``) an array (n_draws, n_customers).
     """
 
-    #: CLV sums conditional expectations step by step (no shortcut with per-customer rates).
-    _discounted_increments = None
-
     def probability_alive(self, data: pd.DataFrame | None = None, params=None):
         """P(alive | x, t_x, T) per customer (FH 2005 note, eq. 27), ``probability_alive``."""
         return self._predict(paretonbd_probability_alive, data, params, "probability_alive")
@@ -747,8 +744,6 @@ class ParetoNBDWithCovariates(PosteriorPredictions, CovariateModel, ParetoNBD):
     """
 
     _scaled = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
-    #: CLV steps through conditional_expected_purchases (per-customer alpha and beta)
-    _discounted_increments = None
 
     def _rows_loglik_grad(self, params, x, tx, T):
         return paretonbd_loglik(params, x, tx, T, quadrature=True)
